@@ -1,0 +1,6 @@
+export * from './decider';
+export * from './errors';
+export * from './event-store';
+export * from './metadata';
+export * from './upcasting';
+export * from './command-handler';
