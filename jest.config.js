@@ -14,11 +14,12 @@ const base = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   testEnvironment: 'node',
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.strata/'],
+  setupFilesAfterEnv: ['<rootDir>/test/support/timeouts.ts'],
 };
 module.exports = {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/**/*.spec.ts'] },
-    { ...base, displayName: 'integration', testMatch: ['<rootDir>/**/*.int-spec.ts'], testTimeout: 60000 },
-    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/**/*.e2e-spec.ts'], testTimeout: 120000 },
+    { ...base, displayName: 'integration', testMatch: ['<rootDir>/**/*.int-spec.ts'] },
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/**/*.e2e-spec.ts'] },
   ],
 };
