@@ -1,0 +1,182 @@
+import { AllFilter } from '../../../domain/kernel';
+
+/** SQLSTATEs raised by the append function (class `ES`, unused by PostgreSQL itself). */
+export const WRONG_EXPECTED_VERSION = 'ES001';
+export const PARTIAL_DUPLICATE = 'ES002';
+
+/** Names of the objects in one event store schema; `schema` is validated, so it is safe to splice into SQL. */
+export class EventStoreSchema {
+  readonly streams: string;
+  readonly events: string;
+  readonly appendFunction: string;
+  /** LISTEN/NOTIFY channel woken by every committed append. */
+  readonly channel: string;
+
+  constructor(readonly schema: string) {
+    if (!/^[a-z_][a-z0-9_]{0,40}$/.test(schema)) throw new TypeError(`Invalid event store schema name: ${schema}`);
+    this.streams = `${schema}.streams`;
+    this.events = `${schema}.events`;
+    this.appendFunction = `${schema}.append_events`;
+    this.channel = `${schema}_appended`;
+  }
+
+  /** Idempotent: every statement can run again on an existing schema. */
+  get ddl(): string {
+    return `
+CREATE SCHEMA IF NOT EXISTS ${this.schema};
+
+CREATE TABLE IF NOT EXISTS ${this.streams} (
+  stream_name text PRIMARY KEY,
+  -- Version of the stream's last event. NULL only inside the transaction that creates the stream.
+  version bigint
+);
+
+CREATE TABLE IF NOT EXISTS ${this.events} (
+  transaction_id xid8 NOT NULL,
+  global_position bigserial NOT NULL,
+  stream_name text NOT NULL,
+  version bigint NOT NULL,
+  event_id uuid NOT NULL,
+  event_type text NOT NULL,
+  data jsonb NOT NULL,
+  metadata jsonb NOT NULL,
+  recorded_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (transaction_id, global_position),
+  UNIQUE (stream_name, version),
+  UNIQUE (stream_name, event_id)
+);
+
+CREATE OR REPLACE FUNCTION ${this.appendFunction}(
+  p_stream text,
+  p_expected text,            -- 'any' | 'no_stream' | 'stream_exists' | 'exact'
+  p_expected_version bigint,  -- only for 'exact'
+  p_ids uuid[],
+  p_types text[],
+  p_data jsonb[],
+  p_metadata jsonb[]
+) RETURNS TABLE (next_version bigint, transaction_id xid8, global_position bigint)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_count int := coalesce(cardinality(p_ids), 0);
+  v_current bigint;
+  v_repeated int;
+  v_accepted boolean;
+BEGIN
+  IF v_count = 0 THEN
+    RAISE EXCEPTION 'append needs at least one event' USING ERRCODE = '22023';
+  END IF;
+
+  -- Per-stream order in $all must equal version order, so a transaction must get its id only
+  -- after the previous appender has committed: the advisory lock (which assigns no id) queues
+  -- appenders first; row locks alone would not, as a waiting transaction may already hold an id.
+  -- Two-key form: it never meets the single-key (bigint) advisory locks used elsewhere.
+  PERFORM pg_advisory_xact_lock(hashtext('strata-eventstore:${this.schema}'), hashtext(p_stream));
+  SELECT s.version INTO v_current FROM ${this.streams} s WHERE s.stream_name = p_stream FOR UPDATE;
+  IF NOT FOUND THEN
+    INSERT INTO ${this.streams} (stream_name, version) VALUES (p_stream, NULL);
+  ELSIF pg_current_xact_id() < (SELECT e.transaction_id FROM ${this.events} e WHERE e.stream_name = p_stream AND e.version = v_current) THEN
+    -- Only a caller's transaction that wrote before appending gets here; a retry gets a newer id.
+    RAISE EXCEPTION 'transaction is older than the last append to %; retry it', p_stream USING ERRCODE = '40001';
+  END IF;
+
+  -- A retried request appends the same ids: answer with the first outcome, write nothing.
+  SELECT count(*) INTO v_repeated FROM ${this.events} e WHERE e.stream_name = p_stream AND e.event_id = ANY (p_ids);
+  IF v_repeated = v_count THEN
+    RETURN QUERY
+      SELECT e.version, e.transaction_id, e.global_position FROM ${this.events} e
+      WHERE e.stream_name = p_stream AND e.event_id = ANY (p_ids)
+      ORDER BY e.version DESC LIMIT 1;
+    RETURN;
+  ELSIF v_repeated > 0 THEN
+    RAISE EXCEPTION 'append to % repeats % of % event ids already in the stream', p_stream, v_repeated, v_count
+      USING ERRCODE = '${PARTIAL_DUPLICATE}';
+  END IF;
+
+  v_accepted := CASE p_expected
+    WHEN 'any' THEN true
+    WHEN 'no_stream' THEN v_current IS NULL
+    WHEN 'stream_exists' THEN v_current IS NOT NULL
+    WHEN 'exact' THEN coalesce(v_current = p_expected_version, false)
+  END;
+  IF v_accepted IS NOT TRUE THEN
+    -- Raising rolls back the placeholder streams row of a stream that did not exist.
+    RAISE EXCEPTION 'wrong expected version on %', p_stream
+      USING ERRCODE = '${WRONG_EXPECTED_VERSION}', DETAIL = coalesce(v_current::text, 'no_stream');
+  END IF;
+
+  -- ORDER BY makes the sequence follow the stream version inside the batch.
+  INSERT INTO ${this.events} (transaction_id, stream_name, version, event_id, event_type, data, metadata)
+  SELECT pg_current_xact_id(), p_stream, coalesce(v_current, -1) + n.ordinal, n.id, n.type, n.data, n.metadata
+  FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS n(id, type, data, metadata, ordinal)
+  ORDER BY n.ordinal;
+
+  UPDATE ${this.streams} SET version = coalesce(v_current, -1) + v_count WHERE stream_name = p_stream;
+
+  -- Delivered at commit; subscribers then re-read (and also poll, since xmin may lag the wake-up).
+  PERFORM pg_notify('${this.channel}', '');
+
+  RETURN QUERY
+    SELECT e.version, e.transaction_id, e.global_position FROM ${this.events} e
+    WHERE e.stream_name = p_stream AND e.version = coalesce(v_current, -1) + v_count;
+END;
+$fn$;
+`;
+  }
+
+  get appendSql(): string {
+    return `SELECT next_version::text, transaction_id::text, global_position::text
+      FROM ${this.appendFunction}($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])`;
+  }
+
+  private columns(alias: string): string {
+    return ['transaction_id::text', 'global_position::text', 'stream_name', 'version::text', 'event_id::text']
+      .concat(['event_type', 'data', 'metadata', 'recorded_at'])
+      .map((column) => `${alias}.${column}`)
+      .join(', ');
+  }
+
+  /** $1 stream, $2 first version (inclusive), $3 limit. */
+  readStreamSql(backwards: boolean): string {
+    return `SELECT ${this.columns('e')} FROM ${this.events} e
+      WHERE e.stream_name = $1 AND e.version ${backwards ? '<=' : '>='} $2
+      ORDER BY e.version ${backwards ? 'DESC' : 'ASC'} LIMIT $3`;
+  }
+
+  /**
+   * One page of $all strictly after ($1 txid, $2 sequence), at most $3 rows, plus the snapshot's
+   * xmin (`horizon`). Only rows of transactions older than every transaction still running are
+   * read: no row can ever appear below the horizon later, so ordering by (txid, sequence) never
+   * skips an event whose transaction commits late. The LEFT JOIN returns the horizon even when
+   * the page is empty.
+   */
+  readPageSql(filter: AllFilter | undefined): { text: string; params: unknown[] } {
+    const params: unknown[] = [];
+    const conditions: string[] = [];
+    if (filter?.streamPrefixes?.length) {
+      params.push(filter.streamPrefixes);
+      conditions.push(`EXISTS (SELECT 1 FROM unnest($${params.length + 3}::text[]) p(prefix) WHERE starts_with(e.stream_name, p.prefix))`);
+    }
+    if (filter?.eventTypes?.length) {
+      params.push(filter.eventTypes);
+      conditions.push(`e.event_type = ANY ($${params.length + 3}::text[])`);
+    }
+    const text = `SELECT h.horizon::text AS horizon, ${this.columns('page')}
+      FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon) h
+      LEFT JOIN LATERAL (
+        SELECT e.* FROM ${this.events} e
+        WHERE e.transaction_id < h.horizon
+          AND (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
+          ${conditions.map((c) => `AND ${c}`).join(' ')}
+        ORDER BY e.transaction_id, e.global_position
+        LIMIT $3
+      ) page ON true
+      ORDER BY page.transaction_id, page.global_position`;
+    return { text, params };
+  }
+
+  get headSql(): string {
+    return `SELECT e.transaction_id::text, e.global_position::text FROM ${this.events} e
+      WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+      ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 1`;
+  }
+}
