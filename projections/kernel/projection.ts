@@ -1,10 +1,15 @@
 import { RecordedEvent } from '../../domain/kernel';
 
-/** Column types a read-model table may use; the engine maps them to PostgreSQL types. */
+/**
+ * Column types a read-model table may use; the engine maps them to PostgreSQL types. Row values
+ * are plain JSON: text as string, integer/bigint/double as number, boolean, timestamptz as an
+ * ISO 8601 string, jsonb as any JSON value. Rows read back from PostgreSQL come in that shape.
+ */
 export type ColumnType = 'text' | 'integer' | 'bigint' | 'boolean' | 'timestamptz' | 'jsonb' | 'double';
 
 export interface ColumnSpec {
   type: ColumnType;
+  /** Columns are NOT NULL unless marked nullable. */
   nullable?: boolean;
 }
 
@@ -26,7 +31,11 @@ export interface RowRef {
   key: string;
 }
 
-/** In-memory view of the rows of one batch. Writes are flushed with the checkpoint in one transaction. */
+/**
+ * In-memory view of the rows of one batch. Writes are flushed with the checkpoint in one transaction.
+ * `get` may only ask for rows that `rowsFor` named (the engine preloads exactly those); a changed
+ * row must be `put` back, since changes to an object the engine handed out are not tracked.
+ */
 export interface RowAccess {
   get(table: string, key: string): Row | undefined;
   put(table: string, row: Row): void;

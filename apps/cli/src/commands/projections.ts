@@ -1,0 +1,162 @@
+import { Command } from 'commander';
+import { Presets, SingleBar } from 'cli-progress';
+import { EventStore } from '../../../../domain/kernel';
+import { describeDifference, ProjectionEngine, ProjectionStatusReport, RebuildProgress } from '../../../../infra/projections';
+import { Projection } from '../../../../projections/kernel/projection';
+
+export interface ProjectionCommandsConnection {
+  store: EventStore;
+  databaseUrl: string;
+  projections: Projection[];
+  close(): Promise<void>;
+}
+
+/** Where the commands write; tests pass their own. */
+export interface ProjectionCommandsIo {
+  stdout: { write(text: string): unknown };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  setExitCode(code: number): void;
+}
+
+const PROCESS_IO: ProjectionCommandsIo = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  setExitCode: (code) => {
+    process.exitCode = code;
+  },
+};
+
+/** `strata projections status|rebuild|verify`: the operator's tools for read models (DESIGN.md). */
+export function registerProjectionCommands(
+  program: Command,
+  connect: () => Promise<ProjectionCommandsConnection>,
+  io: ProjectionCommandsIo = PROCESS_IO,
+): void {
+  const withEngine = async <T>(work: (engine: ProjectionEngine) => Promise<T>): Promise<T> => {
+    const c = await connect();
+    try {
+      const engine = await ProjectionEngine.open({ databaseUrl: c.databaseUrl, store: c.store, projections: c.projections });
+      try {
+        return await work(engine);
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      await c.close();
+    }
+  };
+
+  const selected = (engine: ProjectionEngine, name: string | undefined, all: boolean | undefined): string[] => {
+    if (all && name) throw new Error('give a projection name or --all, not both');
+    if (all) return engine.projections.map((p) => p.name);
+    if (!name) throw new Error(`give a projection name or --all (registered: ${engine.projections.map((p) => p.name).join(', ') || 'none'})`);
+    engine.projection(name);
+    return [name];
+  };
+
+  const projections = program.command('projections').description('read models: status, blue/green rebuild, verification against the log');
+
+  projections
+    .command('status')
+    .description('active generation, checkpoint, lag, rate and errors of every projection')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const reports = await withEngine((engine) => engine.status());
+      io.stdout.write(options.json ? JSON.stringify(reports, null, 2) + '\n' : formatStatus(reports));
+    });
+
+  projections
+    .command('rebuild')
+    .description('replay the log into a new generation, catch up, then switch readers to it atomically')
+    .argument('[name]', 'projection to rebuild')
+    .option('--all', 'rebuild every registered projection, one after the other')
+    .action(async (name: string | undefined, options: { all?: boolean }) => {
+      await withEngine(async (engine) => {
+        for (const projection of selected(engine, name, options.all)) {
+          const bar = new SingleBar(
+            {
+              stream: io.stderr,
+              format: `${projection} [{bar}] {percentage}% | {value}/{total} events | {rate} events/s | ETA {etaText} | {phase}`,
+              etaBuffer: 50,
+              fps: 5,
+              hideCursor: true,
+            },
+            Presets.shades_classic,
+          );
+          bar.start(1, 0, { rate: '0', etaText: '?', phase: 'replay' });
+          const onProgress = (p: RebuildProgress) => {
+            bar.setTotal(Math.max(p.eventsTotal ?? p.eventsDone, p.eventsDone, 1));
+            bar.update(p.eventsDone, { rate: Math.round(p.eventsPerSecond).toString(), etaText: formatEta(p.etaSeconds), phase: p.phase });
+          };
+          try {
+            const result = await engine.rebuild(projection, { onProgress });
+            bar.stop();
+            io.stdout.write(
+              `${projection}: generation ${result.generation} (version ${result.version}) active` +
+                `${result.previousGeneration ? `, generation ${result.previousGeneration} retired` : ''}; ` +
+                `${result.eventsRead} events in ${result.seconds.toFixed(1)} s (${Math.round(result.eventsPerSecond)} events/s)\n`,
+            );
+          } catch (error) {
+            bar.stop();
+            throw error;
+          }
+        }
+      });
+    });
+
+  projections
+    .command('verify')
+    .description('fold the log afresh up to the checkpoint and compare with the live rows; exit code 1 on drift')
+    .argument('[name]', 'projection to verify')
+    .option('--all', 'verify every registered projection')
+    .action(async (name: string | undefined, options: { all?: boolean }) => {
+      const drift = await withEngine(async (engine) => {
+        let differences = 0;
+        for (const projection of selected(engine, name, options.all)) {
+          const result = await engine.verify(projection);
+          for (const d of result.differences) io.stdout.write(`${projection}: ${describeDifference(d)}\n`);
+          const where = result.generation === null ? 'no active generation' : `generation ${result.generation} at ${result.checkpoint ?? 'the start'}`;
+          const verdict = result.note ?? (result.differences.length ? `${result.differences.length} difference(s)` : 'no drift');
+          io.stdout.write(`${projection}: ${where}, ${result.rowsCompared} rows compared: ${verdict}\n`);
+          differences += result.differences.length;
+        }
+        return differences;
+      });
+      if (drift > 0) io.setExitCode(1);
+    });
+}
+
+function formatEta(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '?';
+  if (seconds < 60) return `${Math.round(seconds)}s`;
+  const m = Math.floor(seconds / 60);
+  return m < 60 ? `${m}m${Math.round(seconds % 60)}s` : `${Math.floor(m / 60)}h${m % 60}m`;
+}
+
+function formatStatus(reports: ProjectionStatusReport[]): string {
+  if (reports.length === 0) return 'no projections registered\n';
+  const header = ['NAME', 'GEN', 'VERSION', 'CHECKPOINT', 'LAG', 'LAG_S', 'APPLIED', 'EVENTS/S', 'STATE'];
+  const rows = reports.map((r) => {
+    const a = r.active;
+    const state = a?.lastError ? `error at ${a.errorPosition}: ${a.lastError}` : r.needsRebuild ? `needs rebuild (code version ${r.codeVersion})` : 'ok';
+    return [
+      r.name,
+      a ? String(a.generation) : '-',
+      a ? String(a.version) : '-',
+      a?.checkpoint ?? '-',
+      `${r.lag.events}${r.lag.capped ? '+' : ''}`,
+      r.lag.seconds.toFixed(1),
+      a ? String(a.eventsApplied) : '-',
+      a?.eventsPerSecond != null ? a.eventsPerSecond.toFixed(1) : '-',
+      state,
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ') + '\n';
+  let out = line(header) + rows.map(line).join('');
+  for (const r of reports) {
+    const b = r.building;
+    if (b) out += `${r.name}: building generation ${b.generation} (version ${b.version}) at ${b.checkpoint ?? 'the start'}, ${b.eventsApplied} events applied${b.eventsPerSecond ? `, ${b.eventsPerSecond.toFixed(0)} events/s` : ''}\n`;
+  }
+  return out;
+}

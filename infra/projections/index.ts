@@ -1,0 +1,18 @@
+export { ProjectionEngine } from './engine';
+export type { ProjectionEngineOptions } from './engine';
+export { DEFAULT_TUNING } from './context';
+export type { EngineLog, EngineTuning } from './context';
+export { PROJECTIONS_CHANNEL } from './catalog';
+export type { CheckpointNotice, GenerationStatus } from './catalog';
+export { CheckpointNotifications } from './notifications';
+export { ProjectionWaiter } from './waiter';
+export type { ProjectionWaiterOptions } from './waiter';
+export { RebuildInProgressError } from './rebuild';
+export type { RebuildOptions, RebuildPhase, RebuildProgress, RebuildResult } from './rebuild';
+export { ProjectionApplyError } from './row-cache';
+export { describeDifference, diffRows, normaliseValue } from './diff';
+export type { RowDifference } from './diff';
+export type { VerifyResult } from './verify';
+export { LAG_CAP } from './status';
+export type { GenerationReport, ProjectionStatusReport } from './status';
+export { READ_SCHEMA } from './sql';

@@ -1,0 +1,313 @@
+import { Client } from 'pg';
+import { RecordedEvent } from '../../domain/kernel';
+import { Projection } from '../../projections/kernel/projection';
+import {
+  advisoryUnlock,
+  CheckpointNotice,
+  dropSchema,
+  generationsOf,
+  lockActiveGeneration,
+  notifyCheckpoint,
+  REBUILD_LOCK_CLASS,
+  tryAdvisoryLock,
+} from './catalog';
+import { EngineContext } from './context';
+import { readAhead } from './micro-batches';
+import { positionOrdinal } from './notifications';
+import { RowCache } from './row-cache';
+import { createIndexSql, createTableSql, generationSchema, quoteIdent, READ_SCHEMA } from './sql';
+
+export type RebuildPhase = 'replay' | 'indexes' | 'catch-up' | 'switch' | 'done';
+
+export interface RebuildProgress {
+  name: string;
+  generation: number;
+  phase: RebuildPhase;
+  /** Events read from the log so far (replay reads only the projection's event types). */
+  eventsDone: number;
+  /** Estimate of `eventsDone` at the head, from positions; null when the store's positions do not tell. */
+  eventsTotal: number | null;
+  eventsPerSecond: number;
+  etaSeconds: number | null;
+  checkpoint: string | null;
+}
+
+export interface RebuildOptions {
+  onProgress?: (progress: RebuildProgress) => void;
+}
+
+export interface RebuildResult {
+  name: string;
+  generation: number;
+  previousGeneration: number | null;
+  version: number;
+  checkpoint: string | null;
+  eventsRead: number;
+  eventsApplied: number;
+  seconds: number;
+  eventsPerSecond: number;
+}
+
+export class RebuildInProgressError extends Error {
+  constructor(readonly projection: string) {
+    super(`A rebuild of ${projection} is already running (another process holds its rebuild lock)`);
+    this.name = 'RebuildInProgressError';
+  }
+}
+
+/**
+ * Blue/green rebuild of one projection: replay the log into a fresh schema, catch up, then switch
+ * the `rm` views and the active generation in one transaction. Readers keep reading the old
+ * generation until that commit; the live runner follows the switch at its next batch.
+ */
+export async function rebuildProjection(ctx: EngineContext, projection: Projection, options: RebuildOptions = {}): Promise<RebuildResult> {
+  const client = new Client({ connectionString: ctx.databaseUrl });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    if (!(await tryAdvisoryLock(client, REBUILD_LOCK_CLASS, projection.name))) throw new RebuildInProgressError(projection.name);
+    try {
+      return await new GenerationBuild(ctx, client, projection, options).run();
+    } finally {
+      await advisoryUnlock(client, REBUILD_LOCK_CLASS, projection.name).catch(() => undefined);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+class GenerationBuild {
+  private readonly handled: Set<string>;
+  private generation = 0;
+  private schema = '';
+  private cache!: RowCache;
+  private checkpoint: string | null = null;
+  /** Position of the last event applied in memory, ahead of `checkpoint` until the next flush. */
+  private position: string | null = null;
+  private eventsRead = 0;
+  private eventsApplied = 0;
+  private readonly startedAt = Date.now();
+  private lastFlushAt = Date.now();
+  private headOrdinal: number | null = null;
+  private phase: RebuildPhase = 'replay';
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly client: Client,
+    private readonly projection: Projection,
+    private readonly options: RebuildOptions,
+  ) {
+    this.handled = new Set(projection.eventTypes);
+  }
+
+  async run(): Promise<RebuildResult> {
+    const active = await this.prepare();
+    try {
+      this.headOrdinal = positionOrdinal(await this.ctx.store.headPosition());
+      await this.replay();
+      this.report('indexes');
+      await this.createIndexes();
+      this.report('catch-up');
+      await this.readAndApply(this.ctx.store.readAll({ fromPosition: this.position ?? undefined }), null);
+      await this.flush(null);
+      this.report('switch');
+      await this.switchOver(active);
+    } catch (error) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      const message = error instanceof Error ? error.message : String(error);
+      await this.client
+        .query(`UPDATE strata_projection_generations SET status = 'failed', last_error = $3, updated_at = now() WHERE name = $1 AND generation = $2`, [
+          this.projection.name,
+          this.generation,
+          message.slice(0, 4000),
+        ])
+        .catch(() => undefined);
+      await dropSchema(this.client, this.schema).catch(() => undefined);
+      throw error;
+    }
+    if (active) await dropSchema(this.client, active.schemaName).catch((e) => this.ctx.log.warn(`Could not drop retired schema ${active.schemaName}: ${e}`));
+    const seconds = (Date.now() - this.startedAt) / 1000;
+    this.report('done');
+    return {
+      name: this.projection.name,
+      generation: this.generation,
+      previousGeneration: active?.generation ?? null,
+      version: this.projection.version,
+      checkpoint: this.checkpoint,
+      eventsRead: this.eventsRead,
+      eventsApplied: this.eventsApplied,
+      seconds,
+      eventsPerSecond: seconds > 0 ? this.eventsRead / seconds : this.eventsRead,
+    };
+  }
+
+  /** Cleans what crashed builds left, then creates generation n+1 with empty tables (no secondary indexes yet). */
+  private async prepare() {
+    const { name } = this.projection;
+    const generations = await generationsOf(this.client, name);
+    const activeGeneration = await lockActiveGenerationRead(this.client, name);
+    const active = generations.find((g) => g.generation === activeGeneration) ?? null;
+    if (active && active.version > this.projection.version) {
+      throw new Error(`${name}: the active generation ${active.generation} has version ${active.version}, newer than this build's ${this.projection.version}; refusing to downgrade`);
+    }
+    for (const g of generations) {
+      if (g.generation === activeGeneration) continue;
+      if (g.status === 'building') {
+        await this.client.query(`UPDATE strata_projection_generations SET status = 'failed', last_error = coalesce(last_error, 'abandoned build'), updated_at = now() WHERE name = $1 AND generation = $2`, [name, g.generation]);
+      }
+      await dropSchema(this.client, g.schemaName);
+    }
+    this.generation = Math.max(0, ...generations.map((g) => g.generation)) + 1;
+    this.schema = generationSchema(name, this.generation);
+    this.cache = new RowCache(this.projection, this.schema, true);
+    await this.client.query('BEGIN');
+    await dropSchema(this.client, this.schema);
+    await this.client.query(`CREATE SCHEMA ${quoteIdent(this.schema)}`);
+    for (const table of this.projection.tables) await this.client.query(createTableSql(this.schema, table));
+    await this.client.query(
+      `INSERT INTO strata_projection_generations (name, generation, version, schema_name, status) VALUES ($1, $2, $3, $4, 'building')`,
+      [name, this.generation, this.projection.version, this.schema],
+    );
+    await this.client.query('COMMIT');
+    this.ctx.log.info(`${name}: building generation ${this.generation} (version ${this.projection.version}) in schema ${this.schema}`);
+    return active;
+  }
+
+  /** Replays the projection's own events from the start: in memory, flushed in bulk now and then. */
+  private async replay(): Promise<void> {
+    if (this.handled.size === 0) return;
+    await this.readAndApply(this.ctx.store.readAll({ filter: { eventTypes: this.projection.eventTypes } }), null);
+    await this.flush(null);
+  }
+
+  private async readAndApply(events: AsyncIterable<RecordedEvent>, inTransaction: Client | null): Promise<void> {
+    const size = this.ctx.tuning.replayBatchEvents;
+    let batch: RecordedEvent[] = [];
+    for await (const chunk of readAhead(events, 2 * size)) {
+      for (const event of chunk) batch.push(event);
+      while (batch.length >= size) {
+        await this.applyBatch(batch.slice(0, size), inTransaction);
+        batch = batch.slice(size);
+      }
+    }
+    if (batch.length) await this.applyBatch(batch, inTransaction);
+  }
+
+  private async applyBatch(batch: RecordedEvent[], inTransaction: Client | null): Promise<void> {
+    await this.cache.preload(this.client, batch);
+    this.eventsApplied += this.cache.apply(batch, this.handled);
+    this.eventsRead += batch.length;
+    this.position = batch[batch.length - 1].position;
+    const due = this.cache.dirtyCount >= this.ctx.tuning.replayFlushRows || Date.now() - this.lastFlushAt >= this.ctx.tuning.replayFlushMs;
+    if (due) await this.flush(inTransaction);
+    this.report(this.phase);
+  }
+
+  /** Writes the changed rows and the checkpoint: in a transaction of its own, or in the switch transaction. */
+  private async flush(inTransaction: Client | null): Promise<void> {
+    const own = inTransaction === null;
+    if (own) await this.client.query('BEGIN');
+    await this.cache.flush(this.client);
+    const rate = this.rate();
+    await this.client.query(
+      `UPDATE strata_projection_generations SET checkpoint = $3, events_applied = $4, events_per_second = $5, updated_at = now()
+       WHERE name = $1 AND generation = $2`,
+      [this.projection.name, this.generation, this.position, this.eventsRead, rate],
+    );
+    if (own) await this.client.query('COMMIT');
+    this.checkpoint = this.position;
+    this.cache.markClean();
+    this.lastFlushAt = Date.now();
+    if (own) this.cache.evictIfOver(this.ctx.tuning.cacheMaxRows);
+  }
+
+  private async createIndexes(): Promise<void> {
+    for (const table of this.projection.tables) {
+      for (const sql of createIndexSql(this.schema, table)) await this.client.query(sql);
+      await this.client.query(`ANALYZE ${quoteIdent(this.schema)}.${quoteIdent(table.name)}`);
+    }
+  }
+
+  /**
+   * The switch: the catalog row FOR UPDATE holds live batches back; the tail since catch-up is
+   * applied; the views, the active generation and the statuses change; all in one commit.
+   */
+  private async switchOver(previous: { generation: number; schemaName: string } | null): Promise<void> {
+    const { name } = this.projection;
+    const c = this.client;
+    await c.query('BEGIN');
+    const activeNow = await lockActiveGeneration(c, name, 'FOR UPDATE');
+    if ((activeNow ?? null) !== (previous?.generation ?? null)) {
+      throw new Error(`${name}: the active generation changed from ${previous?.generation ?? 'none'} to ${activeNow} during the rebuild`);
+    }
+    await this.readAndApply(this.ctx.store.readAll({ fromPosition: this.position ?? undefined }), c);
+    await this.flush(c);
+
+    // Views last, so readers block (on the view's lock) only for these few statements.
+    const tables = new Set(this.projection.tables.map((t) => t.name));
+    for (const table of this.projection.tables) {
+      const view = `${READ_SCHEMA}.${quoteIdent(table.name)}`;
+      const select = `SELECT * FROM ${quoteIdent(this.schema)}.${quoteIdent(table.name)}`;
+      await c.query('SAVEPOINT replace_view');
+      try {
+        await c.query(`CREATE OR REPLACE VIEW ${view} AS ${select}`);
+        await c.query('RELEASE SAVEPOINT replace_view');
+      } catch {
+        // Columns removed, renamed or retyped: CREATE OR REPLACE cannot do that, drop and create.
+        await c.query('ROLLBACK TO SAVEPOINT replace_view');
+        await c.query(`DROP VIEW IF EXISTS ${view}`);
+        await c.query(`CREATE VIEW ${view} AS ${select}`);
+      }
+    }
+    if (previous) {
+      const { rows } = await c.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [previous.schemaName]);
+      for (const { table_name } of rows) {
+        if (!tables.has(table_name)) await c.query(`DROP VIEW IF EXISTS ${READ_SCHEMA}.${quoteIdent(table_name)}`);
+      }
+      await c.query(`UPDATE strata_projection_generations SET status = 'retired', updated_at = now() WHERE name = $1 AND generation = $2`, [name, previous.generation]);
+    }
+    await c.query(
+      `UPDATE strata_projection_generations SET status = 'active', last_error = NULL, error_position = NULL, error_event_id = NULL, updated_at = now()
+       WHERE name = $1 AND generation = $2`,
+      [name, this.generation],
+    );
+    await c.query('UPDATE strata_projections SET active_generation = $2 WHERE name = $1', [name, this.generation]);
+    const notice: CheckpointNotice = { name, generation: this.generation, checkpoint: this.checkpoint, active: true };
+    await notifyCheckpoint(c, notice);
+    await c.query('COMMIT');
+    this.ctx.notifications.emit(notice);
+    this.ctx.log.info(`${name}: generation ${this.generation} is active (previous: ${previous?.generation ?? 'none'})`);
+  }
+
+  private rate(): number {
+    const seconds = (Date.now() - this.startedAt) / 1000;
+    return seconds > 0 ? this.eventsRead / seconds : 0;
+  }
+
+  private report(phase: RebuildPhase): void {
+    this.phase = phase;
+    if (!this.options.onProgress) return;
+    const rate = this.rate();
+    const ordinal = positionOrdinal(this.position);
+    let total: number | null = null;
+    if (phase === 'done') total = this.eventsRead;
+    else if (this.headOrdinal && ordinal && ordinal > 0) total = Math.max(this.eventsRead, Math.round((this.eventsRead * this.headOrdinal) / ordinal));
+    else if (this.headOrdinal === null) total = this.eventsRead;
+    const eta = total !== null && rate > 0 ? Math.max(0, (total - this.eventsRead) / rate) : null;
+    this.options.onProgress({
+      name: this.projection.name,
+      generation: this.generation,
+      phase,
+      eventsDone: this.eventsRead,
+      eventsTotal: total,
+      eventsPerSecond: rate,
+      etaSeconds: eta,
+      checkpoint: this.position,
+    });
+  }
+}
+
+async function lockActiveGenerationRead(client: Client, name: string): Promise<number | null> {
+  const { rows } = await client.query<{ active_generation: number | null }>('SELECT active_generation FROM strata_projections WHERE name = $1', [name]);
+  return rows.length ? rows[0].active_generation : null;
+}

@@ -1,0 +1,198 @@
+import { Client } from 'pg';
+import { RecordedEvent } from '../../domain/kernel';
+import { Projection } from '../../projections/kernel/projection';
+import {
+  activeGeneration,
+  CheckpointNotice,
+  GenerationRecord,
+  lockActiveGeneration,
+  notifyCheckpoint,
+  recordError,
+  RUNNER_LOCK_CLASS,
+  tryAdvisoryLock,
+} from './catalog';
+import { EngineContext } from './context';
+import { microBatches } from './micro-batches';
+import { delay } from './notifications';
+import { ProjectionApplyError, RowCache } from './row-cache';
+
+export type RunnerState = 'idle' | 'standby' | 'active' | 'stopped';
+
+type BatchOutcome = 'committed' | 'moved';
+
+/**
+ * Keeps one projection's active generation up to date with the log. Every process runs one per
+ * projection; the one holding the advisory lock is active, the others wait to take over. The
+ * lock and every batch transaction share one dedicated connection: if that session dies, the
+ * lock goes with it and no transaction of the old holder can commit afterwards.
+ */
+export class ProjectionRunner {
+  private readonly stopping = new AbortController();
+  private loop?: Promise<void>;
+  private failures = 0;
+  private rate: number | null = null;
+  private lastCommitAt = 0;
+  state: RunnerState = 'idle';
+  lastError: Error | null = null;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly projection: Projection,
+    /** Builds a generation when there is none or its version is older than the code's (the engine's `ensure`). */
+    private readonly ensure: (projection: Projection) => Promise<unknown>,
+  ) {}
+
+  get name(): string {
+    return this.projection.name;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.loop;
+    this.state = 'stopped';
+  }
+
+  private async run(): Promise<void> {
+    const stop = this.stopping.signal;
+    while (!stop.aborted) {
+      const session = new AbortController();
+      const onStop = () => session.abort();
+      stop.addEventListener('abort', onStop, { once: true });
+      const client = new Client({ connectionString: this.ctx.databaseUrl });
+      // A dead session has lost the lock: stop following at once, reconnect and queue for the lock again.
+      client.on('error', () => session.abort());
+      try {
+        await client.connect();
+        this.state = 'standby';
+        while (!session.signal.aborted && !(await tryAdvisoryLock(client, RUNNER_LOCK_CLASS, this.name))) {
+          await delay(this.ctx.tuning.lockRetryMs, session.signal);
+        }
+        if (session.signal.aborted) continue;
+        this.state = 'active';
+        this.ctx.log.info(`${this.name}: runner active`);
+        await this.whileLocked(client, session.signal);
+      } catch (error) {
+        if (!stop.aborted) await this.failed(error, stop);
+      } finally {
+        stop.removeEventListener('abort', onStop);
+        session.abort();
+        this.state = stop.aborted ? 'stopped' : 'standby';
+        await client.end().catch(() => undefined);
+      }
+    }
+  }
+
+  private async whileLocked(client: Client, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.ensure(this.projection);
+        await this.follow(client, signal);
+      } catch (error) {
+        if (signal.aborted) return;
+        await this.failed(error, signal);
+      }
+    }
+  }
+
+  private async failed(error: unknown, signal: AbortSignal): Promise<void> {
+    this.lastError = error instanceof Error ? error : new Error(String(error));
+    this.failures++;
+    const wait = Math.min(this.ctx.tuning.retryMaxMs, this.ctx.tuning.retryBaseMs * 2 ** (this.failures - 1));
+    this.ctx.log.error(`${this.name}: ${this.lastError.message}; retrying in ${wait} ms`);
+    await delay(wait, signal);
+  }
+
+  /** Follows the log from the active generation's checkpoint until the generation changes or the session ends. */
+  private async follow(client: Client, signal: AbortSignal): Promise<void> {
+    const generation = await activeGeneration(client, this.name);
+    if (!generation) throw new Error(`${this.name} has no active generation yet`);
+    if (generation.version !== this.projection.version) {
+      throw new Error(`${this.name}: active generation ${generation.generation} has version ${generation.version}, this process runs version ${this.projection.version}`);
+    }
+    if (signal.aborted) return;
+    const subscription = new AbortController();
+    const onAbort = () => subscription.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let checkpoint = generation.checkpoint;
+    try {
+      const events = this.ctx.store.subscribeToAll({ fromPosition: checkpoint ?? undefined, signal: subscription.signal });
+      for await (const batch of microBatches(events, this.ctx.tuning.liveBatch)) {
+        if (signal.aborted) return;
+        if ((await this.commitBatch(client, generation, checkpoint, batch)) === 'moved') return;
+        checkpoint = batch[batch.length - 1].position;
+        this.failures = 0;
+      }
+      if (!signal.aborted) throw new Error(`${this.name}: the event store ended the subscription`);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      subscription.abort();
+    }
+  }
+
+  /**
+   * One batch, one transaction: rows and checkpoint commit together or not at all. Every event of
+   * the batch advances the checkpoint, handled or not, so any position a writer got back becomes
+   * reachable for read-your-writes.
+   */
+  private async commitBatch(client: Client, generation: GenerationRecord, expected: string | null, batch: RecordedEvent[]): Promise<BatchOutcome> {
+    const handled = new Set(this.projection.eventTypes);
+    const events = batch.filter((e) => handled.has(e.type));
+    const checkpoint = batch[batch.length - 1].position;
+    const cache = new RowCache(this.projection, generation.schemaName);
+    await client.query('BEGIN');
+    try {
+      // FOR SHARE: a switch (FOR UPDATE) waits for this batch, and this batch sees a switch that committed.
+      if ((await lockActiveGeneration(client, this.name, 'FOR SHARE')) !== generation.generation) {
+        await client.query('ROLLBACK');
+        return 'moved';
+      }
+      await cache.preload(client, events);
+      const applied = cache.apply(events, handled);
+      await cache.flush(client);
+      const rate = this.measureRate(batch.length);
+      const { rowCount } = await client.query(
+        `UPDATE strata_projection_generations
+         SET checkpoint = $3, events_applied = events_applied + $4, events_per_second = $5,
+             last_error = NULL, error_position = NULL, error_event_id = NULL, updated_at = now()
+         WHERE name = $1 AND generation = $2 AND checkpoint IS NOT DISTINCT FROM $6`,
+        [this.name, generation.generation, checkpoint, applied, rate, expected],
+      );
+      if (rowCount !== 1) {
+        // Someone else moved this generation's checkpoint: never apply a batch twice.
+        await client.query('ROLLBACK');
+        return 'moved';
+      }
+      const notice: CheckpointNotice = { name: this.name, generation: generation.generation, checkpoint, active: true };
+      await notifyCheckpoint(client, notice);
+      await client.query('COMMIT');
+      this.ctx.notifications.emit(notice);
+      return 'committed';
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if (error instanceof ProjectionApplyError) {
+        await recordError(client, this.name, generation.generation, {
+          message: error.message,
+          position: error.event.position,
+          eventId: error.event.id,
+        }).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  /** Events per second, smoothed over batches; idle time between batches lowers it, as it should. */
+  private measureRate(events: number): number | null {
+    const now = Date.now();
+    if (this.lastCommitAt > 0) {
+      const seconds = Math.max((now - this.lastCommitAt) / 1000, 0.001);
+      const instant = events / seconds;
+      this.rate = this.rate === null ? instant : 0.7 * this.rate + 0.3 * instant;
+    }
+    this.lastCommitAt = now;
+    return this.rate;
+  }
+}

@@ -1,0 +1,131 @@
+import { ColumnType, Projection, ReadModelTable, Row } from '../../projections/kernel/projection';
+
+/** Schema of the stable views the API reads: `rm.<table>` always shows the active generation. */
+export const READ_SCHEMA = 'rm';
+
+const IDENTIFIER = /^[a-z][a-z0-9_]{0,47}$/;
+
+const PG_TYPES: Record<ColumnType, string> = {
+  text: 'text',
+  integer: 'integer',
+  bigint: 'bigint',
+  boolean: 'boolean',
+  timestamptz: 'timestamptz',
+  jsonb: 'jsonb',
+  double: 'double precision',
+};
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function generationSchema(projection: string, generation: number): string {
+  return `rm_${projection}_g${generation}`;
+}
+
+/** A table's columns with the primary key first, as stored: the key is always text. */
+export function columnsOf(table: ReadModelTable): Array<{ name: string; type: ColumnType; nullable: boolean }> {
+  const key = table.columns[table.primaryKey];
+  const rest = Object.entries(table.columns)
+    .filter(([name]) => name !== table.primaryKey)
+    .map(([name, spec]) => ({ name, type: spec.type, nullable: spec.nullable ?? false }));
+  return [{ name: table.primaryKey, type: key?.type ?? 'text', nullable: false }, ...rest];
+}
+
+/** Names are spliced into SQL (quoted), and views of every projection share the `rm` schema. */
+export function validateProjections(projections: Projection[]): void {
+  const owners = new Map<string, string>();
+  const names = new Set<string>();
+  for (const p of projections) {
+    if (!IDENTIFIER.test(p.name)) throw new TypeError(`Invalid projection name ${JSON.stringify(p.name)}: use lower-case letters, digits and _`);
+    if (names.has(p.name)) throw new TypeError(`Projection ${p.name} is registered twice`);
+    names.add(p.name);
+    if (!Number.isInteger(p.version) || p.version < 1) throw new TypeError(`Projection ${p.name} has an invalid version ${p.version}`);
+    for (const t of p.tables) {
+      if (!IDENTIFIER.test(t.name)) throw new TypeError(`Invalid table name ${JSON.stringify(t.name)} in projection ${p.name}`);
+      const owner = owners.get(t.name);
+      if (owner) throw new TypeError(`Tables of ${owner} and ${p.name} both define rm.${t.name}`);
+      owners.set(t.name, p.name);
+      const key = t.columns[t.primaryKey];
+      if (key && key.type !== 'text') throw new TypeError(`Primary key ${p.name}.${t.name}.${t.primaryKey} must be text`);
+      for (const c of columnsOf(t)) {
+        if (!IDENTIFIER.test(c.name)) throw new TypeError(`Invalid column name ${JSON.stringify(c.name)} in ${p.name}.${t.name}`);
+      }
+      for (const index of t.indexes ?? []) {
+        for (const c of index) if (!(c in t.columns) && c !== t.primaryKey) throw new TypeError(`Index on unknown column ${p.name}.${t.name}.${c}`);
+      }
+    }
+  }
+}
+
+export function createTableSql(schema: string, table: ReadModelTable): string {
+  const columns = columnsOf(table).map((c) => `${quoteIdent(c.name)} ${PG_TYPES[c.type]}${c.nullable ? '' : ' NOT NULL'}`);
+  return `CREATE TABLE ${quoteIdent(schema)}.${quoteIdent(table.name)} (${columns.join(', ')}, PRIMARY KEY (${quoteIdent(table.primaryKey)}))`;
+}
+
+export function createIndexSql(schema: string, table: ReadModelTable): string[] {
+  return (table.indexes ?? []).map(
+    (columns, i) =>
+      `CREATE INDEX ${quoteIdent(`${table.name}_ix${i + 1}`)} ON ${quoteIdent(schema)}.${quoteIdent(table.name)} (${columns.map(quoteIdent).join(', ')})`,
+  );
+}
+
+/**
+ * One statement upserts any number of rows: they travel as one jsonb array parameter and
+ * `jsonb_to_recordset` types them, so a flush is one round trip per table and chunk.
+ */
+export function upsertSql(schema: string, table: ReadModelTable): string {
+  const columns = columnsOf(table);
+  const list = columns.map((c) => quoteIdent(c.name)).join(', ');
+  const record = columns.map((c) => `${quoteIdent(c.name)} ${PG_TYPES[c.type]}`).join(', ');
+  const updates = columns
+    .filter((c) => c.name !== table.primaryKey)
+    .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
+  const onConflict = updates.length ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING';
+  return `INSERT INTO ${quoteIdent(schema)}.${quoteIdent(table.name)} (${list})
+    SELECT ${list} FROM jsonb_to_recordset($1::jsonb) AS r(${record})
+    ON CONFLICT (${quoteIdent(table.primaryKey)}) ${onConflict}`;
+}
+
+export function deleteSql(schema: string, table: ReadModelTable): string {
+  return `DELETE FROM ${quoteIdent(schema)}.${quoteIdent(table.name)} WHERE ${quoteIdent(table.primaryKey)} = ANY ($1::text[])`;
+}
+
+export function selectByKeysSql(schema: string, table: ReadModelTable): string {
+  return `SELECT * FROM ${quoteIdent(schema)}.${quoteIdent(table.name)} WHERE ${quoteIdent(table.primaryKey)} = ANY ($1::text[])`;
+}
+
+export function selectAllSql(schema: string, table: ReadModelTable): string {
+  return `SELECT * FROM ${quoteIdent(schema)}.${quoteIdent(table.name)}`;
+}
+
+/** Serialises rows for `jsonb_to_recordset`: bigint as text, Date as ISO 8601, missing as null. */
+export function encodeRows(table: ReadModelTable, rows: Row[]): string {
+  const columns = columnsOf(table);
+  const records = rows.map((row) => {
+    const record: Record<string, unknown> = {};
+    for (const c of columns) {
+      const value = row[c.name];
+      record[c.name] = value === undefined ? null : c.name === table.primaryKey ? String(value) : value;
+    }
+    return record;
+  });
+  return JSON.stringify(records, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
+}
+
+/**
+ * Rows read back from PostgreSQL in the shape a projection writes them: timestamptz as an ISO
+ * 8601 string, bigint as a number (counts and sizes stay far below 2^53), jsonb as parsed JSON.
+ */
+export function decodeRow(table: ReadModelTable, raw: Record<string, unknown>): Row {
+  const row: Row = {};
+  for (const c of columnsOf(table)) {
+    const value = raw[c.name];
+    if (value === null || value === undefined) row[c.name] = null;
+    else if (c.type === 'timestamptz') row[c.name] = value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
+    else if (c.type === 'bigint') row[c.name] = Number(value);
+    else if (c.type === 'double') row[c.name] = Number(value);
+    else row[c.name] = value;
+  }
+  return row;
+}

@@ -1,0 +1,142 @@
+import { Client, Pool } from 'pg';
+import { comparePositions, Position } from '../../domain/kernel';
+import { CheckpointNotice, PROJECTIONS_CHANNEL } from './catalog';
+import { CheckpointNotifications, delay } from './notifications';
+
+export interface ProjectionWaiterOptions {
+  databaseUrl: string;
+  /** Pool for the catch-up queries; the waiter makes a small one of its own when absent. */
+  pool?: Pool;
+  /** Notices of the runners of this process, seen before their NOTIFY arrives. */
+  notifications?: CheckpointNotifications;
+}
+
+interface Known {
+  generation: number;
+  checkpoint: string | null;
+}
+
+/**
+ * Read-your-writes for the API: after a command wrote at `position`, wait until every read model
+ * the answer reads from has passed it. LISTEN on `strata_projections` plus in-process notices,
+ * with one query when a wait starts and one when it times out: never a polling loop.
+ */
+export class ProjectionWaiter {
+  private readonly known = new Map<string, Known>();
+  private readonly wakeups = new Set<() => void>();
+  private readonly pool: Pool;
+  private readonly ownsPool: boolean;
+  private readonly unsubscribe: () => void;
+  private listener: Promise<Client> | null = null;
+  private closed = false;
+
+  constructor(private readonly options: ProjectionWaiterOptions) {
+    this.ownsPool = !options.pool;
+    this.pool = options.pool ?? new Pool({ connectionString: options.databaseUrl, max: 2 });
+    if (this.ownsPool) this.pool.on('error', () => undefined);
+    this.unsubscribe = options.notifications?.on((notice) => this.observe(notice)) ?? (() => undefined);
+  }
+
+  /** True once each named projection's active checkpoint is at or past `position`; false after `timeoutMs`. */
+  async waitFor(position: Position, projectionNames: string[], timeoutMs: number): Promise<boolean> {
+    if (this.closed) throw new Error('ProjectionWaiter is closed');
+    const passed = () => projectionNames.every((name) => this.hasPassed(name, position));
+    if (passed()) return true;
+    const deadline = Date.now() + timeoutMs;
+    // LISTEN before the query: a notice committed in between is then seen one way or the other.
+    const connecting = new AbortController();
+    await Promise.race([this.listen().catch(() => undefined), delay(timeoutMs, connecting.signal)]);
+    connecting.abort();
+    await this.refresh(projectionNames).catch(() => undefined);
+    if (passed()) return true;
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) return false;
+
+    return new Promise<boolean>((resolve) => {
+      let settled = false;
+      const finish = (result: boolean) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.wakeups.delete(check);
+        resolve(result);
+      };
+      const check = () => {
+        if (passed()) finish(true);
+      };
+      // A last look at the catalog covers a lost NOTIFY (e.g. the LISTEN connection dropped).
+      const timer = setTimeout(() => {
+        this.wakeups.delete(check);
+        this.refresh(projectionNames)
+          .catch(() => undefined)
+          .then(() => finish(passed()));
+      }, remaining);
+      this.wakeups.add(check);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.then((c) => c.end()).catch(() => undefined);
+    if (this.ownsPool) await this.pool.end();
+  }
+
+  private hasPassed(name: string, position: Position): boolean {
+    const known = this.known.get(name);
+    return known?.checkpoint != null && comparePositions(known.checkpoint, position) >= 0;
+  }
+
+  private observe(notice: CheckpointNotice): void {
+    if (!notice.active) return;
+    const known = this.known.get(notice.name);
+    const newer =
+      !known ||
+      notice.generation > known.generation ||
+      (notice.generation === known.generation && notice.checkpoint !== null && (known.checkpoint === null || comparePositions(notice.checkpoint, known.checkpoint) > 0));
+    if (!newer) return;
+    this.known.set(notice.name, { generation: notice.generation, checkpoint: notice.checkpoint });
+    for (const wake of [...this.wakeups]) wake();
+  }
+
+  private async refresh(names: string[]): Promise<void> {
+    const { rows } = await this.pool.query<{ name: string; generation: number; checkpoint: string | null }>(
+      `SELECT p.name, p.active_generation AS generation, g.checkpoint FROM strata_projections p
+       JOIN strata_projection_generations g ON g.name = p.name AND g.generation = p.active_generation
+       WHERE p.name = ANY ($1::text[])`,
+      [names],
+    );
+    for (const row of rows) this.observe({ name: row.name, generation: row.generation, checkpoint: row.checkpoint, active: true });
+  }
+
+  private listen(): Promise<Client> {
+    if (!this.listener) {
+      const listener = (async () => {
+        const client = new Client({ connectionString: this.options.databaseUrl });
+        client.on('notification', (message) => {
+          try {
+            this.observe(JSON.parse(message.payload ?? '') as CheckpointNotice);
+          } catch {
+            // Not ours: ignore.
+          }
+        });
+        client.on('error', () => {
+          if (this.listener === listener) this.listener = null;
+          client.end().catch(() => undefined);
+        });
+        await client.connect();
+        await client.query(`LISTEN ${PROJECTIONS_CHANNEL}`);
+        if (this.closed) await client.end();
+        return client;
+      })();
+      this.listener = listener;
+      listener.catch(() => {
+        if (this.listener === listener) this.listener = null;
+      });
+    }
+    return this.listener;
+  }
+}

@@ -1,0 +1,4 @@
+import { Projection } from './kernel/projection';
+
+/** Every read model of this build, in the order the projector starts them. Contexts add theirs here. */
+export const ALL_PROJECTIONS: Projection[] = [];

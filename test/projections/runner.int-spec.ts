@@ -1,0 +1,180 @@
+import { Client } from 'pg';
+import { RecordedEvent } from '../../domain/kernel';
+import { ProjectionWaiter } from '../../infra/projections';
+import { Projection } from '../../projections/kernel/projection';
+import { serversProjection, ServerScenario } from '../support/sample-projection';
+import { ProjectionHarness, waitUntil } from './harness';
+
+let h: ProjectionHarness;
+
+beforeAll(async () => {
+  h = await ProjectionHarness.create('strata_proj_runner');
+});
+afterAll(async () => {
+  await h.close();
+});
+
+/** The sample projection with a switch that makes apply() throw on one event, as a bug would. */
+function breakable(base: Projection): Projection & { failOn: string | null; appliedAfterFix: number } {
+  const wrapper = {
+    ...base,
+    failOn: null as string | null,
+    appliedAfterFix: 0,
+    apply(event: RecordedEvent, rows: Parameters<Projection['apply']>[1]) {
+      if (wrapper.failOn === event.id) throw new Error('injected failure');
+      base.apply(event, rows);
+    },
+  };
+  return wrapper;
+}
+
+describe('projection runner on PostgreSQL', () => {
+  it('builds generation 1 on first start and serves rows through the rm views', async () => {
+    const projection = serversProjection({ name: 'first', tablePrefix: 'first_' });
+    const s = new ServerScenario('first');
+    const position = await h.append([...s.lifecycle(1, 'compute-a'), ...s.lifecycle(2, 'compute-a')]);
+    const engine = await h.engine([projection]);
+    engine.start();
+    expect(await engine.waiter().waitFor(position, ['first'], 10_000)).toBe(true);
+
+    expect(await h.generation('first')).toMatchObject({ active_generation: 1, version: 1, checkpoint: position });
+    const servers = await h.rows('SELECT id, name, host, vm_state, metadata, ram_mb, launched_at FROM rm.first_servers ORDER BY name');
+    expect(servers).toEqual([
+      { id: s.serverId(1), name: 'vm-1', host: 'compute-a', vm_state: 'active', metadata: { role: 'web', index: '1', owner: 'ops' }, ram_mb: '2048', launched_at: new Date('2026-01-01T00:00:03.000Z') },
+      { id: s.serverId(2), name: 'vm-2', host: 'compute-a', vm_state: 'active', metadata: { role: 'web', index: '2', owner: 'ops' }, ram_mb: '2048', launched_at: new Date('2026-01-01T00:00:07.000Z') },
+    ]);
+    expect(await h.rows('SELECT host, instance_count, vcpus_used FROM rm.first_host_instances')).toEqual([{ host: 'compute-a', instance_count: 2, vcpus_used: 3 }]);
+    await engine.close();
+  });
+
+  it('commits rows and checkpoint together: a failing apply mid-batch moves neither, and a fix resumes without skipping', async () => {
+    const projection = breakable(serversProjection({ name: 'atomic', tablePrefix: 'atomic_' }));
+    const s = new ServerScenario('atomic');
+    const first = await h.append(s.lifecycle(1));
+    let engine = await h.engine([projection]);
+    engine.start();
+    expect(await engine.waiter().waitFor(first, ['atomic'], 10_000)).toBe(true);
+    await engine.close();
+
+    // One batch when the runner catches up: server 2's four events, then the poisoned rename, then server 3.
+    const poison = s.event('ServerRenamed', { serverId: s.serverId(2), name: 'renamed' });
+    const batch = [...s.lifecycle(2), poison, ...s.lifecycle(3)];
+    projection.failOn = poison.id;
+    const last = await h.append(batch);
+
+    engine = await h.engine([projection]);
+    engine.start();
+    await waitUntil(async () => (await h.generation('atomic'))?.error_event_id === poison.id, 'the error to be recorded');
+    const failed = await h.generation('atomic');
+    expect(failed).toMatchObject({ checkpoint: first, last_error: expect.stringContaining('injected failure') });
+    expect(failed!.error_position! > first).toBe(true);
+    // Not even server 2's events before the poisoned one were committed.
+    const mine = [s.serverId(1), s.serverId(2), s.serverId(3)];
+    expect(await h.rows('SELECT id FROM rm.atomic_servers WHERE id = ANY ($1)', [mine])).toEqual([{ id: s.serverId(1) }]);
+    expect(engine.runner('atomic')!.lastError?.message).toContain('injected failure');
+
+    projection.failOn = null;
+    expect(await engine.waiter().waitFor(last, ['atomic'], 10_000)).toBe(true);
+    expect(await h.generation('atomic')).toMatchObject({ checkpoint: last, last_error: null, error_event_id: null });
+    const servers = await h.rows<{ id: string; name: string }>('SELECT id, name FROM rm.atomic_servers WHERE id = ANY ($1)', [mine]);
+    expect(servers.map((r) => r.name).sort()).toEqual(['renamed', 'vm-1', 'vm-3']);
+    expect((await engine.verify('atomic')).differences).toEqual([]);
+    await engine.close();
+  });
+
+  it('runs one active runner across two engines; when the holder dies the other takes over', async () => {
+    const projection = serversProjection({ name: 'single', tablePrefix: 'single_' });
+    const s = new ServerScenario('single');
+    const a = await h.engine([projection]);
+    const b = await h.engine([projection]);
+    a.start();
+    b.start();
+    const states = () => [a.runner('single')!.state, b.runner('single')!.state].sort();
+    await waitUntil(() => states().join() === 'active,standby', 'one active and one standby runner');
+
+    const holders = () =>
+      h.rows<{ pid: number }>(`SELECT l.pid FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::oid AND l.objid = hashtext('single')::oid`, [
+        0x5354_5201,
+      ]);
+    expect(await holders()).toHaveLength(1);
+    const p1 = await h.append(s.lifecycle(1));
+    expect(await a.waiter().waitFor(p1, ['single'], 10_000)).toBe(true);
+
+    // The holder's process dies: its session (and lock) goes, and it never comes back.
+    const [holder, standby] = a.runner('single')!.state === 'active' ? [a, b] : [b, a];
+    const [{ pid }] = await holders();
+    await h.rows('SELECT pg_terminate_backend($1)', [pid]);
+    await holder.close();
+
+    await waitUntil(() => standby.runner('single')!.state === 'active', 'the standby runner to take over');
+    const p2 = await h.append(s.lifecycle(2));
+    expect(await standby.waiter().waitFor(p2, ['single'], 10_000)).toBe(true);
+    const now = await holders();
+    expect(now).toHaveLength(1);
+    expect(now[0].pid).not.toBe(pid);
+    expect(await h.rows('SELECT count(*)::int AS n FROM rm.single_servers WHERE id = ANY ($1)', [[s.serverId(1), s.serverId(2)]])).toEqual([{ n: 2 }]);
+    expect((await standby.verify('single')).differences).toEqual([]);
+    await standby.close();
+  });
+
+  describe('read-your-writes', () => {
+    const projection = serversProjection({ name: 'ryw', tablePrefix: 'ryw_' });
+    const s = new ServerScenario('ryw');
+
+    it('returns as soon as the row a write created is readable', async () => {
+      const engine = await h.engine([projection]);
+      engine.start();
+      for (let i = 1; i <= 5; i++) {
+        const position = await h.append(s.lifecycle(i));
+        expect(await engine.waiter().waitFor(position, ['ryw'], 10_000)).toBe(true);
+        expect(await h.rows('SELECT name FROM rm.ryw_servers WHERE id = $1', [s.serverId(i)])).toEqual([{ name: `vm-${i}` }]);
+      }
+      // An event of a type the projection ignores still becomes reachable.
+      const unrelated = (await h.store.append('image-1', [s.unrelated(1)], 'any')).position;
+      expect(await engine.waiter().waitFor(unrelated, ['ryw'], 10_000)).toBe(true);
+      await engine.close();
+    });
+
+    it('is woken by NOTIFY in another process, and times out when no runner moves', async () => {
+      const waiter = new ProjectionWaiter({ databaseUrl: h.db.url });
+      try {
+        const position = await h.append(s.lifecycle(10));
+        const started = Date.now();
+        expect(await waiter.waitFor(position, ['ryw'], 300)).toBe(false);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+
+        const waiting = waiter.waitFor(position, ['ryw'], 10_000);
+        const engine = await h.engine([projection]);
+        engine.start();
+        expect(await waiting).toBe(true);
+        expect(await h.rows('SELECT name FROM rm.ryw_servers WHERE id = $1', [s.serverId(10)])).toEqual([{ name: 'vm-10' }]);
+        await engine.close();
+      } finally {
+        await waiter.close();
+      }
+    });
+  });
+
+  it('reports status: generation, checkpoint, lag, errors', async () => {
+    const projection = serversProjection({ name: 'status', tablePrefix: 'status_' });
+    const s = new ServerScenario('status');
+    const engine = await h.engine([projection]);
+    engine.start();
+    const position = await h.append(s.lifecycle(1));
+    expect(await engine.waiter().waitFor(position, ['status'], 10_000)).toBe(true);
+    await engine.stop();
+    await h.append([...s.lifecycle(2), s.event('ServerStopped', { serverId: s.serverId(2) })]);
+
+    const [report] = (await engine.status()).filter((r) => r.name === 'status');
+    expect(report).toMatchObject({
+      name: 'status',
+      codeVersion: 1,
+      active: { generation: 1, version: 1, checkpoint: position, lastError: null },
+      building: null,
+      lag: { events: 5, capped: false },
+      needsRebuild: false,
+    });
+    expect(report.active!.eventsApplied).toBeGreaterThanOrEqual(4);
+    await engine.close();
+  });
+});
