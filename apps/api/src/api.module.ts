@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { HealthController } from './health.controller';
+import { ReadinessService } from './readiness.service';
+import { RootController } from './root.controller';
+
+const controllers = [RootController, HealthController];
+const providers = [ReadinessService];
+
+/** The HTTP API. Service modules (identity, compute, ...) are added here by later issues. */
+@Module({ controllers, providers, exports: [ReadinessService] })
+export class ApiModule {}

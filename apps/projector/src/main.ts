@@ -1,0 +1,9 @@
+import { launch } from '../../shared/src/launch';
+
+/** `strata run projector` (the CLI is the usual entry point); also runnable directly with @swc-node/register. */
+if (require.main === module) {
+  launch({ apps: ['projector'], allInOne: false }).catch((e: Error) => {
+    process.stderr.write(`strata: ${e.message}\n`);
+    process.exit(1);
+  });
+}

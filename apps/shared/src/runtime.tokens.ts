@@ -1,0 +1,9 @@
+/** DI tokens shared by every app (STYLE.md §3: Symbol constants in `<module>.tokens.ts`). */
+export const STRATA_CONFIG = Symbol('STRATA_CONFIG');
+export const EVENT_STORE = Symbol('EVENT_STORE');
+export const BUS = Symbol('BUS');
+export const PROJECTIONS = Symbol('PROJECTIONS');
+export const PROJECTION_STATUS = Symbol('PROJECTION_STATUS');
+export const DEPLOYMENT = Symbol('DEPLOYMENT');
+export const DATABASE_URL = Symbol('DATABASE_URL');
+export const PROJECTION_ENGINE = Symbol('PROJECTION_ENGINE');

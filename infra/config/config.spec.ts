@@ -1,0 +1,44 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('defaults to the embedded, all-in-one setup', () => {
+    const c = loadConfig({}, '/srv/strata');
+    expect(c).toMatchObject({
+      port: 8080,
+      dataDir: '/srv/strata/.strata',
+      publicUrl: 'http://127.0.0.1:8080',
+      databaseUrl: undefined,
+      natsUrl: undefined,
+      eventStoreUrl: undefined,
+      computeDriver: 'fake',
+      volumeDriver: 'file',
+      fakeHosts: [],
+      logLevel: 'info',
+    });
+  });
+
+  it('derives the public URL from the port and resolves a relative data dir', () => {
+    const c = loadConfig({ STRATA_PORT: '9999', STRATA_DATA_DIR: 'var/data' }, '/srv');
+    expect(c.publicUrl).toBe('http://127.0.0.1:9999');
+    expect(c.dataDir).toBe('/srv/var/data');
+  });
+
+  it('names the variable to fix when a port is invalid', () => {
+    expect(() => loadConfig({ STRATA_PORT: '80a' })).toThrow(ConfigError);
+    expect(() => loadConfig({ STRATA_PORT: '70000' })).toThrow(/STRATA_PORT: .*1 to 65535/);
+  });
+
+  it('rejects an unknown driver with the allowed values', () => {
+    expect(() => loadConfig({ COMPUTE_DRIVER: 'xen' })).toThrow(/COMPUTE_DRIVER: .*fake, libvirt/);
+  });
+
+  it('rejects a DATABASE_URL that is not PostgreSQL', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x@y/z' })).toThrow(/DATABASE_URL: .*postgres:/);
+  });
+
+  it('accepts a NATS cluster list and fake host names', () => {
+    const c = loadConfig({ NATS_URL: 'nats://a:4222,nats://b:4222', STRATA_FAKE_HOSTS: 'host-1, host-2' });
+    expect(c.natsUrl).toBe('nats://a:4222,nats://b:4222');
+    expect(c.fakeHosts).toEqual(['host-1', 'host-2']);
+  });
+});

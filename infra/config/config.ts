@@ -1,0 +1,134 @@
+import * as path from 'node:path';
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export type ComputeDriverName = 'fake' | 'libvirt';
+export type VolumeDriverName = 'file' | 'lvm';
+
+/** Everything Strata reads from its environment, parsed and checked once (STYLE.md §10). */
+export interface StrataConfig {
+  /** `STRATA_PORT`: the one HTTP port of every API. */
+  port: number;
+  /** `STRATA_HOST`: the address the API listens on. */
+  host: string;
+  /** `STRATA_DATA_DIR`, absolute: embedded PostgreSQL, admin-openrc.sh, image and volume files. */
+  dataDir: string;
+  /** `STRATA_ADMIN_PASSWORD`; undefined means "generate one on first boot". */
+  adminPassword: string | undefined;
+  /** `STRATA_PUBLIC_URL` without a trailing slash: base URL advertised in the catalog. */
+  publicUrl: string;
+  /** `DATABASE_URL`; undefined means the embedded PostgreSQL of the data dir. */
+  databaseUrl: string | undefined;
+  /** `NATS_URL` (one server or a comma-separated list); undefined means the in-process bus. */
+  natsUrl: string | undefined;
+  /** `EVENTSTORE_URL`; when set, EventStoreDB holds the event log instead of PostgreSQL. */
+  eventStoreUrl: string | undefined;
+  /** `COMPUTE_DRIVER`. */
+  computeDriver: ComputeDriverName;
+  /** `VOLUME_DRIVER`. */
+  volumeDriver: VolumeDriverName;
+  /** `STRATA_FAKE_HOSTS`: host names the fake compute driver reports (default: this host only). */
+  fakeHosts: string[];
+  /** `STRATA_LOG_LEVEL`. */
+  logLevel: LogLevel;
+}
+
+/** A configuration value Strata cannot run with; the message says which variable to set and how. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v ? v : undefined;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const v = text(env, name);
+  if (v === undefined) return fallback;
+  const lower = v.toLowerCase() as T;
+  if (!allowed.includes(lower)) throw new ConfigError(name, `"${v}" is not supported; set it to one of ${allowed.join(', ')} (default ${fallback})`);
+  return lower;
+}
+
+function port(env: Env, name: string, fallback: number): number {
+  const v = text(env, name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1 || n > 65535) throw new ConfigError(name, `"${v}" is not a TCP port; set it to an integer from 1 to 65535 (default ${fallback})`);
+  return n;
+}
+
+function url(env: Env, name: string, protocols: string[], example: string): string | undefined {
+  const v = text(env, name);
+  if (v === undefined) return undefined;
+  for (const one of v.split(',')) {
+    let parsed: URL;
+    try {
+      parsed = new URL(one.trim());
+    } catch {
+      throw new ConfigError(name, `"${one}" is not a URL; set it like ${example}, or unset it`);
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      throw new ConfigError(name, `"${one}" must use ${protocols.map((p) => `${p}//`).join(' or ')}; set it like ${example}, or unset it`);
+    }
+  }
+  return v;
+}
+
+/** Parses the environment; throws a ConfigError naming the variable to fix. */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): StrataConfig {
+  const listenPort = port(env, 'STRATA_PORT', 8080);
+  const dataDir = path.resolve(cwd, text(env, 'STRATA_DATA_DIR') ?? '.strata');
+  const publicUrl = (url(env, 'STRATA_PUBLIC_URL', ['http:', 'https:'], 'https://cloud.example.com:8080') ?? `http://127.0.0.1:${listenPort}`).replace(/\/+$/, '');
+  const adminPassword = env.STRATA_ADMIN_PASSWORD;
+  if (adminPassword !== undefined && adminPassword.length === 0) {
+    throw new ConfigError('STRATA_ADMIN_PASSWORD', 'is empty; set a password or unset it to have one generated on first boot');
+  }
+  const fakeHosts = (text(env, 'STRATA_FAKE_HOSTS') ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
+  for (const h of fakeHosts) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(h)) {
+      throw new ConfigError('STRATA_FAKE_HOSTS', `"${h}" is not a host name usable in a NATS subject; use letters, digits, "-" and "_", comma-separated`);
+    }
+  }
+  return {
+    port: listenPort,
+    host: text(env, 'STRATA_HOST') ?? '0.0.0.0',
+    dataDir,
+    adminPassword,
+    publicUrl,
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres://user:password@db.example.com:5432/strata'),
+    natsUrl: url(env, 'NATS_URL', ['nats:', 'tls:', 'ws:', 'wss:'], 'nats://127.0.0.1:4222'),
+    eventStoreUrl: url(env, 'EVENTSTORE_URL', ['esdb:', 'esdb+discover:'], 'esdb://127.0.0.1:2113?tls=false'),
+    computeDriver: oneOf(env, 'COMPUTE_DRIVER', ['fake', 'libvirt'] as const, 'fake'),
+    volumeDriver: oneOf(env, 'VOLUME_DRIVER', ['file', 'lvm'] as const, 'file'),
+    fakeHosts,
+    logLevel: oneOf(env, 'STRATA_LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info'),
+  };
+}
+
+/** A URL safe to print: the password is masked. */
+export function redactUrl(value: string): string {
+  return value
+    .split(',')
+    .map((one) => {
+      try {
+        const u = new URL(one.trim());
+        if (u.password) u.password = '***';
+        return u.toString();
+      } catch {
+        return one;
+      }
+    })
+    .join(',');
+}
