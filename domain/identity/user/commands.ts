@@ -1,0 +1,43 @@
+import { Command } from '../../kernel';
+import { ResourceOptions } from '../validation';
+
+export type CreateUser = Command<
+  'CreateUser',
+  {
+    userId: string;
+    domainId: string;
+    name: string;
+    enabled?: boolean;
+    defaultProjectId?: string | null;
+    description?: string | null;
+    email?: string;
+    options?: ResourceOptions;
+    /** Already hashed in infra; the domain never sees a password. */
+    passwordHash?: string | null;
+  }
+>;
+
+/** Keystone PATCH /v3/users/{id}: an admin may also reset the password without the original one. */
+export type UpdateUser = Command<
+  'UpdateUser',
+  {
+    userId: string;
+    name?: string;
+    enabled?: boolean;
+    defaultProjectId?: string | null;
+    description?: string | null;
+    email?: string | null;
+    options?: ResourceOptions;
+    passwordHash?: string | null;
+  }
+>;
+
+/** POST /v3/users/{id}/password: infra checks `original_password` against the stored hash first. */
+export type ChangeUserPassword = Command<
+  'ChangeUserPassword',
+  { userId: string; passwordHash: string; originalPasswordVerified: boolean }
+>;
+
+export type DeleteUser = Command<'DeleteUser', { userId: string }>;
+
+export type UserCommand = CreateUser | UpdateUser | ChangeUserPassword | DeleteUser;
