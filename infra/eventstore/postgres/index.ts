@@ -1,4 +1,5 @@
 export { appendToStream } from './append';
+export type { AppendOptions } from './append';
 export { PostgresEventStore } from './postgres-event-store';
 export type { PostgresEventStoreOptions } from './postgres-event-store';
 export { formatPosition, parsePosition } from './position';

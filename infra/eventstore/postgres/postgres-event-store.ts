@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import {
   AllFilter,
@@ -107,6 +108,12 @@ export class PostgresEventStore implements EventStore {
   private readonly wakeups = new Wakeups();
   private readonly closing = new AbortController();
   private listener?: Promise<Client>;
+  /** NOTIFY payload of this instance, so its own LISTEN connection can ignore its echo. */
+  private readonly instanceId = randomUUID();
+  /** An append completed after the NOTIFY in flight (if any) was sent. */
+  private wakeupPending = false;
+  /** The loop sending NOTIFYs, while one is in flight. */
+  private notifying?: Promise<void>;
 
   constructor(
     private readonly connectionString: string,
@@ -148,8 +155,10 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  append(stream: string, events: NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
-    return appendToStream(this.pool, this.schema, stream, events, expected);
+  async append(stream: string, events: NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
+    const result = await appendToStream(this.pool, this.schema, stream, events, expected, { notify: false });
+    this.appended();
+    return result;
   }
 
   async *readStream(stream: string, opts: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
@@ -208,13 +217,39 @@ export class PostgresEventStore implements EventStore {
     return rows.length === 0 ? null : formatPosition(rows[0].transaction_id, rows[0].global_position);
   }
 
-  /** Ends live subscriptions, the LISTEN connection and the pool. */
+  /** Ends live subscriptions, the LISTEN connection and the pool, after sending any wake-up still due. */
   async close(): Promise<void> {
     if (this.closing.signal.aborted) return;
     this.closing.abort();
     const listener = this.listener;
     this.listener = undefined;
+    await this.notifying;
     await Promise.all([listener?.then((client) => client.end()).catch(() => undefined), this.pool.end()]);
+  }
+
+  /**
+   * After a committed append: wakes this instance's subscriptions at once, and the other
+   * processes' through a NOTIFY sent on its own, in autocommit. Outside the append's transaction
+   * the NOTIFY flushes nothing, so PostgreSQL's global notify lock no longer spans every
+   * appender's WAL flush. At most one NOTIFY is in flight; appends that complete meanwhile are
+   * covered by one more sent after it, so every append is followed by a NOTIFY sent after its
+   * commit. If a NOTIFY fails, the other processes' fallback poll delivers.
+   */
+  private appended(): void {
+    this.wakeups.notify();
+    this.wakeupPending = true;
+    if (this.notifying) return;
+    this.notifying = (async () => {
+      while (this.wakeupPending) {
+        this.wakeupPending = false;
+        try {
+          await this.pool.query({ name: `strata_notify_${this.schema.schema}`, text: this.schema.notifySql, values: [this.instanceId] });
+        } catch {
+          // The pool is ending or the server is unreachable: the fallback poll covers it.
+        }
+      }
+      this.notifying = undefined;
+    })();
   }
 
   private async readPage(after: PgCursor, filter: AllFilter | undefined, limit: number): Promise<Page> {
@@ -243,7 +278,10 @@ export class PostgresEventStore implements EventStore {
     if (!this.listener) {
       const listener = (async () => {
         const client = new Client({ connectionString: this.connectionString });
-        client.on('notification', () => this.wakeups.notify());
+        // This instance's own appends woke its subscriptions already, before it sent the NOTIFY.
+        client.on('notification', ({ payload }) => {
+          if (payload !== this.instanceId) this.wakeups.notify();
+        });
         // Subscriptions keep polling meanwhile; the next read opens a new LISTEN connection.
         client.on('error', () => {
           if (this.listener === listener) this.listener = undefined;

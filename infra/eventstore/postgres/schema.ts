@@ -27,7 +27,7 @@ CREATE SCHEMA IF NOT EXISTS ${this.schema};
 
 CREATE TABLE IF NOT EXISTS ${this.streams} (
   stream_name text PRIMARY KEY,
-  -- Version of the stream's last event. NULL only inside the transaction that creates the stream.
+  -- Version of the stream's last event. Never NULL since the append stopped writing a placeholder.
   version bigint
 );
 
@@ -61,6 +61,7 @@ DECLARE
   v_current bigint;
   v_repeated int;
   v_accepted boolean;
+  v_position bigint;
 BEGIN
   IF v_count = 0 THEN
     RAISE EXCEPTION 'append needs at least one event' USING ERRCODE = '22023';
@@ -71,13 +72,6 @@ BEGIN
   -- appenders first; row locks alone would not, as a waiting transaction may already hold an id.
   -- Two-key form: it never meets the single-key (bigint) advisory locks used elsewhere.
   PERFORM pg_advisory_xact_lock(hashtext('strata-eventstore:${this.schema}'), hashtext(p_stream));
-  SELECT s.version INTO v_current FROM ${this.streams} s WHERE s.stream_name = p_stream FOR UPDATE;
-  IF NOT FOUND THEN
-    INSERT INTO ${this.streams} (stream_name, version) VALUES (p_stream, NULL);
-  ELSIF pg_current_xact_id() < (SELECT e.transaction_id FROM ${this.events} e WHERE e.stream_name = p_stream AND e.version = v_current) THEN
-    -- Only a caller's transaction that wrote before appending gets here; a retry gets a newer id.
-    RAISE EXCEPTION 'transaction is older than the last append to %; retry it', p_stream USING ERRCODE = '40001';
-  END IF;
 
   -- A retried request appends the same ids: answer with the first outcome, write nothing.
   SELECT count(*) INTO v_repeated FROM ${this.events} e WHERE e.stream_name = p_stream AND e.event_id = ANY (p_ids);
@@ -92,6 +86,15 @@ BEGIN
       USING ERRCODE = '${PARTIAL_DUPLICATE}';
   END IF;
 
+  -- Moves the stream's version first: one row write instead of a row lock then an update (any
+  -- exception below rolls it back). Under REPEATABLE READ a concurrent append makes it fail (40001).
+  UPDATE ${this.streams} s SET version = s.version + v_count WHERE s.stream_name = p_stream
+    RETURNING s.version - v_count INTO v_current;
+  IF FOUND AND pg_current_xact_id() < (SELECT e.transaction_id FROM ${this.events} e WHERE e.stream_name = p_stream AND e.version = v_current) THEN
+    -- Only a caller's transaction that wrote before appending gets here; a retry gets a newer id.
+    RAISE EXCEPTION 'transaction is older than the last append to %; retry it', p_stream USING ERRCODE = '40001';
+  END IF;
+
   v_accepted := CASE p_expected
     WHEN 'any' THEN true
     WHEN 'no_stream' THEN v_current IS NULL
@@ -99,33 +102,54 @@ BEGIN
     WHEN 'exact' THEN coalesce(v_current = p_expected_version, false)
   END;
   IF v_accepted IS NOT TRUE THEN
-    -- Raising rolls back the placeholder streams row of a stream that did not exist.
     RAISE EXCEPTION 'wrong expected version on %', p_stream
       USING ERRCODE = '${WRONG_EXPECTED_VERSION}', DETAIL = coalesce(v_current::text, 'no_stream');
   END IF;
 
   -- ORDER BY makes the sequence follow the stream version inside the batch.
-  INSERT INTO ${this.events} (transaction_id, stream_name, version, event_id, event_type, data, metadata)
-  SELECT pg_current_xact_id(), p_stream, coalesce(v_current, -1) + n.ordinal, n.id, n.type, n.data, n.metadata
-  FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS n(id, type, data, metadata, ordinal)
-  ORDER BY n.ordinal;
+  WITH inserted AS (
+    INSERT INTO ${this.events} AS e (transaction_id, stream_name, version, event_id, event_type, data, metadata)
+    SELECT pg_current_xact_id(), p_stream, coalesce(v_current, -1) + n.ordinal, n.id, n.type, n.data, n.metadata
+    FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS n(id, type, data, metadata, ordinal)
+    ORDER BY n.ordinal
+    RETURNING e.global_position
+  )
+  SELECT max(i.global_position) INTO v_position FROM inserted i;
 
-  UPDATE ${this.streams} SET version = coalesce(v_current, -1) + v_count WHERE stream_name = p_stream;
+  IF v_current IS NULL THEN
+    -- A new stream. Concurrent creators queue on the advisory lock, so the next one finds this row.
+    INSERT INTO ${this.streams} (stream_name, version) VALUES (p_stream, v_count - 1);
+  END IF;
 
-  -- Delivered at commit; subscribers then re-read (and also poll, since xmin may lag the wake-up).
-  PERFORM pg_notify('${this.channel}', '');
+  -- No NOTIFY here: a notifying transaction holds PostgreSQL's global notify lock through its commit
+  -- (WAL flush), which serialises every appender. The callers wake subscribers (see notifySql).
 
-  RETURN QUERY
-    SELECT e.version, e.transaction_id, e.global_position FROM ${this.events} e
-    WHERE e.stream_name = p_stream AND e.version = coalesce(v_current, -1) + v_count;
+  RETURN QUERY SELECT coalesce(v_current, -1) + v_count, pg_current_xact_id(), v_position;
 END;
 $fn$;
 `;
   }
 
-  get appendSql(): string {
-    return `SELECT next_version::text, transaction_id::text, global_position::text
-      FROM ${this.appendFunction}($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])`;
+  /**
+   * Appends; with `notify`, the same statement also queues a NOTIFY in the caller's transaction,
+   * delivered when it commits (and dropped if it rolls back).
+   */
+  appendSql(notify: boolean): string {
+    return `SELECT a.next_version::text, a.transaction_id::text, a.global_position::text${notify ? `, pg_notify('${this.channel}', '')` : ''}
+      FROM ${this.appendFunction}($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[]) a`;
+  }
+
+  /** Prepared statement names are per connection, and a connection may serve several schemas. */
+  appendStatementName(notify: boolean): string {
+    return `strata_append${notify ? '_notify' : ''}_${this.schema}`;
+  }
+
+  /**
+   * A wake-up on its own, outside any append: in autocommit it has no data to flush, so the notify
+   * lock is held only for an instant. $1 is the payload (the sending store instance).
+   */
+  get notifySql(): string {
+    return `SELECT pg_notify('${this.channel}', $1)`;
   }
 
   private columns(alias: string): string {
@@ -166,6 +190,10 @@ $fn$;
         SELECT e.* FROM ${this.events} e
         WHERE e.transaction_id < h.horizon
           AND (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
+          -- Implied by the row comparison, but only this form has a selectivity estimate: without
+          -- it the planner guesses a third of the table and, with a selective filter, picks a
+          -- (parallel) bitmap scan and sort that costs milliseconds on every live read.
+          AND e.transaction_id >= $1::xid8
           ${conditions.map((c) => `AND ${c}`).join(' ')}
         ORDER BY e.transaction_id, e.global_position
         LIMIT $3
