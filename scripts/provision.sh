@@ -81,6 +81,16 @@ install_node_modules() {
   fi
 }
 
+# Everything the suites and benchmarks need, then the URLs they read.
+provision_all() {
+  provision_packages
+  start_postgres
+  start_nats
+  install_node_modules
+  export TEST_DATABASE_URL="postgres://strata:strata@127.0.0.1:${PGPORT_TEST}/postgres"
+  export TEST_NATS_URL="nats://127.0.0.1:${NATS_PORT_TEST}"
+}
+
 # One plain closing line that any CI reader understands: "jest: N passed, N failed, N skipped".
 summarise_jest() {
   node -e '

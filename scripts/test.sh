@@ -5,13 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/provision.sh
 
-provision_packages
-start_postgres
-start_nats
-install_node_modules
-
-export TEST_DATABASE_URL="postgres://strata:strata@127.0.0.1:${PGPORT_TEST}/postgres"
-export TEST_NATS_URL="nats://127.0.0.1:${NATS_PORT_TEST}"
+provision_all
 
 echo "== type-check"
 npx tsc --noEmit -p tsconfig.json
