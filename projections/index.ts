@@ -1,4 +1,5 @@
+import { IDENTITY_PROJECTIONS } from './identity';
 import { Projection } from './kernel/projection';
 
 /** Every read model of this build, in the order the projector starts them. Contexts add theirs here. */
-export const ALL_PROJECTIONS: Projection[] = [];
+export const ALL_PROJECTIONS: Projection[] = [...IDENTITY_PROJECTIONS];
