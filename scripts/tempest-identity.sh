@@ -14,6 +14,11 @@
 #        TEMPEST-IDENTITY url=... ran=N passed=P failed=F skipped=S seconds=T
 #   and the failing test ids. Exit 0 if nothing failed, 1 otherwise (2: setup problem).
 #
+# Against the real Keystone anchor (sqlite): 154 ran, 128 passed, 6 failed, 20 skipped in ~190 s on 2 cores;
+# 1 failure is Keystone Zed's credential-update bug, 5 (ApplicationCredentialsV3Test, 409) come from
+# Keystone-on-sqlite leaving orphan application_credential_role rows (see
+# test/fixtures/keystone/README.md section 8); on a clean table they pass: 133/1/20.
+#
 # Idempotent: nothing outside the workspace is written (the workspace registry is kept inside it
 # via --workspace-path, not in ~/.tempest); tempest is apt-installed if missing (needs root).
 set -euo pipefail
@@ -124,7 +129,7 @@ secs=$(( $(date +%s) - start ))
 
 # tempest run's summary block: "Totals ... Ran: N tests ... - Passed: P ... - Skipped: S ... - Failed: F"
 sed -n '/^Totals$/,$p' "$WS/run.out"
-num() { grep -E "^ - $1: [0-9]+" "$WS/run.out" | tail -1 | sed -E 's/.*: ([0-9]+).*/\1/'; }
+num() { { grep -E "^ - $1: [0-9]+" "$WS/run.out" || true; } | tail -1 | sed -E 's/.*: ([0-9]+).*/\1/'; }
 ran=$(grep -Eo '^Ran: [0-9]+' "$WS/run.out" | tail -1 | grep -Eo '[0-9]+' || true)
 passed=$(num Passed); failed=$(num Failed); skipped=$(num Skipped)
 if [ -z "$ran" ]; then
