@@ -15,7 +15,7 @@ need_root() {
 }
 
 # Debian packages the suites need. Later issues add libvirt, qemu, lvm2 and python3-openstackclient here.
-DEBIAN_PACKAGES=(postgresql postgresql-client nats-server procps)
+DEBIAN_PACKAGES=(postgresql postgresql-client nats-server procps python3-openstackclient)
 
 provision_packages() {
   local missing=()

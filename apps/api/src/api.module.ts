@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { HealthController } from './health.controller';
+import { IdentityModule } from './identity/identity.module';
 import { ReadinessService } from './readiness.service';
 import { RootController } from './root.controller';
 
@@ -7,5 +8,5 @@ const controllers = [RootController, HealthController];
 const providers = [ReadinessService];
 
 /** The HTTP API. Service modules (identity, compute, ...) are added here by later issues. */
-@Module({ controllers, providers, exports: [ReadinessService] })
+@Module({ imports: [IdentityModule], controllers, providers, exports: [ReadinessService] })
 export class ApiModule {}

@@ -2,15 +2,27 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { newRequestId } from '../../../infra/ids/ids';
+import { IdentityPathExceptionFilter } from './identity/keystone-errors';
+
+const REQUEST_ID = /^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A client retrying with the request id it sent before gets the first outcome (DESIGN.md, Commands). */
+function requestIdOf(raw: { headers: Record<string, string | string[] | undefined> }): string {
+  const sent = raw.headers['x-openstack-request-id'];
+  return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : newRequestId();
+}
 
 /** Nest on Fastify with an OpenStack request id (`req-<uuid>`) on every response, 404s included. */
 export async function createHttpApp(rootModule: unknown): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ genReqId: () => newRequestId(), requestIdHeader: false, logger: false });
+  // keystoneauth requests both `/identity/v3` and `/identity/v3/`; Keystone (Flask) answers both.
+  const adapter = new FastifyAdapter({ genReqId: requestIdOf as never, requestIdHeader: false, logger: false, ignoreTrailingSlash: true });
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
     reply.header('x-openstack-request-id', request.id);
     done();
   });
-  return NestFactory.create<NestFastifyApplication>(rootModule as never, adapter, { bufferLogs: false, abortOnError: false });
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule as never, adapter, { bufferLogs: false, abortOnError: false });
+  app.useGlobalFilters(new IdentityPathExceptionFilter(app.getHttpAdapter()));
+  return app;
 }
 
 export type HttpApp = INestApplication;

@@ -11,6 +11,7 @@ import { loadConfig, redactUrl, StrataConfig } from '../../../infra/config';
 import { DeploymentInfo } from './deployment-info';
 import { initializeDeployment } from './deployment';
 import { AdminCredentials, ensureAdminCredentials, installationId } from './first-boot';
+import { bootstrapIdentity, IdentityBootstrapResult } from './identity-bootstrap';
 import { installLogger } from './logging';
 import { createProjectionStatusSource } from './projector-wiring';
 import { AppName, createRuntime, Runtime } from './runtime';
@@ -80,16 +81,20 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
     if (stopRequested) throw new BootInterrupted();
     const deployment = new DeploymentInfo(runtime.store);
     let credentials: AdminCredentials | null = null;
+    let identityBootstrap: IdentityBootstrapResult | null = null;
     if (runtime.store && (options.allInOne || options.apps.includes('api'))) {
       const { deploymentId, initializedNow } = await initializeDeployment(runtime.store, { installationId: installationId(config.dataDir), version: STRATA_VERSION });
       deployment.set(deploymentId);
       if (initializedNow) logger.log(`deployment ${deploymentId} initialised`);
       credentials = ensureAdminCredentials(config);
+      identityBootstrap = await bootstrapIdentity(runtime.store, config, credentials.password);
     }
+    // Token validation answers from memory: the index must hold every identity event before the API listens.
+    await runtime.tokenIndex?.start();
     if (stopRequested) throw new BootInterrupted();
 
     @Module({
-      imports: [RuntimeModule.forRuntime(runtime, { deployment, projectionStatus: createProjectionStatusSource(runtime) }), ...options.apps.map((a) => APP_MODULES[a])],
+      imports: [RuntimeModule.forRuntime(runtime, { deployment, projectionStatus: createProjectionStatusSource(runtime), identityBootstrap }), ...options.apps.map((a) => APP_MODULES[a])],
     })
     class StrataRootModule {}
 

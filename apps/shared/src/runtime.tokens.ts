@@ -7,3 +7,7 @@ export const PROJECTION_STATUS = Symbol('PROJECTION_STATUS');
 export const DEPLOYMENT = Symbol('DEPLOYMENT');
 export const DATABASE_URL = Symbol('DATABASE_URL');
 export const PROJECTION_ENGINE = Symbol('PROJECTION_ENGINE');
+/** The process's TokenIndex (infra/identity): token validation without the store. */
+export const TOKEN_INDEX = Symbol('TOKEN_INDEX');
+/** Position of the identity bootstrap's last event: the catalog is complete once read models pass it. */
+export const IDENTITY_BOOTSTRAP = Symbol('IDENTITY_BOOTSTRAP');

@@ -9,6 +9,7 @@ import { EmbeddedPostgres, startEmbeddedPostgres } from '../../../infra/persiste
 import { ALL_PROJECTIONS } from '../../../projections';
 import { Projection } from '../../../projections/kernel/projection';
 import { ProjectionEngine } from '../../../infra/projections';
+import { TokenIndex } from '../../../infra/identity/token-index';
 import { infraLog } from './logging';
 
 export type AppName = 'api' | 'projector' | 'conductor' | 'compute-agent' | 'volume-agent';
@@ -29,6 +30,8 @@ export interface Runtime {
   readonly projections: Projection[];
   /** Runners are started by the projector; the API uses it for status and read-your-writes waits. */
   readonly projectionEngine: ProjectionEngine | null;
+  /** Identity events folded in memory for token validation; present in a process that runs the API. */
+  readonly tokenIndex: TokenIndex | null;
   /** Bus, projection engine, store, then the embedded PostgreSQL. Idempotent. */
   close(): Promise<void>;
 }
@@ -96,6 +99,7 @@ export async function createRuntime(config: StrataConfig, options: RuntimeOption
     let embeddedPostgres: EmbeddedPostgres | null = null;
     let store: EventStore | null = null;
     let projectionEngine: ProjectionEngine | null = null;
+    let tokenIndex: TokenIndex | null = null;
     if (needsStore) {
       ({ databaseUrl, embeddedPostgres } = await resolveDatabase(config, { attachToRunning: false }));
       if (embeddedPostgres) closers.push(() => embeddedPostgres!.stop());
@@ -105,6 +109,12 @@ export async function createRuntime(config: StrataConfig, options: RuntimeOption
       const engine = await ProjectionEngine.open({ databaseUrl: databaseUrl!, store: s, projections: ALL_PROJECTIONS, log: engineLog() });
       projectionEngine = engine;
       closers.push(() => engine.close());
+      if (options.apps.includes('api')) {
+        const tokenLog = new Logger('token-index');
+        const index = new TokenIndex(s, { onError: (e) => tokenLog.warn(`store read failed, retrying: ${(e as Error).message}`) });
+        tokenIndex = index;
+        closers.push(() => index.close());
+      }
     }
     const bus = await createBus(config);
     closers.push(() => bus.close());
@@ -117,6 +127,7 @@ export async function createRuntime(config: StrataConfig, options: RuntimeOption
       embeddedPostgres,
       projections: ALL_PROJECTIONS,
       projectionEngine,
+      tokenIndex,
       close: () => (closing ??= closeAll()),
     };
   } catch (e) {

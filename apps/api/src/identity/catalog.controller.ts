@@ -1,0 +1,136 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, UseFilters, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
+import { KeystoneHeaders } from './keystone-headers.interceptor';
+import type { FastifyRequest } from 'fastify';
+import { TokenContext } from '../../../../infra/identity/identity-model';
+import { commandMetadata, CurrentToken, requireAdmin, TokenGuard } from '../../../shared/src/auth';
+import { EndpointCreateBody, RegionCreateBody, ServiceCreateBody } from './dto/catalog.dto';
+import { keystoneValidationPipe } from './dto/keystone-validation';
+import { IdentityWrites } from './identity-writes';
+import { IdentityReads } from './identity-reads';
+import { KeystoneError, KeystoneExceptionFilter, notFound } from './keystone-errors';
+import { endpointView, identityBaseUrl, listLinks, regionView, serviceView } from './keystone-views';
+import { one } from './query';
+
+/** Regions, services and endpoints (create, list, show, delete; updates are a later increment). */
+@Controller('identity/v3')
+@UseFilters(KeystoneExceptionFilter)
+@UseInterceptors(KeystoneHeaders)
+@UseGuards(TokenGuard)
+export class CatalogController {
+  constructor(
+    private readonly reads: IdentityReads,
+    private readonly writes: IdentityWrites,
+  ) {}
+
+  @Post('regions')
+  @HttpCode(201)
+  @UsePipes(keystoneValidationPipe)
+  async createRegion(@CurrentToken() token: TokenContext, @Body() body: RegionCreateBody, @Req() request: FastifyRequest) {
+    requireAdmin(token, 'identity:create_region');
+    const r = body.region;
+    if (r.parent_region_id && !(await this.reads.regions()).some((x) => x.id === r.parent_region_id)) throw notFound('region', r.parent_region_id);
+    const { regionId, position } = await this.writes.createRegion({ id: r.id, description: r.description, parentRegionId: r.parent_region_id }, commandMetadata(request, token));
+    await this.reads.waitFor(position, ['identity_catalog']);
+    return this.region(regionId, request);
+  }
+
+  @Delete('regions/:regionId')
+  @HttpCode(204)
+  async deleteRegion(@CurrentToken() token: TokenContext, @Param('regionId') regionId: string, @Req() request: FastifyRequest) {
+    requireAdmin(token, 'identity:delete_region');
+    // Keystone refuses to delete a region that endpoints still use.
+    if ((await this.reads.endpoints({ region_id: regionId })).length > 0) throw new KeystoneError(403, `Unable to delete region ${regionId} because it or its child regions have associated endpoints.`);
+    const position = await this.writes.deleteRegion(regionId, commandMetadata(request, token));
+    await this.reads.waitFor(position, ['identity_catalog']);
+  }
+
+  @Post('services')
+  @HttpCode(201)
+  @UsePipes(keystoneValidationPipe)
+  async createService(@CurrentToken() token: TokenContext, @Body() body: ServiceCreateBody, @Req() request: FastifyRequest) {
+    requireAdmin(token, 'identity:create_service');
+    const { serviceId, position } = await this.writes.createService(body.service, commandMetadata(request, token));
+    await this.reads.waitFor(position, ['identity_catalog']);
+    return this.service(token, serviceId, request);
+  }
+
+  /** Keystone deletes the service's endpoints with it. */
+  @Delete('services/:serviceId')
+  @HttpCode(204)
+  async deleteService(@CurrentToken() token: TokenContext, @Param('serviceId') serviceId: string, @Req() request: FastifyRequest) {
+    requireAdmin(token, 'identity:delete_service');
+    const meta = commandMetadata(request, token);
+    let position = await this.writes.deleteService(serviceId, meta);
+    for (const e of await this.reads.endpoints({ service_id: serviceId })) position = (await this.writes.deleteEndpoint(e.id, meta)) ?? position;
+    await this.reads.waitFor(position, ['identity_catalog']);
+  }
+
+  @Post('endpoints')
+  @HttpCode(201)
+  @UsePipes(keystoneValidationPipe)
+  async createEndpoint(@CurrentToken() token: TokenContext, @Body() body: EndpointCreateBody, @Req() request: FastifyRequest) {
+    requireAdmin(token, 'identity:create_endpoint');
+    const e = body.endpoint;
+    if (!(await this.reads.services()).some((s) => s.id === e.service_id)) throw notFound('service', e.service_id);
+    const regionId = e.region_id ?? e.region ?? null;
+    if (regionId !== null && !(await this.reads.regions()).some((r) => r.id === regionId)) throw notFound('region', regionId);
+    const { endpointId, position } = await this.writes.createEndpoint(
+      { serviceId: e.service_id, interface: e.interface, url: e.url, regionId, enabled: e.enabled },
+      commandMetadata(request, token),
+    );
+    await this.reads.waitFor(position, ['identity_catalog']);
+    return this.endpoint(token, endpointId, request);
+  }
+
+  @Delete('endpoints/:endpointId')
+  @HttpCode(204)
+  async deleteEndpoint(@CurrentToken() token: TokenContext, @Param('endpointId') endpointId: string, @Req() request: FastifyRequest) {
+    requireAdmin(token, 'identity:delete_endpoint');
+    const position = await this.writes.deleteEndpoint(endpointId, commandMetadata(request, token));
+    await this.reads.waitFor(position, ['identity_catalog']);
+  }
+
+  @Get('regions')
+  async regions(@Req() request: FastifyRequest) {
+    const base = identityBaseUrl(request);
+    return { regions: (await this.reads.regions()).map((r) => regionView(base, r)), links: listLinks(request) };
+  }
+
+  @Get('regions/:regionId')
+  async region(@Param('regionId') regionId: string, @Req() request: FastifyRequest) {
+    const row = (await this.reads.regions()).find((r) => r.id === regionId);
+    if (!row) throw notFound('region', regionId);
+    return { region: regionView(identityBaseUrl(request), row) };
+  }
+
+  @Get('services')
+  async services(@CurrentToken() token: TokenContext, @Query() q: Record<string, string | string[] | undefined>, @Req() request: FastifyRequest) {
+    requireAdmin(token, 'identity:list_services');
+    const base = identityBaseUrl(request);
+    return { services: (await this.reads.services({ type: one(q.type), name: one(q.name) })).map((s) => serviceView(base, s)), links: listLinks(request) };
+  }
+
+  @Get('services/:serviceId')
+  async service(@CurrentToken() token: TokenContext, @Param('serviceId') serviceId: string, @Req() request: FastifyRequest) {
+    requireAdmin(token, 'identity:get_service');
+    const row = (await this.reads.services()).find((s) => s.id === serviceId);
+    if (!row) throw notFound('service', serviceId);
+    return { service: serviceView(identityBaseUrl(request), row) };
+  }
+
+  @Get('endpoints')
+  async endpoints(@CurrentToken() token: TokenContext, @Query() q: Record<string, string | string[] | undefined>, @Req() request: FastifyRequest) {
+    requireAdmin(token, 'identity:list_endpoints');
+    const base = identityBaseUrl(request);
+    const rows = await this.reads.endpoints({ service_id: one(q.service_id), interface: one(q.interface), region_id: one(q.region_id) });
+    return { endpoints: rows.map((e) => endpointView(base, e)), links: listLinks(request) };
+  }
+
+  @Get('endpoints/:endpointId')
+  async endpoint(@CurrentToken() token: TokenContext, @Param('endpointId') endpointId: string, @Req() request: FastifyRequest) {
+    requireAdmin(token, 'identity:get_endpoint');
+    const row = (await this.reads.endpoints()).find((e) => e.id === endpointId);
+    if (!row) throw notFound('endpoint', endpointId);
+    return { endpoint: endpointView(identityBaseUrl(request), row) };
+  }
+}

@@ -1,0 +1,449 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  assignmentDecider,
+  applicationCredentialDecider,
+  applicationCredentialStream,
+  uniqueApplicationCredentialNameStream,
+  domainStream,
+  groupDecider,
+  groupStream,
+  uniqueGroupNameStream,
+  endpointDecider,
+  EndpointInterface,
+  endpointStream,
+  identityDomainDecider,
+  regionDecider,
+  regionStream,
+  serviceDecider,
+  serviceStream,
+  nameReservationDecider,
+  projectDecider,
+  uniqueDomainNameStream,
+  roleDecider,
+  roleStream,
+  uniqueRoleNameStream,
+  projectStream,
+  RoleAssignment,
+  uniqueProjectNameStream,
+  uniqueUserNameStream,
+  userDecider,
+  userStream,
+} from '../../../../domain/identity';
+import { CommandMetadata, Conflict, EventStore, Position } from '../../../../domain/kernel';
+import { hashPassword, verifyPassword } from '../../../../infra/identity/passwords';
+import { TokenIndex } from '../../../../infra/identity/token-index';
+import { uuidFromName } from '../../../../infra/ids/ids';
+import { assignmentStreamOf, keystoneId, runCommand } from '../../../shared/src/identity-commands';
+import { EVENT_STORE, TOKEN_INDEX } from '../../../shared/src/runtime.tokens';
+import { KeystoneError, notFound } from './keystone-errors';
+
+export interface ProjectInput {
+  name: string;
+  domainId: string;
+  description?: string;
+  enabled?: boolean;
+  parentId?: string;
+  tags?: string[];
+  options?: Record<string, never>;
+}
+
+export interface ProjectPatch {
+  name?: string;
+  description?: string | null;
+  enabled?: boolean;
+  tags?: string[];
+}
+
+export interface UserInput {
+  name: string;
+  domainId: string;
+  password?: string | null;
+  enabled?: boolean;
+  defaultProjectId?: string | null;
+  description?: string | null;
+  email?: string;
+}
+
+export interface UserPatch {
+  name?: string;
+  password?: string | null;
+  enabled?: boolean;
+  defaultProjectId?: string | null;
+  description?: string | null;
+  email?: string | null;
+}
+
+/**
+ * The id of what a request creates derives from its request id, so a client retrying with the
+ * same `x-openstack-request-id` lands on the same streams and gets the first outcome back.
+ */
+const newEntityId = (kind: string, meta: CommandMetadata) => keystoneId(uuidFromName(`identity-create\u0000${kind}\u0000${meta.requestId}`));
+
+const ownerId = (error: Conflict, category: string) => String(error.details.owner ?? '').slice(category.length + 1);
+
+/**
+ * Identity commands the API issues: each maps to one decider on its stream, plus the name
+ * reservation that keeps names unique in a domain (reserve first, release when the create fails
+ * or the entity goes away). Returns the position of the last event, for read-your-writes.
+ */
+@Injectable()
+export class IdentityWrites {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(TOKEN_INDEX) private readonly tokens: TokenIndex,
+  ) {}
+
+  private reserve(stream: string, owner: string, resource: string, name: string, meta: CommandMetadata) {
+    return runCommand(this.store, nameReservationDecider, stream, 'ReserveName', { owner, resource, name }, meta);
+  }
+
+  private release(stream: string, owner: string, meta: CommandMetadata) {
+    return runCommand(this.store, nameReservationDecider, stream, 'ReleaseName', { owner }, meta);
+  }
+
+  async createDomain(input: { name: string; description?: string; enabled?: boolean }, meta: CommandMetadata): Promise<{ domainId: string; position: Position | null }> {
+    const domainId = newEntityId('domain', meta);
+    const name = input.name.trim();
+    const reservation = uniqueDomainNameStream(name);
+    await this.reserveDomainName(reservation, domainId, name, meta);
+    try {
+      const result = await runCommand(this.store, identityDomainDecider, domainStream(domainId), 'CreateDomain', { domainId, name, description: input.description, enabled: input.enabled }, meta);
+      return { domainId, position: result.position };
+    } catch (e) {
+      await this.release(reservation, domainStream(domainId), meta);
+      throw e;
+    }
+  }
+
+  private async reserveDomainName(reservation: string, domainId: string, name: string, meta: CommandMetadata): Promise<void> {
+    try {
+      await this.reserve(reservation, domainStream(domainId), 'domain', name, meta);
+    } catch (e) {
+      // Keystone stores a domain as a project acting as a domain, and says so.
+      if (e instanceof Conflict) throw new KeystoneError(409, `Conflict occurred attempting to store project - it is not permitted to have two projects acting as domains with the same name: ${name}.`);
+      throw e;
+    }
+  }
+
+  async updateDomain(domainId: string, patch: { name?: string; description?: string | null; enabled?: boolean }, meta: CommandMetadata): Promise<Position | null> {
+    const current = this.tokens.model.domain(domainId);
+    if (!current) throw notFound('domain', domainId);
+    const newName = patch.name?.trim();
+    const rename = newName !== undefined && newName !== current.name;
+    if (rename) await this.reserveDomainName(uniqueDomainNameStream(newName), domainId, newName, meta);
+    const result = await runCommand(this.store, identityDomainDecider, domainStream(domainId), 'UpdateDomain', { domainId, name: newName, description: patch.description, enabled: patch.enabled }, meta);
+    if (rename) await this.release(uniqueDomainNameStream(current.name), domainStream(domainId), meta);
+    return result.position;
+  }
+
+  async deleteDomain(domainId: string, meta: CommandMetadata): Promise<Position | null> {
+    const current = this.tokens.model.domain(domainId);
+    if (!current) throw notFound('domain', domainId);
+    await runCommand(this.store, identityDomainDecider, domainStream(domainId), 'DeleteDomain', { domainId }, meta);
+    return (await this.release(uniqueDomainNameStream(current.name), domainStream(domainId), meta)).position;
+  }
+
+  async createProject(input: ProjectInput, meta: CommandMetadata): Promise<{ projectId: string; position: Position | null }> {
+    const domainId = input.parentId ? this.parentDomain(input.parentId) : input.domainId;
+    if (!this.tokens.model.domain(domainId)) throw notFound('domain', domainId);
+    const projectId = newEntityId('project', meta);
+    const name = input.name.trim();
+    const reservation = uniqueProjectNameStream(domainId, name);
+    try {
+      await this.reserve(reservation, projectStream(projectId), 'project', name, meta);
+    } catch (e) {
+      if (e instanceof Conflict) {
+        throw new KeystoneError(
+          409,
+          `Conflict occurred attempting to store project - it is not permitted to have two projects with either the same name or same id in the same domain: name is ${name}, project id ${ownerId(e, 'project')}.`,
+        );
+      }
+      throw e;
+    }
+    try {
+      const result = await runCommand(
+        this.store,
+        projectDecider,
+        projectStream(projectId),
+        'CreateProject',
+        { projectId, domainId, name, description: input.description, enabled: input.enabled, parentId: input.parentId ?? null, tags: input.tags, options: input.options },
+        meta,
+      );
+      return { projectId, position: result.position };
+    } catch (e) {
+      await this.release(reservation, projectStream(projectId), meta);
+      throw e;
+    }
+  }
+
+  private parentDomain(parentId: string): string {
+    const parent = this.tokens.model.project(parentId);
+    if (!parent) throw notFound('project', parentId);
+    return parent.domainId;
+  }
+
+  async updateProject(projectId: string, patch: ProjectPatch, meta: CommandMetadata): Promise<Position | null> {
+    const current = this.tokens.model.project(projectId);
+    if (!current) throw notFound('project', projectId);
+    const rename = patch.name !== undefined && patch.name.trim() !== current.name;
+    const newName = patch.name?.trim() ?? current.name;
+    if (rename) {
+      try {
+        await this.reserve(uniqueProjectNameStream(current.domainId, newName), projectStream(projectId), 'project', newName, meta);
+      } catch (e) {
+        if (e instanceof Conflict) {
+          throw new KeystoneError(
+            409,
+            `Conflict occurred attempting to store project - it is not permitted to have two projects with either the same name or same id in the same domain: name is ${newName}, project id ${ownerId(e, 'project')}.`,
+          );
+        }
+        throw e;
+      }
+    }
+    const result = await runCommand(
+      this.store,
+      projectDecider,
+      projectStream(projectId),
+      'UpdateProject',
+      { projectId, name: patch.name, description: patch.description, enabled: patch.enabled, tags: patch.tags },
+      meta,
+    );
+    if (rename) await this.release(uniqueProjectNameStream(current.domainId, current.name), projectStream(projectId), meta);
+    return result.position;
+  }
+
+  async deleteProject(projectId: string, hasChildren: boolean, meta: CommandMetadata): Promise<Position | null> {
+    const current = this.tokens.model.project(projectId);
+    if (!current) throw notFound('project', projectId);
+    if (hasChildren) {
+      throw new KeystoneError(403, `Cannot delete the project ${projectId} since it is not a leaf in the hierarchy. Use the cascade option if you want to delete a whole subtree.`);
+    }
+    await runCommand(this.store, projectDecider, projectStream(projectId), 'DeleteProject', { projectId }, meta);
+    return (await this.release(uniqueProjectNameStream(current.domainId, current.name), projectStream(projectId), meta)).position;
+  }
+
+  async createUser(input: UserInput, meta: CommandMetadata): Promise<{ userId: string; position: Position | null }> {
+    if (!this.tokens.model.domain(input.domainId)) throw notFound('domain', input.domainId);
+    const userId = newEntityId('user', meta);
+    const reservation = uniqueUserNameStream(input.domainId, input.name);
+    try {
+      await this.reserve(reservation, userStream(userId), 'user', input.name, meta);
+    } catch (e) {
+      if (e instanceof Conflict) throw new KeystoneError(409, `Conflict occurred attempting to store user - Duplicate entry found with name ${input.name} at domain ID ${input.domainId}.`);
+      throw e;
+    }
+    try {
+      const passwordHash = input.password == null ? null : await hashPassword(input.password);
+      const result = await runCommand(
+        this.store,
+        userDecider,
+        userStream(userId),
+        'CreateUser',
+        {
+          userId,
+          domainId: input.domainId,
+          name: input.name,
+          enabled: input.enabled,
+          defaultProjectId: input.defaultProjectId,
+          description: input.description,
+          email: input.email,
+          passwordHash,
+        },
+        meta,
+      );
+      return { userId, position: result.position };
+    } catch (e) {
+      await this.release(reservation, userStream(userId), meta);
+      throw e;
+    }
+  }
+
+  async updateUser(userId: string, patch: UserPatch, meta: CommandMetadata): Promise<Position | null> {
+    const current = this.tokens.model.user(userId);
+    if (!current) throw notFound('user', userId);
+    const rename = patch.name !== undefined && patch.name !== current.name;
+    if (rename) {
+      try {
+        await this.reserve(uniqueUserNameStream(current.domainId, patch.name!), userStream(userId), 'user', patch.name!, meta);
+      } catch (e) {
+        if (e instanceof Conflict) throw new KeystoneError(409, `Conflict occurred attempting to store user - Duplicate entry found with name ${patch.name} at domain ID ${current.domainId}.`);
+        throw e;
+      }
+    }
+    const passwordHash = patch.password === undefined ? undefined : patch.password === null ? null : await hashPassword(patch.password);
+    const result = await runCommand(
+      this.store,
+      userDecider,
+      userStream(userId),
+      'UpdateUser',
+      { userId, name: patch.name, enabled: patch.enabled, defaultProjectId: patch.defaultProjectId, description: patch.description, email: patch.email, passwordHash },
+      meta,
+    );
+    if (rename) await this.release(uniqueUserNameStream(current.domainId, current.name), userStream(userId), meta);
+    return result.position;
+  }
+
+  async changePassword(userId: string, originalPassword: string, password: string, meta: CommandMetadata): Promise<Position | null> {
+    const current = this.tokens.model.user(userId);
+    if (!current) throw notFound('user', userId);
+    const originalPasswordVerified = await verifyPassword(originalPassword, current.passwordHash);
+    const result = await runCommand(
+      this.store,
+      userDecider,
+      userStream(userId),
+      'ChangeUserPassword',
+      { userId, passwordHash: await hashPassword(password), originalPasswordVerified },
+      meta,
+    );
+    return result.position;
+  }
+
+  async deleteUser(userId: string, meta: CommandMetadata): Promise<Position | null> {
+    const current = this.tokens.model.user(userId);
+    if (!current) throw notFound('user', userId);
+    await runCommand(this.store, userDecider, userStream(userId), 'DeleteUser', { userId }, meta);
+    return (await this.release(uniqueUserNameStream(current.domainId, current.name), userStream(userId), meta)).position;
+  }
+
+  async createRole(input: { name: string; description?: string | null; options?: Record<string, never> }, meta: CommandMetadata): Promise<{ roleId: string; position: Position | null }> {
+    const roleId = newEntityId('role', meta);
+    const reservation = uniqueRoleNameStream(null, input.name);
+    // The decider's Conflict already reads as Keystone's: "... store role - Duplicate entry found with name member."
+    await this.reserve(reservation, roleStream(roleId), 'role', input.name, meta);
+    try {
+      const result = await runCommand(this.store, roleDecider, roleStream(roleId), 'CreateRole', { roleId, name: input.name, domainId: null, description: input.description, options: input.options }, meta);
+      return { roleId, position: result.position };
+    } catch (e) {
+      await this.release(reservation, roleStream(roleId), meta);
+      throw e;
+    }
+  }
+
+  async deleteRole(roleId: string, meta: CommandMetadata): Promise<Position | null> {
+    const current = this.tokens.model.role(roleId);
+    if (!current) throw notFound('role', roleId);
+    await runCommand(this.store, roleDecider, roleStream(roleId), 'DeleteRole', { roleId }, meta);
+    return (await this.release(uniqueRoleNameStream(current.domainId, current.name), roleStream(roleId), meta)).position;
+  }
+
+  async implyRole(priorRoleId: string, impliedRoleId: string, meta: CommandMetadata): Promise<Position | null> {
+    const implied = this.tokens.model.role(impliedRoleId);
+    if (!this.tokens.model.role(priorRoleId)) throw notFound('role', priorRoleId);
+    if (!implied) throw notFound('role', impliedRoleId);
+    const result = await runCommand(this.store, roleDecider, roleStream(priorRoleId), 'AddRoleImplication', { priorRoleId, impliedRole: { roleId: implied.id, name: implied.name, domainId: implied.domainId } }, meta);
+    return result.position;
+  }
+
+  async unimplyRole(priorRoleId: string, impliedRoleId: string, meta: CommandMetadata): Promise<Position | null> {
+    if (!this.tokens.model.role(priorRoleId)) throw notFound('role', priorRoleId);
+    return (await runCommand(this.store, roleDecider, roleStream(priorRoleId), 'RemoveRoleImplication', { priorRoleId, impliedRoleId }, meta)).position;
+  }
+
+  /** Keystone drops the grants of a deleted project, user or role with it. */
+  async unassignAll(grants: RoleAssignment[], meta: CommandMetadata): Promise<Position | null> {
+    let last: Position | null = null;
+    for (const grant of grants) last = (await this.unassignRole(grant, meta)) ?? last;
+    return last;
+  }
+
+  async createGroup(input: { name: string; domainId: string; description?: string | null }, meta: CommandMetadata): Promise<{ groupId: string; position: Position | null }> {
+    if (!this.tokens.model.domain(input.domainId)) throw notFound('domain', input.domainId);
+    const groupId = newEntityId('group', meta);
+    const reservation = uniqueGroupNameStream(input.domainId, input.name);
+    try {
+      await this.reserve(reservation, groupStream(groupId), 'group', input.name, meta);
+    } catch (e) {
+      if (e instanceof Conflict) throw new KeystoneError(409, `Conflict occurred attempting to store group - Duplicate entry found with name ${input.name} at domain ID ${input.domainId}.`);
+      throw e;
+    }
+    try {
+      const result = await runCommand(this.store, groupDecider, groupStream(groupId), 'CreateGroup', { groupId, domainId: input.domainId, name: input.name, description: input.description }, meta);
+      return { groupId, position: result.position };
+    } catch (e) {
+      await this.release(reservation, groupStream(groupId), meta);
+      throw e;
+    }
+  }
+
+  async deleteGroup(groupId: string, meta: CommandMetadata): Promise<Position | null> {
+    const result = await runCommand(this.store, groupDecider, groupStream(groupId), 'DeleteGroup', { groupId }, meta);
+    const deleted = result.events.find((e) => e.type === 'GroupDeleted');
+    if (!deleted || deleted.type !== 'GroupDeleted') return result.position;
+    return (await this.release(uniqueGroupNameStream(deleted.data.domainId, deleted.data.name), groupStream(groupId), meta)).position;
+  }
+
+  async groupMembership(groupId: string, userId: string, add: boolean, meta: CommandMetadata): Promise<Position | null> {
+    if (!this.tokens.model.user(userId)) throw notFound('user', userId);
+    const type = add ? 'AddUserToGroup' : 'RemoveUserFromGroup';
+    return (await runCommand(this.store, groupDecider, groupStream(groupId), type, { groupId, userId }, meta)).position;
+  }
+
+  async createApplicationCredential(
+    input: { userId: string; projectId: string; name: string; description?: string | null; secretHash: string; roleIds: string[]; expiresAt?: string | null; unrestricted?: boolean },
+    meta: CommandMetadata,
+  ): Promise<{ id: string; position: Position | null }> {
+    const id = newEntityId('appcred', meta);
+    const reservation = uniqueApplicationCredentialNameStream(input.userId, input.name);
+    try {
+      await this.reserve(reservation, applicationCredentialStream(id), 'application_credential', input.name, meta);
+    } catch (e) {
+      if (e instanceof Conflict) throw new KeystoneError(409, `Conflict occurred attempting to store application_credential - Duplicate entry found with name ${input.name}.`);
+      throw e;
+    }
+    try {
+      const result = await runCommand(this.store, applicationCredentialDecider, applicationCredentialStream(id), 'CreateApplicationCredential', { id, ...input }, meta);
+      return { id, position: result.position };
+    } catch (e) {
+      await this.release(reservation, applicationCredentialStream(id), meta);
+      throw e;
+    }
+  }
+
+  async deleteApplicationCredential(id: string, meta: CommandMetadata): Promise<Position | null> {
+    const result = await runCommand(this.store, applicationCredentialDecider, applicationCredentialStream(id), 'DeleteApplicationCredential', { id }, meta);
+    const deleted = result.events.find((e) => e.type === 'ApplicationCredentialDeleted');
+    if (!deleted || deleted.type !== 'ApplicationCredentialDeleted') return result.position;
+    return (await this.release(uniqueApplicationCredentialNameStream(deleted.data.userId, deleted.data.name), applicationCredentialStream(id), meta)).position;
+  }
+
+  async createRegion(input: { id?: string; description?: string | null; parentRegionId?: string | null }, meta: CommandMetadata): Promise<{ regionId: string; position: Position | null }> {
+    const regionId = input.id ?? newEntityId('region', meta);
+    const result = await runCommand(this.store, regionDecider, regionStream(regionId), 'CreateRegion', { regionId, description: input.description, parentRegionId: input.parentRegionId }, meta);
+    return { regionId, position: result.position };
+  }
+
+  deleteRegion(regionId: string, meta: CommandMetadata): Promise<Position | null> {
+    return runCommand(this.store, regionDecider, regionStream(regionId), 'DeleteRegion', { regionId }, meta).then((r) => r.position);
+  }
+
+  async createService(input: { type: string; name?: string | null; description?: string | null; enabled?: boolean }, meta: CommandMetadata): Promise<{ serviceId: string; position: Position | null }> {
+    const serviceId = newEntityId('service', meta);
+    const result = await runCommand(this.store, serviceDecider, serviceStream(serviceId), 'CreateService', { serviceId, ...input }, meta);
+    return { serviceId, position: result.position };
+  }
+
+  deleteService(serviceId: string, meta: CommandMetadata): Promise<Position | null> {
+    return runCommand(this.store, serviceDecider, serviceStream(serviceId), 'DeleteService', { serviceId }, meta).then((r) => r.position);
+  }
+
+  async createEndpoint(
+    input: { serviceId: string; interface: EndpointInterface; url: string; regionId?: string | null; enabled?: boolean },
+    meta: CommandMetadata,
+  ): Promise<{ endpointId: string; position: Position | null }> {
+    const endpointId = newEntityId('endpoint', meta);
+    const result = await runCommand(this.store, endpointDecider, endpointStream(endpointId), 'CreateEndpoint', { endpointId, ...input }, meta);
+    return { endpointId, position: result.position };
+  }
+
+  deleteEndpoint(endpointId: string, meta: CommandMetadata): Promise<Position | null> {
+    return runCommand(this.store, endpointDecider, endpointStream(endpointId), 'DeleteEndpoint', { endpointId }, meta).then((r) => r.position);
+  }
+
+  async assignRole(grant: RoleAssignment, meta: CommandMetadata): Promise<Position | null> {
+    return (await runCommand(this.store, assignmentDecider, assignmentStreamOf(grant), 'AssignRole', grant, meta)).position;
+  }
+
+  async unassignRole(grant: RoleAssignment, meta: CommandMetadata): Promise<Position | null> {
+    return (await runCommand(this.store, assignmentDecider, assignmentStreamOf(grant), 'UnassignRole', grant, meta)).position;
+  }
+}

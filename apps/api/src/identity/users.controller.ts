@@ -1,0 +1,123 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, UseFilters, UseGuards, UsePipes, UseInterceptors } from '@nestjs/common';
+import { KeystoneHeaders } from './keystone-headers.interceptor';
+import type { FastifyRequest } from 'fastify';
+import { TokenContext } from '../../../../infra/identity/identity-model';
+import { authorize, commandMetadata, CurrentToken, isAdmin, requireAdmin, TokenGuard } from '../../../shared/src/auth';
+import { TokenIndex } from '../../../../infra/identity/token-index';
+import { Inject } from '@nestjs/common';
+import { TOKEN_INDEX } from '../../../shared/src/runtime.tokens';
+import { keystoneValidationPipe } from './dto/keystone-validation';
+import { PasswordChangeBody, UserCreateBody, UserUpdateBody } from './dto/user.dto';
+import { IdentityReads } from './identity-reads';
+import { IdentityWrites } from './identity-writes';
+import { KeystoneExceptionFilter, notFound } from './keystone-errors';
+import { groupView, identityBaseUrl, listLinks, projectView, userView } from './keystone-views';
+import { tokenDomainId } from './projects.controller';
+import { booleanFilter, one } from './query';
+
+@Controller('identity/v3/users')
+@UseFilters(KeystoneExceptionFilter)
+@UseInterceptors(KeystoneHeaders)
+@UseGuards(TokenGuard)
+export class UsersController {
+  constructor(
+    private readonly reads: IdentityReads,
+    private readonly writes: IdentityWrites,
+    @Inject(TOKEN_INDEX) private readonly tokens: TokenIndex,
+  ) {}
+
+  private async show(request: FastifyRequest, userId: string) {
+    const row = await this.reads.user(userId);
+    if (!row) throw notFound('user', userId);
+    return { user: userView(identityBaseUrl(request), row) };
+  }
+
+  @Post()
+  @HttpCode(201)
+  @UsePipes(keystoneValidationPipe)
+  async create(@CurrentToken() token: TokenContext, @Body() body: UserCreateBody, @Req() request: FastifyRequest) {
+    requireAdmin(token, 'identity:create_user');
+    const u = body.user;
+    const { userId, position } = await this.writes.createUser(
+      {
+        name: u.name,
+        domainId: u.domain_id ?? tokenDomainId(token),
+        password: u.password,
+        enabled: u.enabled,
+        defaultProjectId: u.default_project_id,
+        description: u.description,
+        email: u.email,
+      },
+      commandMetadata(request, token),
+    );
+    await this.reads.waitFor(position, ['identity_users']);
+    return this.show(request, userId);
+  }
+
+  @Get()
+  async list(@CurrentToken() token: TokenContext, @Query() query: Record<string, string | string[] | undefined>, @Req() request: FastifyRequest) {
+    requireAdmin(token, 'identity:list_users');
+    const base = identityBaseUrl(request);
+    const rows = await this.reads.users({ name: one(query.name), domain_id: one(query.domain_id), enabled: booleanFilter('enabled', one(query.enabled)) });
+    return { users: rows.map((u) => userView(base, u)), links: listLinks(request) };
+  }
+
+  @Get(':userId')
+  async get(@CurrentToken() token: TokenContext, @Param('userId') userId: string, @Req() request: FastifyRequest) {
+    authorize('identity:get_user', isAdmin(token) || token.user.id === userId);
+    return this.show(request, userId);
+  }
+
+  @Patch(':userId')
+  @UsePipes(keystoneValidationPipe)
+  async update(@CurrentToken() token: TokenContext, @Param('userId') userId: string, @Body() body: UserUpdateBody, @Req() request: FastifyRequest) {
+    requireAdmin(token, 'identity:update_user');
+    const u = body.user;
+    const position = await this.writes.updateUser(
+      userId,
+      { name: u.name, password: u.password, enabled: u.enabled, defaultProjectId: u.default_project_id, description: u.description, email: u.email },
+      commandMetadata(request, token),
+    );
+    await this.reads.waitFor(position, ['identity_users']);
+    return this.show(request, userId);
+  }
+
+  @Delete(':userId')
+  @HttpCode(204)
+  async remove(@CurrentToken() token: TokenContext, @Param('userId') userId: string, @Req() request: FastifyRequest) {
+    requireAdmin(token, 'identity:delete_user');
+    const meta = commandMetadata(request, token);
+    const position = await this.writes.deleteUser(userId, meta);
+    const unassigned = await this.writes.unassignAll(await this.reads.grantsOn('actor_id', userId), meta);
+    await this.reads.waitFor(unassigned ?? position, ['identity_users', 'identity_assignments']);
+  }
+
+  /** Self-service: the original password is checked (401 when wrong), and every earlier token of the user stops validating. */
+  @Post(':userId/password')
+  @HttpCode(204)
+  @UsePipes(keystoneValidationPipe)
+  async changePassword(@CurrentToken() token: TokenContext, @Param('userId') userId: string, @Body() body: PasswordChangeBody, @Req() request: FastifyRequest) {
+    authorize('identity:change_password', token.user.id === userId);
+    const position = await this.writes.changePassword(userId, body.user.original_password, body.user.password, commandMetadata(request, token));
+    await this.reads.waitFor(position, ['identity_users']);
+  }
+
+  @Get(':userId/groups')
+  async groups(@CurrentToken() token: TokenContext, @Param('userId') userId: string, @Req() request: FastifyRequest) {
+    authorize('identity:list_groups_for_user', isAdmin(token) || token.user.id === userId);
+    if (!(await this.reads.user(userId))) throw notFound('user', userId);
+    const base = identityBaseUrl(request);
+    const rows = await this.reads.groups({ memberId: userId });
+    return { groups: rows.map((g) => ({ ...groupView(base, g), membership_expires_at: null })), links: listLinks(request) };
+  }
+
+  @Get(':userId/projects')
+  async projects(@CurrentToken() token: TokenContext, @Param('userId') userId: string, @Req() request: FastifyRequest) {
+    authorize('identity:list_user_projects', isAdmin(token) || token.user.id === userId);
+    if (!(await this.reads.user(userId))) throw notFound('user', userId);
+    const base = identityBaseUrl(request);
+    const rows = await this.reads.projects({});
+    const mine = rows.filter((p) => this.tokens.model.effectiveRoles(userId, { type: 'project', projectId: p.id }).length > 0);
+    return { projects: mine.map((p) => projectView(base, p)), links: listLinks(request) };
+  }
+}
