@@ -12,10 +12,12 @@ import {
   tryAdvisoryLock,
 } from './catalog';
 import { EngineContext } from './context';
-import { readAhead } from './micro-batches';
 import { positionOrdinal } from './notifications';
 import { RowCache } from './row-cache';
 import { createIndexSql, createTableSql, generationSchema, quoteIdent, READ_SCHEMA } from './sql';
+
+/** Events per batch while the cache holds the whole generation (see readAndApply). */
+const COMPLETE_CACHE_BATCH = 500;
 
 export type RebuildPhase = 'replay' | 'indexes' | 'catch-up' | 'switch' | 'done';
 
@@ -88,6 +90,8 @@ class GenerationBuild {
   private eventsApplied = 0;
   private readonly startedAt = Date.now();
   private lastFlushAt = Date.now();
+  /** A flush started by `startFlush` and not awaited yet: it commits while the next batches apply. */
+  private writing: Promise<void> | null = null;
   private headOrdinal: number | null = null;
   private phase: RebuildPhase = 'replay';
 
@@ -113,6 +117,7 @@ class GenerationBuild {
       this.report('switch');
       await this.switchOver(active);
     } catch (error) {
+      await this.writing?.catch(() => undefined);
       await this.client.query('ROLLBACK').catch(() => undefined);
       const message = error instanceof Error ? error.message : String(error);
       await this.client
@@ -180,31 +185,76 @@ class GenerationBuild {
     await this.flush(null);
   }
 
+  /**
+   * Applies the events in batches. With the whole generation in memory (`complete`) a batch needs
+   * no preload, so batches stay small: an event is applied soon after it is read and dies young,
+   * which keeps the garbage collector's copying cheap. The store reads ahead on its own.
+   */
   private async readAndApply(events: AsyncIterable<RecordedEvent>, inTransaction: Client | null): Promise<void> {
     const size = this.ctx.tuning.replayBatchEvents;
     let batch: RecordedEvent[] = [];
-    for await (const chunk of readAhead(events, 2 * size)) {
-      for (const event of chunk) batch.push(event);
-      while (batch.length >= size) {
-        await this.applyBatch(batch.slice(0, size), inTransaction);
-        batch = batch.slice(size);
+    for await (const event of events) {
+      batch.push(event);
+      if (batch.length >= (this.cache.complete ? Math.min(size, COMPLETE_CACHE_BATCH) : size)) {
+        await this.applyBatch(batch, inTransaction);
+        batch = [];
       }
     }
     if (batch.length) await this.applyBatch(batch, inTransaction);
   }
 
   private async applyBatch(batch: RecordedEvent[], inTransaction: Client | null): Promise<void> {
+    // Rows read back from the database must include those of the flush in flight.
+    if (!this.cache.complete) await this.settle();
     await this.cache.preload(this.client, batch);
     this.eventsApplied += this.cache.apply(batch, this.handled);
     this.eventsRead += batch.length;
     this.position = batch[batch.length - 1].position;
     const due = this.cache.dirtyCount >= this.ctx.tuning.replayFlushRows || Date.now() - this.lastFlushAt >= this.ctx.tuning.replayFlushMs;
-    if (due) await this.flush(inTransaction);
+    // Past the cache's size limit the flush must finish before the cache is dropped.
+    if (due && inTransaction === null && this.cache.size <= this.ctx.tuning.cacheMaxRows) await this.startFlush();
+    else if (due) await this.flush(inTransaction);
     this.report(this.phase);
+  }
+
+  /**
+   * Takes the changed rows and writes them with the checkpoint in a transaction of its own, without
+   * waiting for it: PostgreSQL upserts while this process applies the next batches. At most one
+   * such flush is in flight; the checkpoint moves when it commits.
+   */
+  private async startFlush(): Promise<void> {
+    await this.settle();
+    const writes = this.cache.takeWrites();
+    const position = this.position;
+    const eventsRead = this.eventsRead;
+    const rate = this.rate();
+    this.lastFlushAt = Date.now();
+    const writing = (async () => {
+      await this.client.query('BEGIN');
+      await RowCache.write(this.client, writes);
+      await this.client.query(
+        `UPDATE strata_projection_generations SET checkpoint = $3, events_applied = $4, events_per_second = $5, updated_at = now()
+         WHERE name = $1 AND generation = $2`,
+        [this.projection.name, this.generation, position, eventsRead, rate],
+      );
+      await this.client.query('COMMIT');
+      this.checkpoint = position;
+    })();
+    // Awaited by the next settle(); until then a failure must not count as unhandled.
+    writing.catch(() => undefined);
+    this.writing = writing;
+  }
+
+  /** Waits for the flush in flight, if any, and rethrows its failure. */
+  private async settle(): Promise<void> {
+    const writing = this.writing;
+    this.writing = null;
+    await writing;
   }
 
   /** Writes the changed rows and the checkpoint: in a transaction of its own, or in the switch transaction. */
   private async flush(inTransaction: Client | null): Promise<void> {
+    await this.settle();
     const own = inTransaction === null;
     if (own) await this.client.query('BEGIN');
     await this.cache.flush(this.client);

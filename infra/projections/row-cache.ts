@@ -6,6 +6,13 @@ import { decodeRow, deleteSql, encodeRows, selectByKeysSql, upsertSql } from './
 /** Rows per upsert statement: keeps each jsonb parameter to a few megabytes. */
 const FLUSH_CHUNK = 5_000;
 
+/** Changed rows encoded as statements, ready to run on any transaction. */
+export interface RowWrites {
+  statements: Array<{ text: string; values: unknown[] }>;
+  /** Rows changed (upserted or deleted). */
+  rows: number;
+}
+
 /** A projection's apply() threw: the batch is rolled back and the engine stops at this event. */
 export class ProjectionApplyError extends Error {
   constructor(
@@ -127,7 +134,31 @@ export class RowCache implements RowAccess {
 
   /** Writes the changed rows (bulk upserts, then deletes) on the caller's transaction. */
   async flush(client: ClientBase): Promise<number> {
-    let written = 0;
+    const writes = this.encodeWrites();
+    await RowCache.write(client, writes);
+    return writes.rows;
+  }
+
+  /**
+   * The changed rows, encoded now (later changes to the row objects do not leak in), and from now
+   * on clean as far as the cache is concerned: the caller writes them with `write` and, should
+   * that fail, discards the cache.
+   */
+  takeWrites(): RowWrites {
+    const writes = this.encodeWrites();
+    this.markClean();
+    return writes;
+  }
+
+  /** Runs writes taken from a cache on the caller's transaction. */
+  static async write(client: ClientBase, writes: RowWrites): Promise<void> {
+    for (const statement of writes.statements) await client.query(statement.text, statement.values);
+  }
+
+  /** Bulk upserts, then deletes, per table. */
+  private encodeWrites(): RowWrites {
+    const statements: RowWrites['statements'] = [];
+    let rows = 0;
     for (const [table, changes] of this.dirty) {
       if (changes.size === 0) continue;
       const spec = this.spec(table);
@@ -138,14 +169,14 @@ export class RowCache implements RowAccess {
         else deletes.push(key);
       }
       for (let i = 0; i < upserts.length; i += FLUSH_CHUNK) {
-        await client.query(upsertSql(this.schema, spec), [encodeRows(spec, upserts.slice(i, i + FLUSH_CHUNK))]);
+        statements.push({ text: upsertSql(this.schema, spec), values: [encodeRows(spec, upserts.slice(i, i + FLUSH_CHUNK))] });
       }
       for (let i = 0; i < deletes.length; i += FLUSH_CHUNK) {
-        await client.query(deleteSql(this.schema, spec), [deletes.slice(i, i + FLUSH_CHUNK)]);
+        statements.push({ text: deleteSql(this.schema, spec), values: [deletes.slice(i, i + FLUSH_CHUNK)] });
       }
-      written += changes.size;
+      rows += changes.size;
     }
-    return written;
+    return { statements, rows };
   }
 
   /** After a commit: the changes are in the database. */

@@ -106,11 +106,17 @@ export function encodeRows(table: ReadModelTable, rows: Row[]): string {
     const record: Record<string, unknown> = {};
     for (const c of columns) {
       const value = row[c.name];
-      record[c.name] = value === undefined ? null : c.name === table.primaryKey ? String(value) : value;
+      record[c.name] = value === undefined ? null : c.name === table.primaryKey ? String(value) : typeof value === 'bigint' ? value.toString() : value;
     }
     return record;
   });
-  return JSON.stringify(records, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
+  try {
+    // A replacer would call back for every value of every row; only bigints nested in jsonb need it.
+    return JSON.stringify(records);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return JSON.stringify(records, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
+  }
 }
 
 /**

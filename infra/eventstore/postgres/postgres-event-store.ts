@@ -22,44 +22,57 @@ export interface PostgresEventStoreOptions {
   schema?: string;
   /** Pool size for appends and reads; LISTEN uses one more connection of its own. */
   poolSize?: number;
-  /** Rows per query when reading or catching up (default 500). */
+  /** Rows per query when reading a stream or catching up a subscription (default 500). */
   batchSize?: number;
+  /**
+   * Rows per query of `readAll`, a bulk read (rebuilds, verification): default four times
+   * `batchSize`, so 2,000. Larger pages save little and keep more rows alive at once, which makes
+   * the garbage collector copy them.
+   */
+  readAllBatchSize?: number;
   /** Subscriptions re-read at least this often (default 500 ms), even without a NOTIFY. */
   pollIntervalMs?: number;
   /** Called after each read a subscription makes, with the xmin horizon it read below (tests, metrics). */
   onSubscriptionPoll?: (poll: { horizon: bigint; delivered: number }) => void;
 }
 
-interface EventRow {
-  transaction_id: string;
-  global_position: string;
-  stream_name: string;
-  version: string;
-  event_id: string;
-  event_type: string;
-  data: unknown;
-  metadata: EventMetadata;
-  recorded_at: Date;
+/** A row as the readers fetch it: every column as text, in the order of `EventStoreSchema.columns`. */
+type RawRow = (string | null)[];
+
+/** Values stay the text PostgreSQL sent: `decodeEvent` parses only what it needs, and cheaper. */
+const RAW_TEXT = { getTypeParser: () => (value: string) => value };
+
+/** Rows from offset `at`: position, stream, version, id, type, data, metadata, recorded_at (epoch ms). */
+function decodeEvent(row: RawRow, at: number): RecordedEvent {
+  return {
+    id: row[at + 3]!,
+    stream: row[at + 1]!,
+    version: BigInt(row[at + 2]!),
+    position: row[at]!,
+    type: row[at + 4]!,
+    data: JSON.parse(row[at + 5]!),
+    metadata: JSON.parse(row[at + 6]!) as EventMetadata,
+    recordedAt: new Date(Number(row[at + 7])),
+  };
+}
+
+/** Rows handed out between two turns of the event loop while the next page is being read. */
+const DRAIN_EVERY = 500;
+
+/** Page rows in log order: their positions (column 1) compare as strings. */
+function inLogOrder(rows: RawRow[]): boolean {
+  for (let i = 1; i < rows.length; i++) if (rows[i - 1][1]! > rows[i][1]!) return false;
+  return true;
 }
 
 interface Page {
-  events: RecordedEvent[];
+  /** Undecoded rows (horizon first, then the event columns), in log order; `decodeEvent(row, 1)` each. */
+  rows: RawRow[];
   /** Where the next read resumes: past the last event, or past the horizon when the page was not full. */
   next: PgCursor;
   horizon: bigint;
-}
-
-function toRecordedEvent(row: EventRow): RecordedEvent {
-  return {
-    id: row.event_id,
-    stream: row.stream_name,
-    version: BigInt(row.version),
-    position: formatPosition(row.transaction_id, row.global_position),
-    type: row.event_type,
-    data: row.data,
-    metadata: row.metadata,
-    recordedAt: row.recorded_at,
-  };
+  /** The page holds `limit` events: more may follow below the horizon. */
+  full: boolean;
 }
 
 /** Wake-ups for waiting subscriptions; the generation counter catches a NOTIFY that lands mid-read. */
@@ -103,7 +116,10 @@ export class PostgresEventStore implements EventStore {
   readonly name = 'postgres';
   readonly schema: EventStoreSchema;
   private readonly pool: Pool;
+  /** Reads run apart from appends, on sessions with the planner settings of `readerSessionSql`. */
+  private readonly readers: Pool;
   private readonly batchSize: number;
+  private readonly readAllBatchSize: number;
   private readonly pollIntervalMs: number;
   private readonly wakeups = new Wakeups();
   private readonly closing = new AbortController();
@@ -121,10 +137,18 @@ export class PostgresEventStore implements EventStore {
   ) {
     this.schema = new EventStoreSchema(options.schema ?? 'eventstore');
     this.batchSize = options.batchSize ?? 500;
+    this.readAllBatchSize = options.readAllBatchSize ?? 4 * this.batchSize;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.pool = new Pool({ connectionString, max: options.poolSize ?? 10 });
+    this.readers = new Pool({
+      connectionString,
+      max: options.poolSize ?? 10,
+      // A new connection serves no read before its session is set up.
+      verify: (client, done) => void client.query(EventStoreSchema.readerSessionSql).then(() => done(), done),
+    });
     // An idle connection dropped by the server must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
+    this.readers.on('error', () => undefined);
   }
 
   /** Connects and creates the schema if needed. */
@@ -167,24 +191,44 @@ export class PostgresEventStore implements EventStore {
     let remaining = opts.maxCount ?? Infinity;
     while (remaining > 0 && next >= 0n) {
       const limit = Math.min(this.batchSize, remaining);
-      const { rows } = await this.pool.query<EventRow>(this.schema.readStreamSql(backwards), [stream, next.toString(), limit]);
-      for (const row of rows) yield toRecordedEvent(row);
+      const { rows } = await this.readers.query<RawRow>({
+        text: this.schema.readStreamSql(backwards),
+        values: [stream, next.toString(), limit],
+        rowMode: 'array',
+        types: RAW_TEXT,
+      });
+      for (const row of rows) yield decodeEvent(row, 0);
       if (rows.length < limit) return;
       remaining -= rows.length;
-      next = BigInt(rows[rows.length - 1].version) + (backwards ? -1n : 1n);
+      next = BigInt(rows[rows.length - 1][2]!) + (backwards ? -1n : 1n);
     }
   }
 
+  /**
+   * Pages of `readAllBatchSize` rows; the next page is requested before this one is decoded and
+   * handed out, so PostgreSQL reads it while this process parses and the caller works.
+   */
   async *readAll(opts: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
-    let cursor = opts.fromPosition === undefined ? LOG_START : parsePosition(opts.fromPosition);
     let remaining = opts.maxCount ?? Infinity;
-    while (remaining > 0) {
-      const limit = Math.min(this.batchSize, remaining);
-      const page = await this.readPage(cursor, opts.filter, limit);
-      for (const event of page.events) yield event;
-      if (page.events.length < limit) return;
-      remaining -= page.events.length;
-      cursor = page.next;
+    if (remaining <= 0) return;
+    const limit = () => Math.min(this.readAllBatchSize, remaining);
+    let pending: Promise<Page> | null = this.readPage(opts.fromPosition === undefined ? LOG_START : parsePosition(opts.fromPosition), opts.filter, limit());
+    try {
+      while (pending) {
+        const page: Page = await pending;
+        pending = null;
+        remaining -= page.rows.length;
+        if (page.full && remaining > 0) pending = this.readPage(page.next, opts.filter, limit());
+        for (let i = 0; i < page.rows.length; i++) {
+          // Lets this process drain the socket now and then, or PostgreSQL would stop sending the
+          // next page once the socket buffers are full, and wait for this one to be consumed.
+          if (pending && i > 0 && i % DRAIN_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+          yield decodeEvent(page.rows[i], 1);
+        }
+      }
+    } finally {
+      // The caller stopped early: nobody waits for the page read ahead.
+      pending?.catch(() => undefined);
     }
   }
 
@@ -201,19 +245,19 @@ export class PostgresEventStore implements EventStore {
         if (signal.aborted) return;
         throw error;
       }
-      this.options.onSubscriptionPoll?.({ horizon: page.horizon, delivered: page.events.length });
-      for (const event of page.events) {
+      this.options.onSubscriptionPoll?.({ horizon: page.horizon, delivered: page.rows.length });
+      for (const row of page.rows) {
         if (signal.aborted) return;
-        yield event;
+        yield decodeEvent(row, 1);
       }
       cursor = page.next;
       // A full page means more rows are already readable; otherwise wait for a NOTIFY or the poll.
-      if (page.events.length < this.batchSize) await this.wakeups.wait(seen, this.pollIntervalMs, signal);
+      if (!page.full) await this.wakeups.wait(seen, this.pollIntervalMs, signal);
     }
   }
 
   async headPosition(): Promise<Position | null> {
-    const { rows } = await this.pool.query<Pick<EventRow, 'transaction_id' | 'global_position'>>(this.schema.headSql);
+    const { rows } = await this.readers.query<{ transaction_id: string; global_position: string }>(this.schema.headSql);
     return rows.length === 0 ? null : formatPosition(rows[0].transaction_id, rows[0].global_position);
   }
 
@@ -224,7 +268,7 @@ export class PostgresEventStore implements EventStore {
     const listener = this.listener;
     this.listener = undefined;
     await this.notifying;
-    await Promise.all([listener?.then((client) => client.end()).catch(() => undefined), this.pool.end()]);
+    await Promise.all([listener?.then((client) => client.end()).catch(() => undefined), this.pool.end(), this.readers.end()]);
   }
 
   /**
@@ -254,23 +298,28 @@ export class PostgresEventStore implements EventStore {
 
   private async readPage(after: PgCursor, filter: AllFilter | undefined, limit: number): Promise<Page> {
     const { text, params } = this.schema.readPageSql(filter);
-    const { rows } = await this.pool.query<EventRow & { horizon: string }>(text, [
-      after.transactionId.toString(),
-      after.sequence.toString(),
-      limit,
-      ...params,
-    ]);
-    const horizon = BigInt(rows[0].horizon);
-    const events = rows.filter((row) => row.event_id !== null).map(toRecordedEvent);
+    const { rows } = await this.readers.query<RawRow>({
+      text,
+      values: [after.transactionId.toString(), after.sequence.toString(), limit, ...params],
+      rowMode: 'array',
+      types: RAW_TEXT,
+    });
+    const horizon = BigInt(rows[0][0]!);
+    // The LEFT JOIN's row without an event when the page is empty.
+    if (rows.length === 1 && rows[0][1] === null) rows.length = 0;
+    if (!inLogOrder(rows)) rows.sort((a, b) => (a[1]! < b[1]! ? -1 : 1));
     let next = after;
-    if (events.length > 0) next = parsePosition(events[events.length - 1].position);
-    if (events.length < limit) {
+    if (rows.length > 0) {
+      next = parsePosition(rows[rows.length - 1][1]!);
+    }
+    const full = rows.length >= limit;
+    if (!full) {
       // Every row below the horizon has been seen and none can appear there later: skip past it,
       // so a filtered subscription does not rescan rows it has already rejected.
       const pastHorizon = { transactionId: horizon - 1n, sequence: MAX_SEQUENCE };
       if (compareCursors(pastHorizon, next) > 0) next = pastHorizon;
     }
-    return { events, next, horizon };
+    return { rows, next, horizon, full };
   }
 
   /** One LISTEN connection per store, shared by all its subscriptions; re-opened after a failure. */
