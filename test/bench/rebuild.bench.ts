@@ -39,7 +39,7 @@ export async function benchRebuild(databaseUrl: string, total: number) {
     const seconds = (performance.now() - start) / 1000;
     process.stderr.write('\n');
     return {
-      description: 'sample servers read model: 2 tables, 18 columns incl. jsonb, 8 event types',
+      description: `sample servers read model: 2 tables, 18 columns incl. jsonb, 8 event types; the log holds ${total.toLocaleString('en')} seeded lifecycle events plus the append-phase events`,
       events: result.eventsRead,
       seconds,
       eventsPerSec: result.eventsRead / seconds,
