@@ -1,5 +1,6 @@
 import type { ClientBase, Pool } from 'pg';
 import { quoteIdent, READ_SCHEMA } from './sql';
+import { inTransaction } from '../persistence/pg-transaction';
 
 /** LISTEN/NOTIFY channel: `{ name, generation, checkpoint, active }` after every committed batch. */
 export const PROJECTIONS_CHANNEL = 'strata_projections';
@@ -60,18 +61,10 @@ const CATALOG_LOCK_CLASS = 0x5354_5203;
 
 /** Idempotent and safe to run from several processes at once. */
 export async function installCatalog(pool: Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1, 0)', [CATALOG_LOCK_CLASS]);
     await client.query(CATALOG_DDL);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export async function tryAdvisoryLock(client: ClientBase, lockClass: number, name: string): Promise<boolean> {

@@ -3,6 +3,7 @@ import { MemoryRows, Projection, projectInMemory, Row } from '../../projections/
 import { EngineContext } from './context';
 import { diffRows, RowDifference, TableRows } from './diff';
 import { decodeRow, selectAllSql } from './sql';
+import { inTransaction } from '../persistence/pg-transaction';
 
 export interface VerifyResult {
   name: string;
@@ -22,37 +23,29 @@ export interface VerifyResult {
  * the snapshot closes before the log is read, so it never holds back event readers for long.
  */
 export async function verifyProjection(ctx: EngineContext, projection: Projection): Promise<VerifyResult> {
-  const client = await ctx.pool.connect();
-  let generation: { generation: number; version: number; checkpoint: string | null; schema: string } | null = null;
+  type Generation = { generation: number; version: number; checkpoint: string | null; schema: string };
   const actual: TableRows = new Map();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  const generation = await inTransaction(ctx.pool, async (client): Promise<Generation | null> => {
     const { rows } = await client.query<{ generation: number; version: number; checkpoint: string | null; schema_name: string }>(
       `SELECT g.generation, g.version, g.checkpoint, g.schema_name FROM strata_projections p
        JOIN strata_projection_generations g ON g.name = p.name AND g.generation = p.active_generation WHERE p.name = $1`,
       [projection.name],
     );
-    if (rows.length) {
-      generation = { generation: rows[0].generation, version: rows[0].version, checkpoint: rows[0].checkpoint, schema: rows[0].schema_name };
-      if (generation.version === projection.version) {
-        for (const table of projection.tables) {
-          const { rows: raw } = await client.query(selectAllSql(generation.schema, table));
-          const byKey = new Map<string, Row>();
-          for (const r of raw) {
-            const row = decodeRow(table, r);
-            byKey.set(String(row[table.primaryKey]), row);
-          }
-          actual.set(table.name, byKey);
+    if (!rows.length) return null;
+    const generation: Generation = { generation: rows[0].generation, version: rows[0].version, checkpoint: rows[0].checkpoint, schema: rows[0].schema_name };
+    if (generation.version === projection.version) {
+      for (const table of projection.tables) {
+        const { rows: raw } = await client.query(selectAllSql(generation.schema, table));
+        const byKey = new Map<string, Row>();
+        for (const r of raw) {
+          const row = decodeRow(table, r);
+          byKey.set(String(row[table.primaryKey]), row);
         }
+        actual.set(table.name, byKey);
       }
     }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+    return generation;
+  }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
 
   const base = { name: projection.name, generation: generation?.generation ?? null, version: generation?.version ?? null, checkpoint: generation?.checkpoint ?? null };
   if (!generation) return { ...base, rowsCompared: 0, differences: [], note: 'no active generation' };

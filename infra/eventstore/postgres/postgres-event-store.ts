@@ -13,6 +13,7 @@ import {
   RecordedEvent,
   SubscribeOptions,
 } from '../../../domain/kernel';
+import { inTransaction } from '../../persistence/pg-transaction';
 import { appendToStream } from './append';
 import { compareCursors, formatPosition, LOG_START, MAX_SEQUENCE, parsePosition, PgCursor } from './position';
 import { EventStoreSchema } from './schema';
@@ -165,18 +166,10 @@ export class PostgresEventStore implements EventStore {
 
   /** Creates or updates the schema; safe to run concurrently from several processes. */
   async migrate(): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`strata-eventstore:${this.schema.schema}`]);
       await client.query(this.schema.ddl);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async append(stream: string, events: NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
