@@ -20,7 +20,18 @@ export async function createHttpApp(rootModule: unknown): Promise<NestFastifyApp
     reply.header('x-openstack-request-id', request.id);
     done();
   });
-  const app = await NestFactory.create<NestFastifyApplication>(rootModule as never, adapter, { bufferLogs: false, abortOnError: false });
+  // OpenStack clients send `Content-Type: application/json` with an empty body on PUT/DELETE
+  // (e.g. tempest's role grants); the services accept it, Fastify's own JSON parser does not.
+  adapter.getInstance().addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(Object.assign(error as Error, { statusCode: 400 }), undefined);
+    }
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule as never, adapter, { bufferLogs: false, abortOnError: false, bodyParser: false });
   app.useGlobalFilters(new IdentityPathExceptionFilter(app.getHttpAdapter()));
   return app;
 }
