@@ -485,6 +485,141 @@ describe('Identity API (Keystone v3) on strata start', () => {
     });
   });
 
+  describe('updates (PATCH) of roles, groups, regions, services and endpoints; region create by id (PUT)', () => {
+    it('renames a role (200, Keystone shape), frees the old name, refuses a taken one (409), 404 for an unknown id, 400 for bad input', async () => {
+      const roleId = (await call('POST', `${identity}/roles`, { token: admin, body: { role: { name: 'editor' } } })).json.role.id;
+      const patched = await call('PATCH', `${identity}/roles/${roleId}`, { token: admin, body: { role: { name: 'auditor', description: 'reads the logs' } } });
+      expect(patched.status).toBe(200);
+      expect(Object.keys(patched.json.role)).toEqual(['id', 'name', 'domain_id', 'description', 'options', 'links']);
+      expect(patched.json).toEqual({ role: { id: roleId, name: 'auditor', domain_id: null, description: 'reads the logs', options: {}, links: { self: `${identity}/roles/${roleId}` } } });
+      expect((await call('GET', `${identity}/roles/${roleId}`, { token: admin })).json.role.name).toBe('auditor');
+      const reuse = await call('POST', `${identity}/roles`, { token: admin, body: { role: { name: 'editor' } } });
+      expect(reuse.status).toBe(201);
+
+      const taken = await call('PATCH', `${identity}/roles/${reuse.json.role.id}`, { token: admin, body: { role: { name: 'Auditor' } } });
+      expect(taken.status).toBe(409);
+      expect(taken.json).toEqual(keystoneError(409, 'Conflict', 'Conflict occurred attempting to store role - Duplicate entry found with name Auditor.'));
+      expect((await call('GET', `${identity}/roles/${reuse.json.role.id}`, { token: admin })).json.role.name).toBe('editor');
+
+      const missing = await call('PATCH', `${identity}/roles/nosuch`, { token: admin, body: { role: { name: 'x' } } });
+      expect(missing.status).toBe(404);
+      expect(missing.json).toEqual(keystoneError(404, 'Not Found', 'Could not find role: nosuch.'));
+      const bad = await call('PATCH', `${identity}/roles/${roleId}`, { token: admin, body: { role: { name: 5 } } });
+      expect(bad.status).toBe(400);
+      expect(bad.json).toEqual(keystoneError(400, 'Bad Request', "Invalid input for field 'name': 5 is not of type 'string'"));
+
+      for (const id of [roleId, reuse.json.role.id]) expect((await call('DELETE', `${identity}/roles/${id}`, { token: admin })).status).toBe(204);
+    });
+
+    it('renames a group (200), a case-only rename keeps its name, a taken name is 409, an unknown id 404', async () => {
+      const g1 = (await call('POST', `${identity}/groups`, { token: admin, body: { group: { name: 'g1' } } })).json.group.id;
+      const g2 = (await call('POST', `${identity}/groups`, { token: admin, body: { group: { name: 'g2' } } })).json.group.id;
+      const patched = await call('PATCH', `${identity}/groups/${g1}`, { token: admin, body: { group: { name: 'ops', description: 'operators' } } });
+      expect(patched.status).toBe(200);
+      expect(patched.json).toEqual({ group: { id: g1, name: 'ops', domain_id: 'default', description: 'operators', links: { self: `${identity}/groups/${g1}` } } });
+      const reuse = await call('POST', `${identity}/groups`, { token: admin, body: { group: { name: 'g1' } } });
+      expect(reuse.status).toBe(201);
+
+      expect((await call('PATCH', `${identity}/groups/${g1}`, { token: admin, body: { group: { name: 'Ops' } } })).json.group.name).toBe('Ops');
+      const again = await call('POST', `${identity}/groups`, { token: admin, body: { group: { name: 'ops' } } });
+      expect(again.status).toBe(409);
+
+      const taken = await call('PATCH', `${identity}/groups/${g2}`, { token: admin, body: { group: { name: 'OPS' } } });
+      expect(taken.status).toBe(409);
+      expect(taken.json).toEqual(keystoneError(409, 'Conflict', 'Conflict occurred attempting to store group - Duplicate entry found with name OPS at domain ID default.'));
+      const missing = await call('PATCH', `${identity}/groups/nosuch`, { token: admin, body: { group: { name: 'x' } } });
+      expect(missing.status).toBe(404);
+      expect(missing.json).toEqual(keystoneError(404, 'Not Found', 'Could not find group: nosuch.'));
+
+      for (const id of [g1, g2, reuse.json.group.id]) expect((await call('DELETE', `${identity}/groups/${id}`, { token: admin })).status).toBe(204);
+    });
+
+    it('creates a region with the id in the path (PUT, 201), updates it (PATCH, 200), refuses a cycle (400), an unknown id (404)', async () => {
+      const created = await call('PUT', `${identity}/regions/RegionTwo`, { token: admin, body: { region: { description: 'two' } } });
+      expect(created.status).toBe(201);
+      expect(created.headers.location).toBeUndefined();
+      expect(created.json).toEqual({ region: { id: 'RegionTwo', description: 'two', parent_region_id: null, links: { self: `${identity}/regions/RegionTwo` } } });
+      const dup = await call('PUT', `${identity}/regions/RegionTwo`, { token: admin, body: { region: {} } });
+      expect(dup.status).toBe(409);
+      expect(dup.json).toEqual(keystoneError(409, 'Conflict', 'Conflict occurred attempting to store region - Duplicate ID, RegionTwo.'));
+      const conflicting = await call('PUT', `${identity}/regions/RegionThree`, { token: admin, body: { region: { id: 'RegionFour' } } });
+      expect(conflicting.status).toBe(400);
+      expect(conflicting.json).toEqual(keystoneError(400, 'Bad Request', 'Conflicting region IDs specified: "RegionThree" != "RegionFour"'));
+
+      const patched = await call('PATCH', `${identity}/regions/RegionTwo`, { token: admin, body: { region: { description: 'second', parent_region_id: 'RegionOne' } } });
+      expect(patched.status).toBe(200);
+      expect(patched.json).toEqual({ region: { id: 'RegionTwo', description: 'second', parent_region_id: 'RegionOne', links: { self: `${identity}/regions/RegionTwo` } } });
+      const cycle = await call('PATCH', `${identity}/regions/RegionOne`, { token: admin, body: { region: { parent_region_id: 'RegionTwo' } } });
+      expect(cycle.status).toBe(400);
+      expect(cycle.json).toEqual(keystoneError(400, 'Bad Request', 'The specified parent region RegionTwo would create a circular region hierarchy.'));
+      const missing = await call('PATCH', `${identity}/regions/nosuch`, { token: admin, body: { region: { description: 'x' } } });
+      expect(missing.status).toBe(404);
+      expect(missing.json).toEqual(keystoneError(404, 'Not Found', 'Could not find region: nosuch.'));
+
+      expect((await call('DELETE', `${identity}/regions/RegionTwo`, { token: admin })).status).toBe(204);
+      expect((await call('GET', `${identity}/regions/RegionThree`, { token: admin })).status).toBe(404);
+    });
+
+    it('updates a service and its endpoint (200, Keystone shapes), 404 for unknown ids, 400 for bad input', async () => {
+      const serviceId = (await call('POST', `${identity}/services`, { token: admin, body: { service: { type: 'dns', name: 'designate' } } })).json.service.id;
+      const service = await call('PATCH', `${identity}/services/${serviceId}`, { token: admin, body: { service: { name: 'dns2', description: 'DNS', enabled: false } } });
+      expect(service.status).toBe(200);
+      expect(Object.keys(service.json.service)).toEqual(['name', 'description', 'id', 'type', 'enabled', 'links']);
+      expect(service.json).toEqual({ service: { name: 'dns2', description: 'DNS', id: serviceId, type: 'dns', enabled: false, links: { self: `${identity}/services/${serviceId}` } } });
+      const badService = await call('PATCH', `${identity}/services/${serviceId}`, { token: admin, body: { service: { enabled: 'no' } } });
+      expect(badService.status).toBe(400);
+      expect(badService.json).toEqual(keystoneError(400, 'Bad Request', 'Invalid input for field \'enabled\': "no" is not of type \'boolean\''));
+      const noService = await call('PATCH', `${identity}/services/nosuch`, { token: admin, body: { service: { name: 'x' } } });
+      expect(noService.status).toBe(404);
+      expect(noService.json).toEqual(keystoneError(404, 'Not Found', 'Could not find service: nosuch.'));
+
+      const endpointId = (
+        await call('POST', `${identity}/endpoints`, { token: admin, body: { endpoint: { service_id: serviceId, interface: 'public', url: 'http://dns.example:9001', region_id: 'RegionOne' } } })
+      ).json.endpoint.id;
+      const endpoint = await call('PATCH', `${identity}/endpoints/${endpointId}`, { token: admin, body: { endpoint: { interface: 'internal', url: 'http://dns.internal:9001', enabled: false } } });
+      expect(endpoint.status).toBe(200);
+      expect(Object.keys(endpoint.json.endpoint)).toEqual(['id', 'interface', 'region_id', 'service_id', 'url', 'enabled', 'region', 'links']);
+      expect(endpoint.json).toEqual({
+        endpoint: {
+          id: endpointId,
+          interface: 'internal',
+          region_id: 'RegionOne',
+          service_id: serviceId,
+          url: 'http://dns.internal:9001',
+          enabled: false,
+          region: 'RegionOne',
+          links: { self: `${identity}/endpoints/${endpointId}` },
+        },
+      });
+      const badInterface = await call('PATCH', `${identity}/endpoints/${endpointId}`, { token: admin, body: { endpoint: { interface: 'private' } } });
+      expect(badInterface.status).toBe(400);
+      expect(badInterface.json).toEqual(keystoneError(400, 'Bad Request', "Invalid input for field 'interface': \"private\" is not one of ['admin', 'internal', 'public']"));
+      const noRegion = await call('PATCH', `${identity}/endpoints/${endpointId}`, { token: admin, body: { endpoint: { region_id: 'nowhere' } } });
+      expect(noRegion.status).toBe(404);
+      expect(noRegion.json).toEqual(keystoneError(404, 'Not Found', 'Could not find region: nowhere.'));
+      const noEndpoint = await call('PATCH', `${identity}/endpoints/nosuch`, { token: admin, body: { endpoint: { enabled: true } } });
+      expect(noEndpoint.status).toBe(404);
+      expect(noEndpoint.json).toEqual(keystoneError(404, 'Not Found', 'Could not find endpoint: nosuch.'));
+
+      expect((await call('DELETE', `${identity}/services/${serviceId}`, { token: admin })).status).toBe(204);
+      expect((await call('GET', `${identity}/endpoints/${endpointId}`, { token: admin })).status).toBe(404);
+    });
+
+    it('refuses updates to a member (403)', async () => {
+      await call('POST', `${identity}/users`, { token: admin, body: { user: { name: 'patcher', password: 'ppw' } } });
+      const projectId = (await call('GET', `${identity}/projects?name=admin`, { token: admin })).json.projects[0].id;
+      const userId = (await call('GET', `${identity}/users?name=patcher`, { token: admin })).json.users[0].id;
+      const memberRoleId = (await call('GET', `${identity}/roles?name=member`, { token: admin })).json.roles[0].id;
+      expect((await call('PUT', `${identity}/projects/${projectId}/users/${userId}/roles/${memberRoleId}`, { token: admin })).status).toBe(204);
+      const member = (await issueToken(identity, { name: 'patcher', password: 'ppw' }, projectScope('admin'))).value;
+      const refused = await call('PATCH', `${identity}/roles/${memberRoleId}`, { token: member, body: { role: { description: 'x' } } });
+      expect(refused.status).toBe(403);
+      expect(refused.json).toEqual(keystoneError(403, 'Forbidden', 'You are not authorized to perform the requested action: identity:update_role.'));
+      expect((await call('PATCH', `${identity}/regions/RegionOne`, { token: member, body: { region: { description: 'x' } } })).status).toBe(403);
+      expect((await call('DELETE', `${identity}/users/${userId}`, { token: admin })).status).toBe(204);
+    });
+  });
+
   describe('bootstrap on the next start', () => {
     it('appends nothing twice: same roles, services, endpoints and admin after a restart', async () => {
       strata!.child.kill('SIGTERM');

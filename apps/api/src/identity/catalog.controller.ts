@@ -1,9 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, UseFilters, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, UseFilters, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
 import { KeystoneHeaders } from './keystone-headers.interceptor';
 import type { FastifyRequest } from 'fastify';
 import { TokenContext } from '../../../../infra/identity/identity-model';
 import { commandMetadata, CurrentToken, requireAdmin, TokenGuard } from '../../../shared/src/auth';
-import { EndpointCreateBody, RegionCreateBody, ServiceCreateBody } from './dto/catalog.dto';
+import { EndpointCreateBody, EndpointUpdateBody, RegionCreateBody, RegionUpdateBody, ServiceCreateBody, ServiceUpdateBody } from './dto/catalog.dto';
 import { keystoneValidationPipe } from './dto/keystone-validation';
 import { IdentityWrites } from './identity-writes';
 import { IdentityReads } from './identity-reads';
@@ -11,7 +11,7 @@ import { KeystoneError, KeystoneExceptionFilter, notFound } from './keystone-err
 import { endpointView, identityBaseUrl, listLinks, regionView, serviceView } from './keystone-views';
 import { one } from './query';
 
-/** Regions, services and endpoints (create, list, show, delete; updates are a later increment). */
+/** Regions, services and endpoints (create, list, show, update, delete). */
 @Controller('identity/v3')
 @UseFilters(KeystoneExceptionFilter)
 @UseInterceptors(KeystoneHeaders)
@@ -34,6 +34,42 @@ export class CatalogController {
     return this.region(regionId, request);
   }
 
+  /** Create with the id in the path (Keystone `PUT /v3/regions/{id}`, what Tempest's create_region with region_id sends): 201. */
+  @Put('regions/:regionId')
+  @HttpCode(201)
+  @UsePipes(keystoneValidationPipe)
+  async createRegionWithId(@CurrentToken() token: TokenContext, @Param('regionId') regionId: string, @Body() body: RegionCreateBody, @Req() request: FastifyRequest) {
+    requireAdmin(token, 'identity:create_region');
+    const r = body.region;
+    if (r.id !== undefined && r.id !== regionId) throw new KeystoneError(400, `Conflicting region IDs specified: "${regionId}" != "${r.id}"`);
+    if (r.parent_region_id && !(await this.reads.regions()).some((x) => x.id === r.parent_region_id)) throw notFound('region', r.parent_region_id);
+    const { position } = await this.writes.createRegion({ id: regionId, description: r.description, parentRegionId: r.parent_region_id }, commandMetadata(request, token));
+    await this.reads.waitFor(position, ['identity_catalog']);
+    return this.region(regionId, request);
+  }
+
+  @Patch('regions/:regionId')
+  @UsePipes(keystoneValidationPipe)
+  async updateRegion(@CurrentToken() token: TokenContext, @Param('regionId') regionId: string, @Body() body: RegionUpdateBody, @Req() request: FastifyRequest) {
+    requireAdmin(token, 'identity:update_region');
+    const regions = await this.reads.regions();
+    if (!regions.some((x) => x.id === regionId)) throw notFound('region', regionId);
+    const r = body.region;
+    if (r.parent_region_id) {
+      const parentOf = new Map(regions.map((x) => [x.id, x.parent_region_id]));
+      if (!parentOf.has(r.parent_region_id)) throw notFound('region', r.parent_region_id);
+      // Keystone CircularRegionHierarchyError (400): the new parent may not descend from the region.
+      const seen = new Set<string>();
+      for (let at: string | null | undefined = r.parent_region_id; at && !seen.has(at); at = parentOf.get(at)) {
+        if (at === regionId) throw new KeystoneError(400, `The specified parent region ${r.parent_region_id} would create a circular region hierarchy.`);
+        seen.add(at);
+      }
+    }
+    const position = await this.writes.updateRegion(regionId, { description: r.description, parentRegionId: r.parent_region_id }, commandMetadata(request, token));
+    await this.reads.waitFor(position, ['identity_catalog']);
+    return this.region(regionId, request);
+  }
+
   @Delete('regions/:regionId')
   @HttpCode(204)
   async deleteRegion(@CurrentToken() token: TokenContext, @Param('regionId') regionId: string, @Req() request: FastifyRequest) {
@@ -50,6 +86,17 @@ export class CatalogController {
   async createService(@CurrentToken() token: TokenContext, @Body() body: ServiceCreateBody, @Req() request: FastifyRequest) {
     requireAdmin(token, 'identity:create_service');
     const { serviceId, position } = await this.writes.createService(body.service, commandMetadata(request, token));
+    await this.reads.waitFor(position, ['identity_catalog']);
+    return this.service(token, serviceId, request);
+  }
+
+  @Patch('services/:serviceId')
+  @UsePipes(keystoneValidationPipe)
+  async updateService(@CurrentToken() token: TokenContext, @Param('serviceId') serviceId: string, @Body() body: ServiceUpdateBody, @Req() request: FastifyRequest) {
+    requireAdmin(token, 'identity:update_service');
+    if (!(await this.reads.services()).some((s) => s.id === serviceId)) throw notFound('service', serviceId);
+    const s = body.service;
+    const position = await this.writes.updateService(serviceId, { type: s.type, name: s.name, description: s.description, enabled: s.enabled }, commandMetadata(request, token));
     await this.reads.waitFor(position, ['identity_catalog']);
     return this.service(token, serviceId, request);
   }
@@ -75,6 +122,25 @@ export class CatalogController {
     const regionId = e.region_id ?? e.region ?? null;
     if (regionId !== null && !(await this.reads.regions()).some((r) => r.id === regionId)) throw notFound('region', regionId);
     const { endpointId, position } = await this.writes.createEndpoint(
+      { serviceId: e.service_id, interface: e.interface, url: e.url, regionId, enabled: e.enabled },
+      commandMetadata(request, token),
+    );
+    await this.reads.waitFor(position, ['identity_catalog']);
+    return this.endpoint(token, endpointId, request);
+  }
+
+  @Patch('endpoints/:endpointId')
+  @UsePipes(keystoneValidationPipe)
+  async updateEndpoint(@CurrentToken() token: TokenContext, @Param('endpointId') endpointId: string, @Body() body: EndpointUpdateBody, @Req() request: FastifyRequest) {
+    requireAdmin(token, 'identity:update_endpoint');
+    if (!(await this.reads.endpoints()).some((x) => x.id === endpointId)) throw notFound('endpoint', endpointId);
+    const e = body.endpoint;
+    // As on create: an unknown service or region is a 404 naming it.
+    if (e.service_id !== undefined && !(await this.reads.services()).some((s) => s.id === e.service_id)) throw notFound('service', e.service_id);
+    const regionId = e.region_id !== undefined ? e.region_id : e.region;
+    if (regionId != null && !(await this.reads.regions()).some((r) => r.id === regionId)) throw notFound('region', regionId);
+    const position = await this.writes.updateEndpoint(
+      endpointId,
       { serviceId: e.service_id, interface: e.interface, url: e.url, regionId, enabled: e.enabled },
       commandMetadata(request, token),
     );

@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, Get, Head, HttpCode, Param, Post, Put, Query, Req, UseFilters, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Head, HttpCode, Param, Patch, Post, Put, Query, Req, UseFilters, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { TokenContext } from '../../../../infra/identity/identity-model';
 import { commandMetadata, CurrentToken, requireAdmin, TokenGuard } from '../../../shared/src/auth';
-import { GroupCreateBody } from './dto/group.dto';
+import { GroupCreateBody, GroupUpdateBody } from './dto/group.dto';
 import { keystoneValidationPipe } from './dto/keystone-validation';
 import { IdentityReads } from './identity-reads';
 import { IdentityWrites } from './identity-writes';
@@ -46,6 +46,18 @@ export class GroupsController {
     const row = await this.reads.group(groupId);
     if (!row) throw notFound('group', groupId);
     return { group: groupView(identityBaseUrl(request), row) };
+  }
+
+  @Patch(':groupId')
+  @UsePipes(keystoneValidationPipe)
+  async update(@CurrentToken() token: TokenContext, @Param('groupId') groupId: string, @Body() body: GroupUpdateBody, @Req() request: FastifyRequest) {
+    requireAdmin(token, 'identity:update_group');
+    const current = await this.reads.group(groupId);
+    if (!current) throw notFound('group', groupId);
+    const g = body.group;
+    const position = await this.writes.updateGroup(groupId, { name: current.name, domainId: current.domain_id }, { name: g.name, description: g.description }, commandMetadata(request, token));
+    await this.reads.waitFor(position, ['identity_users']);
+    return this.get(token, groupId, request);
   }
 
   @Delete(':groupId')

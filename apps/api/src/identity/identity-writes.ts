@@ -23,6 +23,7 @@ import {
   roleStream,
   uniqueRoleNameStream,
   projectStream,
+  ResourceOptions,
   RoleAssignment,
   uniqueProjectNameStream,
   uniqueUserNameStream,
@@ -99,6 +100,35 @@ export class IdentityWrites {
 
   private release(stream: string, owner: string, meta: CommandMetadata) {
     return runCommand(this.store, nameReservationDecider, stream, 'ReleaseName', { owner }, meta);
+  }
+
+  /**
+   * A rename under a name reservation: reserve the new name (its Conflict answered by `conflict`),
+   * run the update, then release the old name; the new one is released again if the update fails.
+   * Names equal but for case share one reservation stream: nothing to move then.
+   */
+  private async renamed(
+    reservation: { from: string; to: string | null; owner: string; resource: string; name?: string },
+    conflict: (e: Conflict) => Error,
+    update: () => Promise<Position | null>,
+    meta: CommandMetadata,
+  ): Promise<Position | null> {
+    const { from, to, owner, resource, name } = reservation;
+    if (to === null || to === from) return update();
+    try {
+      await this.reserve(to, owner, resource, name!, meta);
+    } catch (e) {
+      throw e instanceof Conflict ? conflict(e) : e;
+    }
+    let position: Position | null;
+    try {
+      position = await update();
+    } catch (e) {
+      await this.release(to, owner, meta);
+      throw e;
+    }
+    await this.release(from, owner, meta);
+    return position;
   }
 
   async createDomain(input: { name: string; description?: string; enabled?: boolean }, meta: CommandMetadata): Promise<{ domainId: string; position: Position | null }> {
@@ -319,6 +349,24 @@ export class IdentityWrites {
     }
   }
 
+  async updateRole(roleId: string, patch: { name?: string; description?: string | null; options?: ResourceOptions }, meta: CommandMetadata): Promise<Position | null> {
+    const current = this.tokens.model.role(roleId);
+    if (!current) throw notFound('role', roleId);
+    return this.renamed(
+      {
+        from: uniqueRoleNameStream(current.domainId, current.name),
+        to: patch.name === undefined ? null : uniqueRoleNameStream(current.domainId, patch.name),
+        owner: roleStream(roleId),
+        resource: 'role',
+        name: patch.name,
+      },
+      // The reservation's Conflict already reads as Keystone's: "... store role - Duplicate entry found with name member."
+      (e) => e,
+      async () => (await runCommand(this.store, roleDecider, roleStream(roleId), 'UpdateRole', { roleId, name: patch.name, description: patch.description, options: patch.options }, meta)).position,
+      meta,
+    );
+  }
+
   async deleteRole(roleId: string, meta: CommandMetadata): Promise<Position | null> {
     const current = this.tokens.model.role(roleId);
     if (!current) throw notFound('role', roleId);
@@ -363,6 +411,22 @@ export class IdentityWrites {
       await this.release(reservation, groupStream(groupId), meta);
       throw e;
     }
+  }
+
+  /** `current` is the group as read (rm.identity_groups): its domain and name hold the reservation. */
+  async updateGroup(groupId: string, current: { name: string; domainId: string }, patch: { name?: string; description?: string | null }, meta: CommandMetadata): Promise<Position | null> {
+    return this.renamed(
+      {
+        from: uniqueGroupNameStream(current.domainId, current.name),
+        to: patch.name === undefined ? null : uniqueGroupNameStream(current.domainId, patch.name),
+        owner: groupStream(groupId),
+        resource: 'group',
+        name: patch.name,
+      },
+      () => new KeystoneError(409, `Conflict occurred attempting to store group - Duplicate entry found with name ${patch.name} at domain ID ${current.domainId}.`),
+      async () => (await runCommand(this.store, groupDecider, groupStream(groupId), 'UpdateGroup', { groupId, name: patch.name, description: patch.description }, meta)).position,
+      meta,
+    );
   }
 
   async deleteGroup(groupId: string, meta: CommandMetadata): Promise<Position | null> {
@@ -412,6 +476,10 @@ export class IdentityWrites {
     return { regionId, position: result.position };
   }
 
+  async updateRegion(regionId: string, patch: { description?: string | null; parentRegionId?: string | null }, meta: CommandMetadata): Promise<Position | null> {
+    return (await runCommand(this.store, regionDecider, regionStream(regionId), 'UpdateRegion', { regionId, ...patch }, meta)).position;
+  }
+
   deleteRegion(regionId: string, meta: CommandMetadata): Promise<Position | null> {
     return runCommand(this.store, regionDecider, regionStream(regionId), 'DeleteRegion', { regionId }, meta).then((r) => r.position);
   }
@@ -420,6 +488,10 @@ export class IdentityWrites {
     const serviceId = newEntityId('service', meta);
     const result = await runCommand(this.store, serviceDecider, serviceStream(serviceId), 'CreateService', { serviceId, ...input }, meta);
     return { serviceId, position: result.position };
+  }
+
+  async updateService(serviceId: string, patch: { type?: string; name?: string | null; description?: string | null; enabled?: boolean }, meta: CommandMetadata): Promise<Position | null> {
+    return (await runCommand(this.store, serviceDecider, serviceStream(serviceId), 'UpdateService', { serviceId, ...patch }, meta)).position;
   }
 
   deleteService(serviceId: string, meta: CommandMetadata): Promise<Position | null> {
@@ -433,6 +505,14 @@ export class IdentityWrites {
     const endpointId = newEntityId('endpoint', meta);
     const result = await runCommand(this.store, endpointDecider, endpointStream(endpointId), 'CreateEndpoint', { endpointId, ...input }, meta);
     return { endpointId, position: result.position };
+  }
+
+  async updateEndpoint(
+    endpointId: string,
+    patch: { serviceId?: string; interface?: EndpointInterface; url?: string; regionId?: string | null; enabled?: boolean },
+    meta: CommandMetadata,
+  ): Promise<Position | null> {
+    return (await runCommand(this.store, endpointDecider, endpointStream(endpointId), 'UpdateEndpoint', { endpointId, ...patch }, meta)).position;
   }
 
   deleteEndpoint(endpointId: string, meta: CommandMetadata): Promise<Position | null> {

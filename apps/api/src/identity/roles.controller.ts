@@ -1,10 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, UseFilters, UseGuards, UsePipes, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, UseFilters, UseGuards, UsePipes, UseInterceptors } from '@nestjs/common';
 import { KeystoneHeaders } from './keystone-headers.interceptor';
 import type { FastifyRequest } from 'fastify';
 import { TokenContext } from '../../../../infra/identity/identity-model';
 import { commandMetadata, CurrentToken, requireAdmin, TokenGuard } from '../../../shared/src/auth';
 import { keystoneValidationPipe } from './dto/keystone-validation';
-import { RoleCreateBody } from './dto/role.dto';
+import { RoleCreateBody, RoleUpdateBody } from './dto/role.dto';
 import { IdentityWrites } from './identity-writes';
 import { IdentityReads } from './identity-reads';
 import { KeystoneExceptionFilter, notFound } from './keystone-errors';
@@ -27,6 +27,16 @@ export class RolesController {
   async create(@CurrentToken() token: TokenContext, @Body() body: RoleCreateBody, @Req() request: FastifyRequest) {
     requireAdmin(token, 'identity:create_role');
     const { roleId, position } = await this.writes.createRole(body.role, commandMetadata(request, token));
+    await this.reads.waitFor(position, ['identity_assignments']);
+    return this.get(token, roleId, request);
+  }
+
+  @Patch('roles/:roleId')
+  @UsePipes(keystoneValidationPipe)
+  async update(@CurrentToken() token: TokenContext, @Param('roleId') roleId: string, @Body() body: RoleUpdateBody, @Req() request: FastifyRequest) {
+    requireAdmin(token, 'identity:update_role');
+    const r = body.role;
+    const position = await this.writes.updateRole(roleId, { name: r.name, description: r.description, options: r.options }, commandMetadata(request, token));
     await this.reads.waitFor(position, ['identity_assignments']);
     return this.get(token, roleId, request);
   }

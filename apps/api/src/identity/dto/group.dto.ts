@@ -12,3 +12,13 @@ export class GroupCreate {
 export class GroupCreateBody {
   @IsDefined(required()) @IsObject(ofType('object')) @ValidateNested() @Type(() => GroupCreate) group!: GroupCreate;
 }
+
+/** Keystone identity/schema.py `group_update`: every field optional. */
+export class GroupUpdate {
+  @IsOptional() @IsString(ofType('string')) @MinLength(1, tooShort()) @MaxLength(255, tooLong(255)) name?: string;
+  @IsOptional() @IsString(ofType('string')) description?: string | null;
+}
+
+export class GroupUpdateBody {
+  @IsDefined(required()) @IsObject(ofType('object')) @ValidateNested() @Type(() => GroupUpdate) group!: GroupUpdate;
+}

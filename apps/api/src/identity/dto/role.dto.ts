@@ -12,3 +12,14 @@ export class RoleCreate {
 export class RoleCreateBody {
   @IsDefined(required()) @IsObject(ofType('object')) @ValidateNested() @Type(() => RoleCreate) role!: RoleCreate;
 }
+
+/** Keystone assignment/schema.py `role_update`: every field optional. */
+export class RoleUpdate {
+  @IsOptional() @IsString(ofType('string')) @MinLength(1, tooShort()) @MaxLength(255, tooLong(255)) name?: string;
+  @IsOptional() @IsString(ofType('string')) description?: string | null;
+  @IsOptional() @IsObject(ofType('object')) options?: Record<string, boolean>;
+}
+
+export class RoleUpdateBody {
+  @IsDefined(required()) @IsObject(ofType('object')) @ValidateNested() @Type(() => RoleUpdate) role!: RoleUpdate;
+}
