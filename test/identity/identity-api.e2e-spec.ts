@@ -270,6 +270,16 @@ describe('Identity API (Keystone v3) on strata start', () => {
       expect((await call('DELETE', `${identity}/projects/${reuse.json.project.id}`, { token: admin })).status).toBe(204);
     });
 
+    it('keeps the name held after a rename that changes only case (projects and users)', async () => {
+      expect((await call('PATCH', `${identity}/projects/${projectId}`, { token: admin, body: { project: { name: 'P1-RENAMED' } } })).status).toBe(200);
+      const project = await call('POST', `${identity}/projects`, { token: admin, body: { project: { name: 'p1-renamed' } } });
+      expect(project.status).toBe(409);
+      const user = (await call('POST', `${identity}/users`, { token: admin, body: { user: { name: 'casey', password: 'pw-casey' } } })).json.user.id;
+      expect((await call('PATCH', `${identity}/users/${user}`, { token: admin, body: { user: { name: 'Casey' } } })).status).toBe(200);
+      expect((await call('POST', `${identity}/users`, { token: admin, body: { user: { name: 'casey' } } })).status).toBe(409);
+      expect((await call('DELETE', `${identity}/users/${user}`, { token: admin })).status).toBe(204);
+    });
+
     it('deletes (204), then 404', async () => {
       const answer = await call('DELETE', `${identity}/projects/${projectId}`, { token: admin });
       expect(answer.status).toBe(204);

@@ -149,9 +149,7 @@ export class IdentityWrites {
     try {
       await this.reserve(reservation, domainStream(domainId), 'domain', name, meta);
     } catch (e) {
-      // Keystone stores a domain as a project acting as a domain, and says so.
-      if (e instanceof Conflict) throw new KeystoneError(409, `Conflict occurred attempting to store project - it is not permitted to have two projects acting as domains with the same name: ${name}.`);
-      throw e;
+      throw e instanceof Conflict ? domainNameConflict(name) : e;
     }
   }
 
@@ -159,11 +157,18 @@ export class IdentityWrites {
     const current = this.tokens.model.domain(domainId);
     if (!current) throw notFound('domain', domainId);
     const newName = patch.name?.trim();
-    const rename = newName !== undefined && newName !== current.name;
-    if (rename) await this.reserveDomainName(uniqueDomainNameStream(newName), domainId, newName, meta);
-    const result = await runCommand(this.store, identityDomainDecider, domainStream(domainId), 'UpdateDomain', { domainId, name: newName, description: patch.description, enabled: patch.enabled }, meta);
-    if (rename) await this.release(uniqueDomainNameStream(current.name), domainStream(domainId), meta);
-    return result.position;
+    return this.renamed(
+      {
+        from: uniqueDomainNameStream(current.name),
+        to: newName === undefined ? null : uniqueDomainNameStream(newName),
+        owner: domainStream(domainId),
+        resource: 'domain',
+        name: newName,
+      },
+      () => domainNameConflict(newName!),
+      async () => (await runCommand(this.store, identityDomainDecider, domainStream(domainId), 'UpdateDomain', { domainId, name: newName, description: patch.description, enabled: patch.enabled }, meta)).position,
+      meta,
+    );
   }
 
   async deleteDomain(domainId: string, meta: CommandMetadata): Promise<Position | null> {
@@ -215,31 +220,33 @@ export class IdentityWrites {
   async updateProject(projectId: string, patch: ProjectPatch, meta: CommandMetadata): Promise<Position | null> {
     const current = this.tokens.model.project(projectId);
     if (!current) throw notFound('project', projectId);
-    const rename = patch.name !== undefined && patch.name.trim() !== current.name;
-    const newName = patch.name?.trim() ?? current.name;
-    if (rename) {
-      try {
-        await this.reserve(uniqueProjectNameStream(current.domainId, newName), projectStream(projectId), 'project', newName, meta);
-      } catch (e) {
-        if (e instanceof Conflict) {
-          throw new KeystoneError(
-            409,
-            `Conflict occurred attempting to store project - it is not permitted to have two projects with either the same name or same id in the same domain: name is ${newName}, project id ${ownerId(e, 'project')}.`,
-          );
-        }
-        throw e;
-      }
-    }
-    const result = await runCommand(
-      this.store,
-      projectDecider,
-      projectStream(projectId),
-      'UpdateProject',
-      { projectId, name: patch.name, description: patch.description, enabled: patch.enabled, tags: patch.tags },
+    const newName = patch.name?.trim();
+    return this.renamed(
+      {
+        from: uniqueProjectNameStream(current.domainId, current.name),
+        to: newName === undefined ? null : uniqueProjectNameStream(current.domainId, newName),
+        owner: projectStream(projectId),
+        resource: 'project',
+        name: newName,
+      },
+      (e) =>
+        new KeystoneError(
+          409,
+          `Conflict occurred attempting to store project - it is not permitted to have two projects with either the same name or same id in the same domain: name is ${newName}, project id ${ownerId(e, 'project')}.`,
+        ),
+      async () =>
+        (
+          await runCommand(
+            this.store,
+            projectDecider,
+            projectStream(projectId),
+            'UpdateProject',
+            { projectId, name: patch.name, description: patch.description, enabled: patch.enabled, tags: patch.tags },
+            meta,
+          )
+        ).position,
       meta,
     );
-    if (rename) await this.release(uniqueProjectNameStream(current.domainId, current.name), projectStream(projectId), meta);
-    return result.position;
   }
 
   async deleteProject(projectId: string, hasChildren: boolean, meta: CommandMetadata): Promise<Position | null> {
@@ -291,26 +298,29 @@ export class IdentityWrites {
   async updateUser(userId: string, patch: UserPatch, meta: CommandMetadata): Promise<Position | null> {
     const current = this.tokens.model.user(userId);
     if (!current) throw notFound('user', userId);
-    const rename = patch.name !== undefined && patch.name !== current.name;
-    if (rename) {
-      try {
-        await this.reserve(uniqueUserNameStream(current.domainId, patch.name!), userStream(userId), 'user', patch.name!, meta);
-      } catch (e) {
-        if (e instanceof Conflict) throw new KeystoneError(409, `Conflict occurred attempting to store user - Duplicate entry found with name ${patch.name} at domain ID ${current.domainId}.`);
-        throw e;
-      }
-    }
     const passwordHash = patch.password === undefined ? undefined : patch.password === null ? null : await hashPassword(patch.password);
-    const result = await runCommand(
-      this.store,
-      userDecider,
-      userStream(userId),
-      'UpdateUser',
-      { userId, name: patch.name, enabled: patch.enabled, defaultProjectId: patch.defaultProjectId, description: patch.description, email: patch.email, passwordHash },
+    return this.renamed(
+      {
+        from: uniqueUserNameStream(current.domainId, current.name),
+        to: patch.name === undefined ? null : uniqueUserNameStream(current.domainId, patch.name),
+        owner: userStream(userId),
+        resource: 'user',
+        name: patch.name,
+      },
+      () => new KeystoneError(409, `Conflict occurred attempting to store user - Duplicate entry found with name ${patch.name} at domain ID ${current.domainId}.`),
+      async () =>
+        (
+          await runCommand(
+            this.store,
+            userDecider,
+            userStream(userId),
+            'UpdateUser',
+            { userId, name: patch.name, enabled: patch.enabled, defaultProjectId: patch.defaultProjectId, description: patch.description, email: patch.email, passwordHash },
+            meta,
+          )
+        ).position,
       meta,
     );
-    if (rename) await this.release(uniqueUserNameStream(current.domainId, current.name), userStream(userId), meta);
-    return result.position;
   }
 
   async changePassword(userId: string, originalPassword: string, password: string, meta: CommandMetadata): Promise<Position | null> {
@@ -526,4 +536,9 @@ export class IdentityWrites {
   async unassignRole(grant: RoleAssignment, meta: CommandMetadata): Promise<Position | null> {
     return (await runCommand(this.store, assignmentDecider, assignmentStreamOf(grant), 'UnassignRole', grant, meta)).position;
   }
+}
+
+/** Keystone stores a domain as a project acting as a domain, and says so. */
+function domainNameConflict(name: string): KeystoneError {
+  return new KeystoneError(409, `Conflict occurred attempting to store project - it is not permitted to have two projects acting as domains with the same name: ${name}.`);
 }
