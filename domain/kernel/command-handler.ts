@@ -55,7 +55,7 @@ export async function handleCommand<C extends Command, E extends DomainEvent, S>
       const recorded = upcasters.upcast(raw);
       state = decider.evolve(state, recorded as unknown as E);
       version = recorded.version;
-      if (recorded.metadata.requestId === command.metadata.requestId && recorded.metadata.commandType === command.type) {
+      if (sameRequest(recorded, command)) {
         earlier.push(recorded);
       }
     }
@@ -76,7 +76,7 @@ export async function handleCommand<C extends Command, E extends DomainEvent, S>
     if (decided.length === 0) return { events: [], nextVersion: version, position: null, state, replayed: false };
 
     const toAppend: NewEvent[] = decided.map((e, index) => ({
-      id: opts.eventId(command.metadata.requestId, stream, index, command.type),
+      id: opts.eventId(requestKey(command), stream, index, command.type),
       type: e.type,
       data: e.data,
       metadata: eventMetadata(command, opts.schemaVersion ?? 1),
@@ -90,6 +90,21 @@ export async function handleCommand<C extends Command, E extends DomainEvent, S>
       throw err;
     }
   }
+}
+
+/**
+ * A request id is the client's (`X-OpenStack-Request-ID`), so it only identifies a request together
+ * with who sent it: another user reusing the id must neither get the first outcome nor collide on
+ * event ids.
+ */
+function sameRequest(recorded: RecordedEvent, command: Command): boolean {
+  const m = recorded.metadata;
+  return m.requestId === command.metadata.requestId && m.commandType === command.type && (m.actor?.userId ?? null) === command.metadata.actor.userId;
+}
+
+function requestKey(command: Command): string {
+  const userId = command.metadata.actor.userId;
+  return userId === null ? command.metadata.requestId : `${command.metadata.requestId}@${userId}`;
 }
 
 export function eventMetadata(command: Command, schemaVersion: number): EventMetadata {

@@ -88,6 +88,24 @@ describe('handleCommand', () => {
     expect((await events(store, 'quota-1')).map((e) => e.type)).toEqual(['QuotaCreated', 'QuotaConsumed']);
   });
 
+  it('scopes a request id to its sender: another user reusing it is decided afresh, with other event ids', async () => {
+    await handleCommand(store, quota, 'quota-1', { type: 'CreateQuota', data: { limit: 10 }, metadata: meta('req-a') }, opts);
+    const mine = await handleCommand(store, quota, 'quota-1', { type: 'ConsumeQuota', data: { amount: 4 }, metadata: meta('req-b') }, opts);
+    const theirs = await handleCommand(
+      store,
+      quota,
+      'quota-1',
+      { type: 'ConsumeQuota', data: { amount: 4 }, metadata: { ...meta('req-b'), actor: { userId: 'u2', projectId: 'p1', domainId: 'default', roles: ['member'] } } },
+      opts,
+    );
+    expect(theirs.replayed).toBe(false);
+    expect(theirs.position).not.toBe(mine.position);
+    const recorded = await events(store, 'quota-1');
+    expect(recorded.map((e) => e.metadata.actor.userId)).toEqual(['u1', 'u1', 'u2']);
+    expect(new Set(recorded.map((e) => e.id)).size).toBe(3);
+    expect(theirs.state).toEqual({ status: 'open', limit: 10, used: 8 });
+  });
+
   it('surfaces the domain error and writes nothing', async () => {
     await handleCommand(store, quota, 'quota-1', { type: 'CreateQuota', data: { limit: 3 }, metadata: meta('req-a') }, opts);
     await expect(
