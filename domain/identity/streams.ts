@@ -14,6 +14,7 @@ export const applicationCredentialStream = (applicationCredentialId: string) => 
 export const regionStream = (regionId: string) => `region-${regionId}`;
 export const serviceStream = (serviceId: string) => `service-${serviceId}`;
 export const endpointStream = (endpointId: string) => `endpoint-${endpointId}`;
+export const trustStream = (trustId: string) => `trust-${trustId}`;
 
 // Keystone names are case-insensitive but case-preserving for users, groups, projects, domains and
 // roles (keystone doc/source/admin/case-insensitive.rst: "MyUser" then "myuser" → 409; SQL unique
@@ -30,3 +31,12 @@ export const uniqueGroupNameStream = (domainId: string, name: string) => `unique
 /** Global roles (domain_id null) share one namespace; domain-specific roles are unique within their domain. */
 export const uniqueRoleNameStream = (domainId: string | null, name: string) => `unique-role-name-${domainId ?? 'global'}-${nameKey(name)}`;
 export const uniqueApplicationCredentialNameStream = (userId: string, name: string) => `unique-appcred-name-${userId}-${nameKey(name)}`;
+
+// Keystone extensions and side APIs (credentials, policies, OS-OAUTH1, OS-EP-FILTER, domain config).
+/** An ec2 credential's id is sha256 of its access key, so its stream is found from the key alone. */
+export const credentialStream = (credentialId: string) => `credential-${credentialId}`;
+export const policyStream = (policyId: string) => `policy-${policyId}`;
+export const oauthConsumerStream = (consumerId: string) => `oauthconsumer-${consumerId}`;
+export const endpointGroupStream = (endpointGroupId: string) => `endpointgroup-${endpointGroupId}`;
+/** One configuration per domain: the stream is named by the domain's id. */
+export const domainConfigStream = (domainId: string) => `domainconfig-${domainId}`;

@@ -12,7 +12,7 @@ import {
   tokenStream,
   userStream,
 } from '../../domain/identity';
-import { IdentityModel, IdentityModelEvent, TokenContext, TokenValidation } from './identity-model';
+import { AssignmentRef, IdentityModel, IdentityModelEvent, TokenContext, TokenValidation } from './identity-model';
 
 const NOW = new Date('2026-01-01T00:00:00.000Z');
 const ISSUED_AT = '2026-01-01T00:00:00.000Z';
@@ -365,6 +365,97 @@ describe('IdentityModel', () => {
       const ok = context(log.model.validateToken(H(1), NOW));
       expect(ok.scope).toEqual({ type: 'unscoped' });
       expect(ok.roles).toEqual([]);
+    });
+  });
+
+  describe('role assignments (Keystone list_role_assignments)', () => {
+    /** Compact rows: actor>target:role, with the indirect source when there is one. */
+    const rows = (refs: AssignmentRef[]) =>
+      refs
+        .map((r) => {
+          const via = Object.entries(r.indirect ?? {}).map(([k, v]) => `${k}=${v}`);
+          return `${r.actorType}:${r.actorId}>${r.targetType}:${r.targetId}:${r.roleId}${r.inherited ? '(inherited)' : ''}${via.length ? ` via ${via.sort().join(',')}` : ''}`;
+        })
+        .sort();
+
+    it('lists grants as they are, system grants included when no project or domain is asked', () => {
+      const log = keystone();
+      log.user('bob');
+      log.group('ops', ['bob']);
+      log.grant({ actorType: 'group', actorId: 'ops', targetType: 'domain', targetId: 'default', roleId: 'r-reader', inherited: true });
+      log.grant({ actorId: 'bob', targetType: 'system', targetId: 'all', roleId: 'r-admin' });
+      expect(rows(log.model.roleAssignments({}))).toEqual([
+        'group:ops>domain:default:r-reader(inherited)',
+        'user:alice>project:p1:r-member',
+        'user:bob>system:all:r-admin',
+      ]);
+      expect(rows(log.model.roleAssignments({ system: true }))).toEqual(['user:bob>system:all:r-admin']);
+      expect(rows(log.model.roleAssignments({ domainId: 'default', inherited: true }))).toEqual(['group:ops>domain:default:r-reader(inherited)']);
+      expect(rows(log.model.roleAssignments({ domainId: 'default', inherited: false }))).toEqual([]);
+      expect(rows(log.model.roleAssignments({ userId: 'bob' }))).toEqual(['user:bob>system:all:r-admin']);
+    });
+
+    it('includes the subtree when asked, direct grants only', () => {
+      const log = keystone();
+      log.project('child', 'default', 'p1');
+      log.user('bob');
+      log.grant({ actorId: 'bob', targetId: 'child', roleId: 'r-reader' });
+      expect(rows(log.model.roleAssignments({ projectId: 'p1' }))).toEqual(['user:alice>project:p1:r-member']);
+      expect(rows(log.model.roleAssignments({ projectId: 'p1', includeSubtree: true }))).toEqual(['user:alice>project:p1:r-member', 'user:bob>project:child:r-reader']);
+    });
+
+    it('in effective mode expands groups to members, inheritance to projects and implied roles, the role filter last', () => {
+      const log = keystone();
+      log.project('child', 'default', 'p1');
+      log.user('bob');
+      log.group('ops', ['bob']);
+      log.grant({ actorType: 'group', actorId: 'ops', targetType: 'domain', targetId: 'default', roleId: 'r-reader', inherited: true });
+      log.grant({ actorId: 'bob', targetId: 'p1', roleId: 'r-admin', inherited: true });
+      expect(rows(log.model.roleAssignments({ userId: 'bob', projectId: 'child', effective: true }))).toEqual([
+        'user:bob>project:child:r-admin via projectId=p1',
+        'user:bob>project:child:r-member via projectId=p1,roleId=r-admin',
+        'user:bob>project:child:r-reader via domainId=default,groupId=ops',
+        'user:bob>project:child:r-reader via projectId=p1,roleId=r-member',
+      ]);
+      expect(rows(log.model.roleAssignments({ userId: 'bob', projectId: 'p1', effective: true }))).toEqual(['user:bob>project:p1:r-reader via domainId=default,groupId=ops']);
+      expect(rows(log.model.roleAssignments({ userId: 'bob', projectId: 'child', roleId: 'r-member', effective: true }))).toEqual([
+        'user:bob>project:child:r-member via projectId=p1,roleId=r-admin',
+      ]);
+      // Without a project: an inherited grant reaches every project of the domain, or below the project.
+      expect(rows(log.model.roleAssignments({ userId: 'bob', roleId: 'r-admin', effective: true }))).toEqual(['user:bob>project:child:r-admin via projectId=p1']);
+      expect(rows(log.model.roleAssignments({ userId: 'bob', roleId: 'r-reader', effective: true })).filter((r) => r.includes('groupId'))).toEqual([
+        'user:bob>project:child:r-reader via domainId=default,groupId=ops',
+        'user:bob>project:p1:r-reader via domainId=default,groupId=ops',
+      ]);
+    });
+
+    it('in effective mode strips domain-specific roles and answers nothing for a group filter', () => {
+      const log = keystone();
+      log.role('r-dom', 'dom-role', 'default');
+      log.user('bob');
+      log.grant({ actorId: 'bob', targetId: 'p1', roleId: 'r-dom' });
+      log.group('ops', ['bob']);
+      log.grant({ actorType: 'group', actorId: 'ops', targetId: 'p1', roleId: 'r-reader' });
+      expect(rows(log.model.roleAssignments({ userId: 'bob', projectId: 'p1', effective: true }))).toEqual(['user:bob>project:p1:r-reader via groupId=ops']);
+      log.implies('r-dom', 'r-member');
+      expect(rows(log.model.roleAssignments({ userId: 'bob', projectId: 'p1', effective: true }))).toEqual([
+        'user:bob>project:p1:r-member via roleId=r-dom',
+        'user:bob>project:p1:r-reader via groupId=ops',
+        'user:bob>project:p1:r-reader via roleId=r-member',
+      ]);
+      expect(log.model.roleAssignments({ groupId: 'ops', effective: true })).toEqual([]);
+    });
+
+    it('finds the grants and prior roles of a role, and drops them when the role is deleted', () => {
+      const log = keystone();
+      expect(log.model.priorRolesOf('r-member')).toEqual(['r-admin']);
+      expect(log.model.grantsOfRole('r-member')).toEqual([{ actorType: 'user', actorId: 'alice', targetType: 'project', targetId: 'p1', roleId: 'r-member', inherited: false }]);
+      expect(log.model.hasGrant({ actorType: 'user', actorId: 'alice', targetType: 'project', targetId: 'p1', roleId: 'r-member', inherited: false })).toBe(true);
+      expect(log.model.hasGrant({ actorType: 'user', actorId: 'alice', targetType: 'project', targetId: 'p1', roleId: 'r-member', inherited: true })).toBe(false);
+      log.append(roleStream('r-member'), { type: 'RoleDeleted', data: { roleId: 'r-member', name: 'member', domainId: null } });
+      expect(log.model.priorRolesOf('r-member')).toEqual([]);
+      expect(log.model.grantsOfRole('r-member')).toEqual([]);
+      expect(log.model.roleAssignments({ userId: 'alice', effective: true })).toEqual([]);
     });
   });
 

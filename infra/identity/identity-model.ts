@@ -1,5 +1,6 @@
 import { comparePositions, Position, RecordedEvent } from '../../domain/kernel';
 import {
+  AccessRule,
   ApplicationCredentialEvent,
   AssignmentEvent,
   GroupEvent,
@@ -12,6 +13,7 @@ import {
   TokenEvent,
   TokenIssued,
   TokenScope,
+  TrustEvent,
   UserEvent,
 } from '../../domain/identity';
 
@@ -24,7 +26,8 @@ export type IdentityModelEvent =
   | RoleEvent
   | AssignmentEvent
   | ApplicationCredentialEvent
-  | TokenEvent;
+  | TokenEvent
+  | TrustEvent;
 
 /** Stream prefixes of every event the model folds (the token index reads `$all` filtered by them). */
 export const IDENTITY_MODEL_STREAM_PREFIXES: readonly string[] = Object.freeze([
@@ -36,6 +39,7 @@ export const IDENTITY_MODEL_STREAM_PREFIXES: readonly string[] = Object.freeze([
   'assignment-',
   'token-',
   'appcred-',
+  'trust-',
 ]);
 
 /** Keystone's `[token] allow_expired_window` default: how long after expiry `allow_expired` still validates. */
@@ -88,6 +92,30 @@ export interface ApplicationCredentialView {
   roleIds: string[];
   expiresAt: string | null;
   unrestricted: boolean;
+  /** The only calls a token from this credential may make (empty: any); services enforce them. */
+  accessRules: AccessRule[];
+}
+
+/** A trust as token validation and trust-scoped authentication need it (Keystone trust row + roles). */
+export interface TrustView {
+  id: string;
+  trustorUserId: string;
+  trusteeUserId: string;
+  projectId: string | null;
+  impersonation: boolean;
+  roleIds: string[];
+  expiresAt: string | null;
+  remainingUses: number | null;
+  redelegationCount: number;
+  redelegatedTrustId: string | null;
+}
+
+/** The `OS-TRUST:trust` part of a token. */
+export interface TokenTrust {
+  id: string;
+  impersonation: boolean;
+  trustorUserId: string;
+  trusteeUserId: string;
 }
 
 export type ScopeContext =
@@ -107,6 +135,8 @@ export interface TokenContext {
   expiresAt: string;
   auditIds: string[];
   applicationCredentialId?: string;
+  /** OS-TRUST: set on a token issued through a trust; `user` is the trustor when it impersonates. */
+  trust?: TokenTrust;
 }
 
 export type TokenInvalidReason =
@@ -123,7 +153,10 @@ export type TokenInvalidReason =
   | 'domain-disabled'
   | 'no-role-on-scope'
   | 'application-credential-deleted'
-  | 'application-credential-expired';
+  | 'application-credential-expired'
+  | 'trust-not-found'
+  | 'trustor-invalid'
+  | 'not-trustee';
 
 export type TokenValidation = { valid: true; token: TokenContext } | { valid: false; reason: TokenInvalidReason };
 
@@ -151,6 +184,45 @@ interface Role extends RoleRef {
   domainId: string | null;
 }
 
+/**
+ * Filters of GET /v3/role_assignments, as Keystone's assignment core `list_role_assignments`
+ * takes them. `inherited` undefined means both direct and OS-INHERIT grants.
+ */
+export interface AssignmentQuery {
+  userId?: string;
+  groupId?: string;
+  roleId?: string;
+  projectId?: string;
+  domainId?: string;
+  system?: boolean;
+  includeSubtree?: boolean;
+  inherited?: boolean;
+  effective?: boolean;
+}
+
+/**
+ * One role assignment as Keystone's assignment core returns it: the actor, the target, the role,
+ * whether it is an OS-INHERIT grant, and in effective mode where it came from (`indirect`: the
+ * group of a member, the domain or ancestor project of an inherited grant, the prior role of an
+ * implied one).
+ */
+export interface AssignmentRef {
+  actorType: RoleAssignment['actorType'];
+  actorId: string;
+  targetType: RoleAssignment['targetType'];
+  targetId: string;
+  roleId: string;
+  inherited: boolean;
+  indirect?: { groupId?: string; projectId?: string; domainId?: string; roleId?: string };
+}
+
+/** A group as grants and role_assignments?include_names need it. */
+export interface GroupRef {
+  id: string;
+  name: string;
+  domainId: string;
+}
+
 /** Role ids granted to one actor on one target, split by OS-INHERIT. */
 interface Grants {
   direct: Set<string>;
@@ -159,6 +231,10 @@ interface Grants {
 
 const actorKey = (type: RoleAssignment['actorType'], id: string) => `${type}:${id}`;
 const targetKey = (type: RoleAssignment['targetType'], id: string) => `${type}:${id}`;
+const splitKey = (key: string): [string, string] => {
+  const i = key.indexOf(':');
+  return [key.slice(0, i), key.slice(i + 1)];
+};
 const byName = (domainId: string, name: string) => `${domainId}\u0000${nameKey(name)}`;
 
 /**
@@ -181,6 +257,7 @@ export class IdentityModel {
   /** actor key → target key → grants. */
   private readonly grants = new Map<string, Map<string, Grants>>();
   private readonly applicationCredentials = new Map<string, ApplicationCredentialView>();
+  private readonly trusts = new Map<string, TrustView>();
   private readonly tokens = new Map<string, TokenRecord>();
   private readonly tokenHashById = new Map<string, string>();
   private lastPosition: Position | null = null;
@@ -392,11 +469,17 @@ export class IdentityModel {
           roleIds: [...d.roleIds],
           expiresAt: d.expiresAt,
           unrestricted: d.unrestricted,
+          accessRules: (d.accessRules ?? []).map((r) => ({ ...r })),
         });
         return;
       }
       case 'ApplicationCredentialDeleted':
         this.applicationCredentials.delete(e.data.id);
+        return;
+      case 'TrustCreated':
+      case 'TrustUseConsumed':
+      case 'TrustDeleted':
+        this.applyTrust(e);
         return;
       case 'TokenIssued':
         this.tokens.set(e.data.tokenHash, { data: e.data, position: event.position, expiresAtMs: Date.parse(e.data.expiresAt), revoked: false });
@@ -505,6 +588,14 @@ export class IdentityModel {
       const allowed = new Set(credential.roleIds);
       roles = roles.filter((r) => allowed.has(r.id));
     }
+    let shown = { id: user.id, name: user.name, domain: { id: userDomain.id, name: userDomain.name } };
+    let trust: TokenTrust | undefined;
+    if (t.trustId !== undefined) {
+      const delegated = this.delegation(t.trustId, t.userId, now);
+      if (!delegated.valid) return invalid(delegated.reason);
+      ({ roles, trust } = delegated);
+      if (delegated.user) shown = delegated.user;
+    }
     // Keystone refuses a scoped token whose user holds no role on the scope any more (token model `mint`).
     if (t.scope.type !== 'unscoped' && roles.length === 0) return invalid('no-role-on-scope');
 
@@ -512,7 +603,7 @@ export class IdentityModel {
       valid: true,
       token: {
         tokenId: t.tokenId,
-        user: { id: user.id, name: user.name, domain: { id: userDomain.id, name: userDomain.name } },
+        user: shown,
         scope,
         roles,
         methods: t.methods,
@@ -520,6 +611,7 @@ export class IdentityModel {
         expiresAt: t.expiresAt,
         auditIds: t.auditIds,
         ...(t.applicationCredentialId !== undefined ? { applicationCredentialId: t.applicationCredentialId } : {}),
+        ...(trust ? { trust } : {}),
       },
     };
   }
@@ -573,6 +665,247 @@ export class IdentityModel {
 
   applicationCredential(id: string): Readonly<ApplicationCredentialView> | undefined {
     return this.applicationCredentials.get(id);
+  }
+
+  // ── OS-TRUST ─────────────────────────────────────────────────────────────────────────────
+
+  trust(trustId: string): Readonly<TrustView> | undefined {
+    return this.trusts.get(trustId);
+  }
+
+  /** Keystone `get_trust`: present, not past its expiry, uses left. */
+  usableTrust(trustId: string, now: Date): Readonly<TrustView> | undefined {
+    const trust = this.trusts.get(trustId);
+    if (!trust || (trust.expiresAt !== null && !(now.getTime() < Date.parse(trust.expiresAt)))) return undefined;
+    return trust.remainingUses === null || trust.remainingUses > 0 ? trust : undefined;
+  }
+
+  /**
+   * Roles a token issued through the trust carries now (Keystone token model `_get_trust_roles`):
+   * the trust's roles and the roles they imply, that the original trustor still holds on the project.
+   */
+  trustRoles(trust: Readonly<TrustView>): RoleRef[] {
+    if (trust.projectId === null) return [];
+    let trustor = trust;
+    for (let i = 0; trustor.redelegatedTrustId !== null && i <= 16; i++) trustor = this.trusts.get(trustor.redelegatedTrustId) ?? trustor;
+    const held = new Set(this.effectiveRoles(trustor.trustorUserId, { type: 'project', projectId: trust.projectId }).map((r) => r.id));
+    return this.expand(trust.roleIds).filter((r) => held.has(r.id));
+  }
+
+  private applyTrust(e: TrustEvent): void {
+    switch (e.type) {
+      case 'TrustCreated':
+        this.trusts.set(e.data.id, { ...e.data, roleIds: [...e.data.roleIds] });
+        return;
+      case 'TrustUseConsumed': {
+        const trust = this.trusts.get(e.data.id);
+        if (trust) trust.remainingUses = e.data.remainingUses;
+        return;
+      }
+      case 'TrustDeleted':
+        this.trusts.delete(e.data.id);
+        return;
+    }
+  }
+
+  /**
+   * A token issued through a trust lives as long as the trust exists and has not expired; its user is
+   * the trustee, shown as the trustor when the trust impersonates (Keystone token model
+   * `_validate_token_user`, render_token). A trust whose uses are spent keeps its issued tokens valid.
+   */
+  private delegation(
+    trustId: string,
+    tokenUserId: string,
+    now: Date,
+  ): { valid: true; roles: RoleRef[]; trust: TokenTrust; user: TokenContext['user'] | null } | { valid: false; reason: TokenInvalidReason } {
+    const trust = this.trusts.get(trustId);
+    if (!trust || (trust.expiresAt !== null && !(now.getTime() < Date.parse(trust.expiresAt)))) return { valid: false, reason: 'trust-not-found' };
+    if (trust.trusteeUserId !== tokenUserId) return { valid: false, reason: 'not-trustee' };
+    const trustor = this.users.get(trust.trustorUserId);
+    const trustorDomain = trustor ? this.domains.get(trustor.domainId) : undefined;
+    if (!trustor?.enabled || !trustorDomain?.enabled) return { valid: false, reason: 'trustor-invalid' };
+    return {
+      valid: true,
+      roles: this.trustRoles(trust),
+      trust: { id: trust.id, impersonation: trust.impersonation, trustorUserId: trust.trustorUserId, trusteeUserId: trust.trusteeUserId },
+      user: trust.impersonation ? { id: trustor.id, name: trustor.name, domain: { id: trustorDomain.id, name: trustorDomain.name } } : null,
+    };
+  }
+
+  group(groupId: string): Readonly<GroupRef> | undefined {
+    const g = this.groups.get(groupId);
+    return g ? { id: g.id, name: g.name, domainId: g.domainId } : undefined;
+  }
+
+  /** Whether exactly this grant exists (HEAD/GET of a grant). */
+  hasGrant(a: RoleAssignment): boolean {
+    const g = this.grants.get(actorKey(a.actorType, a.actorId))?.get(targetKey(a.targetType, a.targetId));
+    return (a.inherited ? g?.inherited : g?.direct)?.has(a.roleId) ?? false;
+  }
+
+  /** Ids of the roles that imply `roleId` directly (the implications recorded on other roles' streams). */
+  priorRolesOf(roleId: string): string[] {
+    return [...this.implications].filter(([prior, implied]) => prior !== roleId && implied.has(roleId)).map(([prior]) => prior);
+  }
+
+  /** Every grant of the role, whatever its actor, target or inheritance. */
+  grantsOfRole(roleId: string): RoleAssignment[] {
+    return [...this.grantRows()].filter((g) => g.roleId === roleId);
+  }
+
+  /**
+   * Keystone's `list_role_assignments` (keystone/assignment/core.py), direct or effective. Direct:
+   * the grants matching the filters, system grants included when no project or domain is asked.
+   * Effective: what would end up in tokens — group grants expanded to their members, OS-INHERIT
+   * grants to the projects below their target, implied roles added, domain-specific roles
+   * stripped, and the role filter applied last. System grants are not part of effective mode.
+   */
+  roleAssignments(q: AssignmentQuery): AssignmentRef[] {
+    const subtree = q.projectId !== undefined && q.includeSubtree ? this.subtreeOf(q.projectId) : undefined;
+    const projectsOfInterest = q.projectId === undefined ? undefined : new Set([q.projectId, ...(subtree ?? [])]);
+    return q.effective ? this.effectiveAssignments(q, subtree, projectsOfInterest) : this.directAssignments(q, projectsOfInterest);
+  }
+
+  private directAssignments(q: AssignmentQuery, projectsOfInterest: Set<string> | undefined): AssignmentRef[] {
+    const out: AssignmentRef[] = [];
+    const actorMatches = (g: RoleAssignment) =>
+      (q.userId === undefined || (g.actorType === 'user' && g.actorId === q.userId)) && (q.groupId === undefined || (g.actorType === 'group' && g.actorId === q.groupId));
+    const withSystem = q.system === true || (q.projectId === undefined && q.domainId === undefined);
+    for (const g of this.grantRows()) {
+      if (!actorMatches(g) || (q.roleId !== undefined && g.roleId !== q.roleId)) continue;
+      if (g.targetType === 'system') {
+        if (withSystem) out.push({ ...g });
+        continue;
+      }
+      if (q.system) continue;
+      if (q.inherited !== undefined && g.inherited !== q.inherited) continue;
+      if (q.domainId !== undefined && !(g.targetType === 'domain' && g.targetId === q.domainId)) continue;
+      if (projectsOfInterest !== undefined && !(g.targetType === 'project' && projectsOfInterest.has(g.targetId))) continue;
+      out.push({ ...g });
+    }
+    return out;
+  }
+
+  private effectiveAssignments(q: AssignmentQuery, subtree: string[] | undefined, projectsOfInterest: Set<string> | undefined): AssignmentRef[] {
+    // Keystone: no group assignment survives expansion, and domains inherit nothing.
+    if (q.groupId !== undefined || (q.domainId !== undefined && q.inherited === true)) return [];
+    const inherited = q.domainId !== undefined ? false : q.inherited;
+    const project = q.projectId === undefined ? undefined : this.projects.get(q.projectId);
+    // The sources of inherited grants that can reach the projects of interest.
+    const inheritedSources =
+      q.projectId === undefined
+        ? undefined
+        : new Set<string>([
+            ...(project ? [targetKey('domain', project.domainId)] : []),
+            ...this.ancestorsOf(q.projectId).map((id) => targetKey('project', id)),
+            ...(subtree ? [...projectsOfInterest!].map((id) => targetKey('project', id)) : []),
+          ]);
+    const userGroups = q.userId === undefined ? [] : [...(this.groupsOfUser.get(q.userId) ?? [])].filter((g) => this.groups.has(g));
+    const actorMatches = (g: RoleAssignment) =>
+      q.userId === undefined || (g.actorType === 'user' && g.actorId === q.userId) || (g.actorType === 'group' && userGroups.includes(g.actorId));
+
+    const refs: AssignmentRef[] = [];
+    for (const g of this.grantRows()) {
+      if (g.targetType === 'system' || !actorMatches(g)) continue;
+      if (!g.inherited) {
+        if (inherited === true) continue;
+        if (q.domainId !== undefined && !(g.targetType === 'domain' && g.targetId === q.domainId)) continue;
+        if (projectsOfInterest !== undefined && !(g.targetType === 'project' && projectsOfInterest.has(g.targetId))) continue;
+        refs.push(...this.expandGroup({ ...g }, q.userId));
+      } else {
+        if (inherited === false) continue;
+        if (inheritedSources !== undefined && !inheritedSources.has(targetKey(g.targetType, g.targetId))) continue;
+        for (const member of this.expandGroup({ ...g }, q.userId)) {
+          for (const projectId of this.inheritedTargets(g, q.projectId, subtree)) {
+            const { inherited: _i, targetType: _t, targetId: _id, indirect, ...rest } = member;
+            const from = g.targetType === 'project' ? { projectId: g.targetId } : { domainId: g.targetId };
+            refs.push({ ...rest, targetType: 'project', targetId: projectId, inherited: false, indirect: { ...indirect, ...from } });
+          }
+        }
+      }
+    }
+    const withImplied = this.addImpliedRoles(refs);
+    return withImplied.filter((r) => this.roles.get(r.roleId)?.domainId === null && (q.roleId === undefined || r.roleId === q.roleId));
+  }
+
+  /** A group grant becomes one per member (or only the asked user, who is known to be a member); a user grant stays. */
+  private expandGroup(g: AssignmentRef, userId: string | undefined): AssignmentRef[] {
+    if (g.actorType !== 'group') return [g];
+    const members = userId !== undefined ? [userId] : [...(this.groups.get(g.actorId)?.members ?? [])];
+    return members.map((m) => ({ ...g, actorType: 'user' as const, actorId: m, indirect: { ...g.indirect, groupId: g.actorId } }));
+  }
+
+  /** Keystone's `expand_inherited_assignment`: the projects an OS-INHERIT grant applies to, within the asked ones. */
+  private inheritedTargets(g: RoleAssignment, projectId: string | undefined, subtree: string[] | undefined): string[] {
+    if (projectId !== undefined) {
+      const asked = [projectId, ...(subtree ?? [])];
+      // A grant inside the asked subtree reaches only the part of it below the grant.
+      if (subtree && g.targetType === 'project' && asked.includes(g.targetId)) return this.subtreeOf(g.targetId);
+      return asked;
+    }
+    if (g.targetType === 'domain') return [...this.projects.values()].filter((p) => p.domainId === g.targetId).map((p) => p.id);
+    return this.subtreeOf(g.targetId);
+  }
+
+  /** Keystone's `add_implied_roles`: a copy of the assignment for every implied role, transitively, cycle-safe. */
+  private addImpliedRoles(refs: AssignmentRef[]): AssignmentRef[] {
+    const results = [...refs];
+    const toCheck = [...refs];
+    const checked = new Set<string>();
+    const keyOf = (r: AssignmentRef) => JSON.stringify([r.actorId, r.targetType, r.targetId, r.roleId, r.indirect ?? {}]);
+    while (toCheck.length > 0) {
+      const next = toCheck.pop()!;
+      checked.add(keyOf(next));
+      for (const impliedId of this.implications.get(next.roleId) ?? []) {
+        if (!this.roles.has(impliedId)) continue;
+        const implied: AssignmentRef = { ...next, roleId: impliedId, indirect: { ...next.indirect, roleId: next.roleId } };
+        if (checked.has(keyOf(implied))) continue;
+        results.push(implied);
+        toCheck.push(implied);
+      }
+    }
+    return results;
+  }
+
+  /** Every project below `projectId` (not itself), breadth first. */
+  private subtreeOf(projectId: string): string[] {
+    const out: string[] = [];
+    const queue = [projectId];
+    const seen = new Set(queue);
+    while (queue.length > 0) {
+      const parent = queue.shift()!;
+      for (const p of this.projects.values()) {
+        if (p.parentId === parent && !seen.has(p.id)) {
+          seen.add(p.id);
+          out.push(p.id);
+          queue.push(p.id);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The projects above `projectId`, nearest first (a top-level project's parent is its domain: not a project). */
+  private ancestorsOf(projectId: string): string[] {
+    const out: string[] = [];
+    const seen = new Set<string>([projectId]);
+    for (let parent = this.projects.get(this.projects.get(projectId)?.parentId ?? ''); parent && !seen.has(parent.id); parent = this.projects.get(parent.parentId)) {
+      seen.add(parent.id);
+      out.push(parent.id);
+    }
+    return out;
+  }
+
+  /** The grants as rows, in the order they were first made per actor and target. */
+  private *grantRows(): Generator<RoleAssignment> {
+    for (const [actor, targets] of this.grants) {
+      const [actorType, actorId] = splitKey(actor) as [RoleAssignment['actorType'], string];
+      for (const [target, g] of targets) {
+        const [targetType, targetId] = splitKey(target) as [RoleAssignment['targetType'], string];
+        for (const roleId of g.direct) yield { actorType, actorId, targetType, targetId, roleId, inherited: false };
+        for (const roleId of g.inherited) yield { actorType, actorId, targetType, targetId, roleId, inherited: true };
+      }
+    }
   }
 
   /** Transitive closure over implications (cycle-safe), then Keystone's strip of domain-specific roles. */

@@ -1,5 +1,5 @@
 import { foldStrictly, IdentityScenario, rowsOf } from '../../test/projections/identity-scenario';
-import { APPLICATION_CREDENTIAL_SECRETS_TABLE, APPLICATION_CREDENTIALS_TABLE, identityApplicationCredentialsProjection as projection } from './application-credentials';
+import { ACCESS_RULES_TABLE, APPLICATION_CREDENTIAL_SECRETS_TABLE, APPLICATION_CREDENTIALS_TABLE, identityApplicationCredentialsProjection as projection, microsecondInstant } from './application-credentials';
 
 const SECRET_HASH = '$scrypt$N=16384,r=8,p=1$YXBwc2FsdA$c2VjcmV0LWhhc2g';
 
@@ -41,7 +41,7 @@ describe('identity_application_credentials projection', () => {
         name_key: 'monitoring',
         description: 'prometheus scraper',
         roles: [{ id: 'r-reader' }, { id: 'r-member' }],
-        expires_at: '2027-01-01T00:00:00.000Z',
+        expires_at: '2027-01-01T00:00:00.000000Z',
         unrestricted: false,
         access_rules: [{ service: 'compute', method: 'GET', path: '/v2.1/servers' }],
         created_at: at,
@@ -69,5 +69,37 @@ describe('identity_application_credentials projection', () => {
     const rows = foldStrictly(projection, s.recorded());
     expect(rowsOf(rows, APPLICATION_CREDENTIALS_TABLE).map((r) => r.id)).toEqual(['ac2']);
     expect(rowsOf(rows, APPLICATION_CREDENTIAL_SECRETS_TABLE)).toEqual([{ id: 'ac2', user_id: 'u1', secret_hash: 'other-hash' }]);
+  });
+
+  it('keeps the microseconds of the expiry as recorded (Keystone returns them)', () => {
+    const s = new IdentityScenario();
+    s.add('ApplicationCredentialCreated', { id: 'ac3', userId: 'u1', projectId: 'p1', name: 'x', description: null, secretHash: SECRET_HASH, roleIds: ['r'], expiresAt: '2026-11-25T12:05:36.878353Z', unrestricted: false });
+    expect(foldStrictly(projection, s.recorded()).get(APPLICATION_CREDENTIALS_TABLE, 'ac3')).toMatchObject({ expires_at: '2026-11-25T12:05:36.878353Z' });
+  });
+
+  it('keeps a user access rule until it is deleted, whatever happens to the credentials using it', () => {
+    const s = new IdentityScenario();
+    const at = s.add('AccessRuleCreated', { id: 'ar1', userId: 'u1', service: 'compute', method: 'GET', path: '/v2.1/servers/*/ips' });
+    s.add('ApplicationCredentialCreated', {
+      id: 'ac1', userId: 'u1', projectId: 'p1', name: 'n', description: null, secretHash: SECRET_HASH, roleIds: ['r'], expiresAt: null, unrestricted: false,
+      accessRules: [{ id: 'ar1', service: 'compute', method: 'GET', path: '/v2.1/servers/*/ips' }],
+    });
+    s.add('ApplicationCredentialDeleted', { id: 'ac1', userId: 'u1', name: 'n' });
+    expect(rowsOf(foldStrictly(projection, s.recorded()), ACCESS_RULES_TABLE)).toEqual([
+      { id: 'ar1', user_id: 'u1', service: 'compute', method: 'GET', path: '/v2.1/servers/*/ips', created_at: at },
+    ]);
+    s.add('AccessRuleDeleted', { id: 'ar1', userId: 'u1' });
+    expect(rowsOf(foldStrictly(projection, s.recorded()), ACCESS_RULES_TABLE)).toEqual([]);
+  });
+});
+
+describe('microsecondInstant', () => {
+  it.each([
+    ['2026-11-25T12:05:36.878353', '2026-11-25T12:05:36.878353Z'],
+    ['2026-11-25T12:05:36Z', '2026-11-25T12:05:36.000000Z'],
+    ['2026-11-25T12:05:36.5+00:00', '2026-11-25T12:05:36.500000Z'],
+    ['2026-11-25T14:05:36.123+02:00', '2026-11-25T12:05:36.123000Z'],
+  ])('%s → %s', (recorded, expected) => {
+    expect(microsecondInstant(recorded)).toBe(expected);
   });
 });

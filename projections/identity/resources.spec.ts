@@ -84,6 +84,7 @@ describe('identity_resources projection', () => {
         is_domain: false,
         tags: ['prod', 'Blue'],
         options: { immutable: false },
+        extra: {},
         created_at: projectCreated,
         updated_at: projectCreated,
         stream_version: 0,
@@ -93,7 +94,7 @@ describe('identity_resources projection', () => {
     it('changes only the fields an update carries and re-keys a renamed project', () => {
       const s = new IdentityScenario();
       const { projectCreated } = domainAndProject(s);
-      s.add('ProjectUpdated', { projectId: 'p1', description: 'web tier' });
+      s.add('ProjectUpdated', { projectId: 'p1', description: 'web tier', extra: { cost_center: '42' } });
       const disabled = s.add('ProjectUpdated', { projectId: 'p1', name: 'WEB-Tier', enabled: false });
       const rows = foldStrictly(projection, s.recorded());
       expect(rows.get(PROJECTS_TABLE, 'p1')).toEqual({
@@ -107,6 +108,7 @@ describe('identity_resources projection', () => {
         is_domain: false,
         tags: ['prod', 'Blue'],
         options: { immutable: false },
+        extra: { cost_center: '42' },
         created_at: projectCreated,
         updated_at: disabled,
         stream_version: 2,

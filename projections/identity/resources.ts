@@ -29,6 +29,8 @@ export type ProjectRow = Tracked & {
   /** Case-sensitive, in the order they were set. */
   tags: string[];
   options: ResourceOptions;
+  /** Keystone's free-form attributes, returned flat with the project. */
+  extra: Record<string, unknown>;
 };
 
 type ResourceEvent = IdentityDomainEvent | ProjectEvent;
@@ -48,7 +50,8 @@ export const RESOURCE_EVENT_TYPES: ResourceEvent['type'][] = [
 /** Keystone's resource backend: domains and projects (GET /v3/domains, /v3/projects and their filters). */
 export const identityResourcesProjection: Projection = {
   name: 'identity_resources',
-  version: 1,
+  // 2: projects keep Keystone's extra attributes.
+  version: 2,
   eventTypes: RESOURCE_EVENT_TYPES,
   tables: [
     table<DomainRow>({
@@ -79,6 +82,7 @@ export const identityResourcesProjection: Projection = {
         is_domain: { type: 'boolean' },
         tags: { type: 'jsonb' },
         options: { type: 'jsonb' },
+        extra: { type: 'jsonb' },
         ...TRACKED_COLUMNS,
       },
       // GET /v3/projects?domain_id=&name= (the pair is unique), ?name= across domains, ?parent_id= (subtree walks).
@@ -139,6 +143,7 @@ export const identityResourcesProjection: Projection = {
           is_domain: d.isDomain,
           tags: d.tags,
           options: d.options,
+          extra: d.extra ?? {},
           ...created(event),
         } satisfies ProjectRow);
         return;
@@ -160,7 +165,7 @@ type ProjectChange = Exclude<ProjectEvent, { type: 'ProjectCreated' | 'ProjectDe
 function projectChanges(e: ProjectChange, row: ProjectRow): Partial<ProjectRow> {
   switch (e.type) {
     case 'ProjectUpdated':
-      return withNameKey(changedColumns(e.data, { name: 'name', description: 'description', enabled: 'enabled', options: 'options' }));
+      return withNameKey(changedColumns(e.data, { name: 'name', description: 'description', enabled: 'enabled', options: 'options', extra: 'extra' }));
     case 'ProjectTagsReplaced':
       return { tags: e.data.tags };
     case 'ProjectTagAdded':

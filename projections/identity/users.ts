@@ -22,7 +22,7 @@ export type UserRow = Tracked & {
   /** Keystone derives it from `[security_compliance] password_expires_days`, which no event carries: the API computes it. */
   password_expires_at: string | null;
   password_created_at: string | null;
-  /** Keystone's free-form `extra` attributes; no identity event carries any yet. */
+  /** Keystone's free-form `extra` attributes (e.g. `project_id`), returned flat with the user. */
   extra: Record<string, unknown>;
 };
 
@@ -176,7 +176,7 @@ export const identityUsersProjection: Projection = {
           options: d.options,
           password_expires_at: null,
           password_created_at: d.passwordHash === null ? null : d.passwordCreatedAt,
-          extra: {},
+          extra: d.extra ?? {},
           ...created(event),
         } satisfies UserRow);
         setPassword(rows, d.userId, d.passwordHash, d.passwordCreatedAt ?? at);
@@ -184,7 +184,7 @@ export const identityUsersProjection: Projection = {
       }
       case 'UserUpdated':
         return updateUser(rows, event, e.data.userId, () =>
-          withNameKey(changedColumns(e.data, { name: 'name', defaultProjectId: 'default_project_id', description: 'description', email: 'email', options: 'options' })),
+          withNameKey(changedColumns(e.data, { name: 'name', defaultProjectId: 'default_project_id', description: 'description', email: 'email', options: 'options', extra: 'extra' })),
         );
       case 'UserEnabled':
         return updateUser(rows, event, e.data.userId, () => ({ enabled: true }));

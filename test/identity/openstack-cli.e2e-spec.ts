@@ -141,6 +141,22 @@ describeWithCli('the real openstack CLI against strata start', () => {
     expect((json(['project', 'list']) as { Name: string }[]).map((p) => p.Name).sort()).toEqual(['admin', 'team']);
   });
 
+  it('a reader reads its project and is refused writes, its own application credentials included', () => {
+    const team = json(['project', 'show', 'team']) as { id: string };
+    json(['user', 'create', '--password', 'rd-secret', 'rd1']);
+    ok(['role', 'add', '--project', 'team', '--user', 'rd1', 'reader']);
+    const readerEnv = { ...adminEnv, OS_USERNAME: 'rd1', OS_PASSWORD: 'rd-secret', OS_PROJECT_NAME: 'team' };
+    expect(json(['project', 'show', team.id], readerEnv)).toMatchObject({ id: team.id, name: 'team' });
+    const project = openstack(['project', 'create', 'reader-made'], readerEnv);
+    expect(project.status).toBe(1);
+    expect(project.stderr).toContain('identity:create_project. (HTTP 403)');
+    const credential = openstack(['application', 'credential', 'create', 'reader-cred'], readerEnv);
+    expect(credential.status).toBe(1);
+    expect(credential.stderr).toContain('identity:create_application_credential. (HTTP 403)');
+    expect(json(['application', 'credential', 'list', '--user', 'rd1'])).toEqual([]);
+    ok(['user', 'delete', 'rd1']);
+  });
+
   it('domain create, list, set --disable, delete', () => {
     const created = json(['domain', 'create', '--description', 'dom one', 'd1']);
     expect(created).toMatchObject({ name: 'd1', description: 'dom one', enabled: true });

@@ -34,6 +34,8 @@ const PROJECTED: Record<IdentityEvent['type'], true> = {
   RoleUnassigned: true,
   ApplicationCredentialCreated: true,
   ApplicationCredentialDeleted: true,
+  AccessRuleCreated: true,
+  AccessRuleDeleted: true,
   RegionCreated: true,
   RegionUpdated: true,
   RegionDeleted: true,
@@ -43,6 +45,9 @@ const PROJECTED: Record<IdentityEvent['type'], true> = {
   EndpointCreated: true,
   EndpointUpdated: true,
   EndpointDeleted: true,
+  TrustCreated: true,
+  TrustUseConsumed: true,
+  TrustDeleted: true,
 };
 
 const SECRET_TABLES = [USER_CREDENTIALS_TABLE, APPLICATION_CREDENTIAL_SECRETS_TABLE];

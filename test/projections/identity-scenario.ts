@@ -1,4 +1,6 @@
 import {
+  AccessRuleEvent,
+  accessRuleStream,
   ApplicationCredentialEvent,
   applicationCredentialStream,
   AssignmentEvent,
@@ -18,6 +20,8 @@ import {
   roleStream,
   ServiceEvent,
   serviceStream,
+  TrustEvent,
+  trustStream,
   UserEvent,
   userStream,
 } from '../../domain/identity';
@@ -33,9 +37,11 @@ export type IdentityEvent =
   | RoleEvent
   | AssignmentEvent
   | ApplicationCredentialEvent
+  | AccessRuleEvent
   | RegionEvent
   | ServiceEvent
-  | EndpointEvent;
+  | EndpointEvent
+  | TrustEvent;
 
 type DataOf<T extends IdentityEvent['type']> = Extract<IdentityEvent, { type: T }>['data'];
 
@@ -79,6 +85,9 @@ export function streamOf(event: IdentityEvent): string {
     case 'ApplicationCredentialCreated':
     case 'ApplicationCredentialDeleted':
       return applicationCredentialStream(event.data.id);
+    case 'AccessRuleCreated':
+    case 'AccessRuleDeleted':
+      return accessRuleStream(event.data.id);
     case 'RegionCreated':
     case 'RegionUpdated':
     case 'RegionDeleted':
@@ -91,6 +100,10 @@ export function streamOf(event: IdentityEvent): string {
     case 'EndpointUpdated':
     case 'EndpointDeleted':
       return endpointStream(event.data.endpointId);
+    case 'TrustCreated':
+    case 'TrustUseConsumed':
+    case 'TrustDeleted':
+      return trustStream(event.data.id);
     default: {
       const unknown: never = event;
       return unknown;

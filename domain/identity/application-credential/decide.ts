@@ -14,7 +14,7 @@ function requireAccessRule(rule: AccessRule): AccessRule {
     throw new InvalidInput(`Invalid input for field 'access_rules': path must start with '/' and have at most ${MAX_PATH} characters.`, { field: 'access_rules' });
   }
   requireNonEmpty(rule.service, 'access_rules.service');
-  return { service: rule.service, method: rule.method, path: rule.path };
+  return { ...(rule.id !== undefined ? { id: rule.id } : {}), service: rule.service, method: rule.method, path: rule.path };
 }
 
 export function createApplicationCredential(command: CreateApplicationCredential, state: ApplicationCredentialState): ApplicationCredentialEvent[] {

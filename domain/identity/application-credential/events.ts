@@ -2,6 +2,8 @@ import { DomainEvent } from '../../kernel';
 
 /** Keystone access rule: which API call the credential may make. */
 export interface AccessRule {
+  /** The user's access rule this one is (accessRuleStream); absent in events recorded before rules had ids. */
+  id?: string;
   service: string;
   method: 'POST' | 'GET' | 'HEAD' | 'PATCH' | 'PUT' | 'DELETE';
   path: string;

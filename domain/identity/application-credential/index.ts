@@ -4,6 +4,7 @@ import { decideApplicationCredential } from './decide';
 import { ApplicationCredentialEvent } from './events';
 import { ApplicationCredentialState, evolveApplicationCredential, initialApplicationCredentialState } from './state';
 
+export * from './access-rule';
 export * from './commands';
 export * from './events';
 export type { ApplicationCredential, ApplicationCredentialState } from './state';

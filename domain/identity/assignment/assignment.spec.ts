@@ -1,4 +1,4 @@
-import { InvalidInput, NotFound, SYSTEM_ACTOR } from '../../kernel';
+import { Forbidden, InvalidInput, NotFound, SYSTEM_ACTOR } from '../../kernel';
 import { deciderSpec, FIXED_NOW } from '../../../test/support/decider-spec';
 import { AssignmentCommand, assignmentDecider, AssignmentEvent, assignmentKey, RoleAssignment } from '.';
 
@@ -40,6 +40,21 @@ describe('role assignment', () => {
 
     it('rejects an empty role id', () => {
       spec.given([]).when(assign({ roleId: '' })).thenThrows(InvalidInput);
+    });
+
+    it('assigns a domain-specific role on a project of its domain, recording only the grant', () => {
+      const command: AssignmentCommand = { type: 'AssignRole', data: { ...grant, context: { roleDomainId: 'd1', projectDomainId: 'd1' } }, metadata };
+      spec.given([]).when(command).then([assigned()]);
+    });
+
+    it('forbids a domain-specific role on a project of another domain (DomainSpecificRoleMismatch)', () => {
+      const command: AssignmentCommand = { type: 'AssignRole', data: { ...grant, context: { roleDomainId: 'd1', projectDomainId: 'd2' } }, metadata };
+      spec.given([]).when(command).thenThrows(Forbidden, (e) => expect(e.message).toBe('Project p1 must be in the same domain as the role r-member being assigned.'));
+    });
+
+    it('rejects a domain-specific role on the system', () => {
+      const command: AssignmentCommand = { type: 'AssignRole', data: { ...grant, targetType: 'system', targetId: 'all', context: { roleDomainId: 'd1' } }, metadata };
+      spec.given([]).when(command).thenThrows(InvalidInput, (e) => expect(e.message).toMatch(/^Role r-member is a domain-specific role/));
     });
 
     it('answers NotFound to an unassign, worded as Keystone does', () => {

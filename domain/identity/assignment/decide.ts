@@ -1,6 +1,6 @@
-import { assertNever, InvalidInput, NotFound } from '../../kernel';
+import { assertNever, Forbidden, InvalidInput, NotFound } from '../../kernel';
 import { requireNonEmpty } from '../validation';
-import { AssignmentCommand, AssignRole, UnassignRole } from './commands';
+import { AssignmentCommand, AssignRole, GrantContext, UnassignRole } from './commands';
 import { AssignmentEvent, RoleAssignment } from './events';
 import { SYSTEM_TARGET_ID } from './key';
 import { AssignmentState } from './state';
@@ -32,8 +32,20 @@ const sameAssignment = (a: RoleAssignment): RoleAssignment => ({
   inherited: a.inherited,
 });
 
+/** Keystone: a domain-specific role only on projects of its domain (403), never on the system (400). */
+function requireRoleFitsTarget(a: RoleAssignment, context: GrantContext | undefined): void {
+  if (!context || context.roleDomainId === null) return;
+  if (a.targetType === 'system') {
+    throw new InvalidInput(`Role ${a.roleId} is a domain-specific role. Unable to use a domain-specific role in a system assignment.`, { roleId: a.roleId });
+  }
+  if (a.targetType === 'project' && context.projectDomainId !== undefined && context.projectDomainId !== context.roleDomainId) {
+    throw new Forbidden(`Project ${a.targetId} must be in the same domain as the role ${a.roleId} being assigned.`, { roleId: a.roleId, projectId: a.targetId });
+  }
+}
+
 export function assignRole(command: AssignRole, state: AssignmentState): AssignmentEvent[] {
   const assignment = sameAssignment(requireAssignment(command.data));
+  requireRoleFitsTarget(assignment, command.data.context);
   // PUT of an existing grant answers 204 in Keystone: nothing new to record.
   if (state.status === 'assigned') return [];
   return [{ type: 'RoleAssigned', data: assignment }];

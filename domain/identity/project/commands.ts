@@ -17,13 +17,15 @@ export type CreateProject = Command<
     parentId?: string | null;
     tags?: string[];
     options?: ResourceOptions;
+    /** Keystone's free-form attributes (keys its schema does not name), returned flat with the project. */
+    extra?: Record<string, unknown>;
   }
 >;
 
 /** PATCH /v3/projects/{id}; `tags` in the body replace the whole list. */
 export type UpdateProject = Command<
   'UpdateProject',
-  { projectId: string; name?: string; description?: string | null; enabled?: boolean; options?: ResourceOptions; tags?: string[] }
+  { projectId: string; name?: string; description?: string | null; enabled?: boolean; options?: ResourceOptions; tags?: string[]; extra?: Record<string, unknown> }
 >;
 
 export type ReplaceProjectTags = Command<'ReplaceProjectTags', { projectId: string; tags: string[] }>;

@@ -35,6 +35,7 @@ export function createProject(command: CreateProject, state: ProjectState): Proj
         isDomain: false,
         tags,
         options: d.options ?? {},
+        ...(d.extra !== undefined && !isEmpty(d.extra) ? { extra: d.extra } : {}),
       },
     },
   ];
@@ -53,8 +54,9 @@ export function updateProject(command: UpdateProject, state: ProjectState): Proj
     description: d.description === null ? '' : d.description,
     enabled: d.enabled,
     options: d.options === undefined ? undefined : mergeOptions(project.options, d.options),
+    extra: d.extra === undefined ? undefined : { ...project.extra, ...d.extra },
   };
-  const changes = changedFields(project, requested, ['name', 'description', 'enabled', 'options'] as const);
+  const changes = changedFields(project, requested, ['name', 'description', 'enabled', 'options', 'extra'] as const);
   const events: ProjectEvent[] = [];
   if (!isEmpty(changes)) events.push({ type: 'ProjectUpdated', data: { projectId: d.projectId, ...changes } as ProjectUpdated['data'] });
   if (d.tags !== undefined && !sameJson(d.tags, project.tags)) events.push({ type: 'ProjectTagsReplaced', data: { projectId: d.projectId, tags: d.tags } });

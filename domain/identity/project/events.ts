@@ -14,13 +14,15 @@ export type ProjectCreated = DomainEvent<
     isDomain: false;
     tags: string[];
     options: ResourceOptions;
+    /** Keystone's extra attributes; absent when none were given (and in events recorded before them). */
+    extra?: Record<string, unknown>;
   }
 >;
 
 /** Only the fields that changed, with their new values (`options`: the whole set after the merge). */
 export type ProjectUpdated = DomainEvent<
   'ProjectUpdated',
-  { projectId: string; name?: string; description?: string; enabled?: boolean; options?: ResourceOptions }
+  { projectId: string; name?: string; description?: string; enabled?: boolean; options?: ResourceOptions; extra?: Record<string, unknown> }
 >;
 
 export type ProjectTagsReplaced = DomainEvent<'ProjectTagsReplaced', { projectId: string; tags: string[] }>;

@@ -36,6 +36,9 @@ describe('project', () => {
         .then([created({ parentId: 'p0', tags: ['a', 'B'], options: { immutable: false }, description: 'd', enabled: false })]);
     });
 
+    it('keeps attributes Keystone does not name as extra', () => {
+      spec.given([]).when(create({ extra: { cost_center: '42' } })).then([created({ extra: { cost_center: '42' } })]);
+    });
     it('strips the name as Keystone does', () => {
       spec.given([]).when(create({ name: '  demo ' })).then([created()]);
     });
@@ -82,6 +85,12 @@ describe('project', () => {
   });
 
   describe('when active', () => {
+    it('merges extra attributes, recording the whole set after the merge', () => {
+      spec
+        .given([created({ extra: { a: 1, b: 2 } })])
+        .when(update({ extra: { b: 3 } }))
+        .then([{ type: 'ProjectUpdated', data: { projectId: 'p1', extra: { a: 1, b: 3 } } }]);
+    });
     it('refuses a second create with the same id', () => {
       spec.given([created()]).when(create()).thenThrows(Conflict);
     });

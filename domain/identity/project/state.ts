@@ -10,6 +10,7 @@ export interface Project {
   parentId: string;
   tags: string[];
   options: ResourceOptions;
+  extra: Record<string, unknown>;
 }
 
 export type ProjectState = { status: 'absent' } | { status: 'active'; project: Project } | { status: 'deleted'; project: Project };
@@ -21,8 +22,8 @@ const active = (project: Project): ProjectState => ({ status: 'active', project 
 export function evolveProject(state: ProjectState, event: ProjectEvent): ProjectState {
   switch (event.type) {
     case 'ProjectCreated': {
-      const { isDomain: _isDomain, ...project } = event.data;
-      return active(project);
+      const { isDomain: _isDomain, extra, ...project } = event.data;
+      return active({ ...project, extra: extra ?? {} });
     }
     case 'ProjectUpdated': {
       if (state.status !== 'active') return state;

@@ -1,4 +1,4 @@
-import { assertNever, Conflict, InvalidInput, NotFound } from '../../kernel';
+import { assertNever, Conflict, Forbidden, InvalidInput, NotFound } from '../../kernel';
 import { assertDeletable, assertMutable } from '../resource-options';
 import { changedFields, IDENTITY_NAME_MAX, isEmpty, mergeOptions, requireName } from '../validation';
 import { AddRoleImplication, CreateRole, DeleteRole, RemoveRoleImplication, RoleCommand, UpdateRole } from './commands';
@@ -36,10 +36,18 @@ export function updateRole(command: UpdateRole, state: RoleState): RoleEvent[] {
   return [{ type: 'RoleUpdated', data: { roleId: d.roleId, ...changes } as RoleUpdated['data'] }];
 }
 
+/**
+ * Keystone deletes the role's implications with it: those it is the prior of live on this stream
+ * and are removed here, one event each, before the role goes (the ones naming it as implied live
+ * on other roles' streams; infra removes them there, as it removes the role's assignments).
+ */
 export function deleteRole(command: DeleteRole, state: RoleState): RoleEvent[] {
   const role = activeRole(state, command.data.roleId);
   assertDeletable('role', role.roleId, role.options);
-  return [{ type: 'RoleDeleted', data: { roleId: role.roleId, name: role.name, domainId: role.domainId } }];
+  return [
+    ...role.impliedRoleIds.map((impliedRoleId): RoleEvent => ({ type: 'RoleImplicationRemoved', data: { priorRoleId: role.roleId, impliedRoleId } })),
+    { type: 'RoleDeleted', data: { roleId: role.roleId, name: role.name, domainId: role.domainId } },
+  ];
 }
 
 export function addRoleImplication(command: AddRoleImplication, state: RoleState): RoleEvent[] {
@@ -48,12 +56,13 @@ export function addRoleImplication(command: AddRoleImplication, state: RoleState
   if (impliedRole.roleId === priorRoleId) {
     throw new InvalidInput(`${impliedRole.roleId} cannot be an implied roles.`, { priorRoleId, impliedRoleId: impliedRole.roleId });
   }
-  // Keystone assignment core `create_implied_role`: exact name match against the configured list (400).
+  // Keystone assignment core `create_implied_role`: exact name match against the configured list,
+  // and no global role implying a domain-specific one; both are InvalidImpliedRole (403).
   if (prohibitedImpliedRoles.includes(impliedRole.name)) {
-    throw new InvalidInput(`${impliedRole.roleId} cannot be an implied roles.`, { priorRoleId, impliedRoleId: impliedRole.roleId });
+    throw new Forbidden(`${impliedRole.roleId} cannot be an implied roles.`, { priorRoleId, impliedRoleId: impliedRole.roleId });
   }
   if (prior.domainId === null && impliedRole.domainId !== null) {
-    throw new InvalidInput('Global role cannot imply a domain-specific role', { priorRoleId, impliedRoleId: impliedRole.roleId });
+    throw new Forbidden('Global role cannot imply a domain-specific role', { priorRoleId, impliedRoleId: impliedRole.roleId });
   }
   if (prior.impliedRoleIds.includes(impliedRole.roleId)) return [];
   return [{ type: 'RoleImplicationAdded', data: { priorRoleId, impliedRoleId: impliedRole.roleId } }];

@@ -71,8 +71,11 @@ describe('role', () => {
       spec.given([created()]).when(imply({ roleId: 'r-member', name: 'member', domainId: null })).thenThrows(InvalidInput);
     });
 
-    it('rejects implying admin, Keystone’s default prohibited implied role', () => {
-      spec.given([created()]).when(imply({ roleId: 'r-admin', name: 'admin', domainId: null })).thenThrows(InvalidInput);
+    it('forbids implying admin, Keystone’s default prohibited implied role (InvalidImpliedRole, 403)', () => {
+      spec
+        .given([created()])
+        .when(imply({ roleId: 'r-admin', name: 'admin', domainId: null }))
+        .thenThrows(Forbidden, (e) => expect(e.message).toBe('r-admin cannot be an implied roles.'));
     });
 
     it('follows a configured prohibited list', () => {
@@ -81,8 +84,11 @@ describe('role', () => {
       ]);
     });
 
-    it('rejects a global role implying a domain-specific one', () => {
-      spec.given([created()]).when(imply({ roleId: 'r-ops', name: 'ops', domainId: 'd1' })).thenThrows(InvalidInput);
+    it('forbids a global role implying a domain-specific one, as Keystone does (403)', () => {
+      spec
+        .given([created()])
+        .when(imply({ roleId: 'r-ops', name: 'ops', domainId: 'd1' }))
+        .thenThrows(Forbidden, (e) => expect(e.message).toBe('Global role cannot imply a domain-specific role'));
     });
 
     it('lets a domain-specific role imply a global one', () => {
@@ -97,6 +103,18 @@ describe('role', () => {
   describe('when it implies another role', () => {
     it('does nothing when the implication is added again', () => {
       spec.given([created(), implied]).when(imply(reader)).thenNothingHappens();
+    });
+
+    it('removes its implications, one event each, before the role on delete', () => {
+      const alsoImplied: RoleEvent = { type: 'RoleImplicationAdded', data: { priorRoleId: 'r-member', impliedRoleId: 'r-other' } };
+      spec
+        .given([created(), implied, alsoImplied])
+        .when(remove)
+        .then([
+          { type: 'RoleImplicationRemoved', data: { priorRoleId: 'r-member', impliedRoleId: 'r-reader' } },
+          { type: 'RoleImplicationRemoved', data: { priorRoleId: 'r-member', impliedRoleId: 'r-other' } },
+          deleted,
+        ]);
     });
 
     it('removes the implication', () => {

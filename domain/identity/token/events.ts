@@ -22,6 +22,8 @@ export type TokenIssued = DomainEvent<
     applicationCredentialId?: string;
     /** Audit id of the token this one was rescoped from (`token` method). */
     parentAuditId?: string;
+    /** OS-TRUST: the trust this token was issued through; `userId` is then the trustee, `scope` the trust's project. */
+    trustId?: string;
   }
 >;
 

@@ -1,6 +1,9 @@
 import { Command } from '../../kernel';
 import { ResourceOptions } from '../validation';
 
+/** JSON values only: they travel in events as they are. */
+export type UserExtra = Record<string, unknown>;
+
 export type CreateUser = Command<
   'CreateUser',
   {
@@ -12,6 +15,8 @@ export type CreateUser = Command<
     description?: string | null;
     email?: string;
     options?: ResourceOptions;
+    /** Keystone's free-form attributes (any key the schema does not name), returned flat with the user. */
+    extra?: UserExtra;
     /** Already hashed in infra; the domain never sees a password. */
     passwordHash?: string | null;
   }
@@ -28,6 +33,8 @@ export type UpdateUser = Command<
     description?: string | null;
     email?: string | null;
     options?: ResourceOptions;
+    /** Merged into the stored extra attributes, as Keystone's update does. */
+    extra?: UserExtra;
     passwordHash?: string | null;
   }
 >;

@@ -37,6 +37,7 @@ export function createUser(command: CreateUser, state: UserState): UserEvent[] {
         description: d.description ?? null,
         ...(d.email !== undefined ? { email: d.email } : {}),
         options: d.options ?? {},
+        ...(d.extra !== undefined && !isEmpty(d.extra) ? { extra: d.extra } : {}),
         passwordHash,
         passwordCreatedAt: passwordHash === null ? null : command.metadata.now,
       },
@@ -50,8 +51,12 @@ export function updateUser(command: UpdateUser, state: UserState): UserEvent[] {
   if (d.name !== undefined) requireName(d.name, IDENTITY_NAME_MAX);
   requirePasswordHash(d.passwordHash);
 
-  const requested = { ...d, options: d.options === undefined ? undefined : mergeOptions(user.options, d.options) };
-  const changes = changedFields(user, requested, ['name', 'defaultProjectId', 'description', 'email', 'options'] as const);
+  const requested = {
+    ...d,
+    options: d.options === undefined ? undefined : mergeOptions(user.options, d.options),
+    extra: d.extra === undefined ? undefined : { ...user.extra, ...d.extra },
+  };
+  const changes = changedFields(user, requested, ['name', 'defaultProjectId', 'description', 'email', 'options', 'extra'] as const);
   const events: UserEvent[] = [];
   if (!isEmpty(changes)) events.push({ type: 'UserUpdated', data: { userId: d.userId, ...changes } as UserUpdated['data'] });
   if (d.enabled !== undefined && d.enabled !== user.enabled) {

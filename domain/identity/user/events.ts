@@ -12,6 +12,8 @@ export type UserCreated = DomainEvent<
     description: string | null;
     email?: string;
     options: ResourceOptions;
+    /** Keystone's extra attributes; absent when none were given (and in events recorded before they existed). */
+    extra?: Record<string, unknown>;
     /** Salted hash made in infra (scrypt); null for a user without a password. Never the password. */
     passwordHash: string | null;
     passwordCreatedAt: string | null;
@@ -29,6 +31,8 @@ export type UserUpdated = DomainEvent<
     email?: string | null;
     /** The whole option set after the merge. */
     options?: ResourceOptions;
+    /** The whole set of extra attributes after the merge. */
+    extra?: Record<string, unknown>;
   }
 >;
 

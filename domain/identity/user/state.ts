@@ -10,6 +10,7 @@ export interface User {
   description: string | null;
   email: string | null;
   options: ResourceOptions;
+  extra: Record<string, unknown>;
   passwordHash: string | null;
   passwordCreatedAt: string | null;
 }
@@ -21,8 +22,8 @@ export const initialUserState: UserState = { status: 'absent' };
 export function evolveUser(state: UserState, event: UserEvent): UserState {
   switch (event.type) {
     case 'UserCreated': {
-      const { email, ...rest } = event.data;
-      return { status: 'active', user: { ...rest, email: email ?? null } };
+      const { email, extra, ...rest } = event.data;
+      return { status: 'active', user: { ...rest, email: email ?? null, extra: extra ?? {} } };
     }
     case 'UserUpdated': {
       if (state.status !== 'active') return state;

@@ -50,6 +50,12 @@ describe('user', () => {
         .then([created({ enabled: false, defaultProjectId: 'p1', description: 'ops', email: 'a@example.org', options: { ignore_password_expiry: true } })]);
     });
 
+    it('keeps attributes Keystone does not name as extra', () => {
+      spec.given([]).when(create({ extra: { project_id: 'p9' } })).then([created({ extra: { project_id: 'p9' } })]);
+    });
+    it('records no extra when none was given', () => {
+      spec.given([]).when(create({ extra: {} })).then([created()]);
+    });
     it('creates a user without a password', () => {
       spec.given([]).when(create({ passwordHash: null })).then([created({ passwordHash: null, passwordCreatedAt: null })]);
     });
@@ -106,6 +112,15 @@ describe('user', () => {
         .then([{ type: 'UserUpdated', data: { userId: 'u1', options: { ignore_password_expiry: true, ignore_lockout_failure_attempts: true } } }]);
     });
 
+    it('merges extra attributes into those the user has, recording the whole set', () => {
+      spec
+        .given([created({ extra: { project_id: 'p1', team: 'ops' } })])
+        .when(update({ extra: { project_id: 'p2' } }))
+        .then([{ type: 'UserUpdated', data: { userId: 'u1', extra: { project_id: 'p2', team: 'ops' } } }]);
+    });
+    it('records nothing when the extra attributes are unchanged', () => {
+      spec.given([created({ extra: { project_id: 'p1' } })]).when(update({ extra: { project_id: 'p1' } })).thenNothingHappens();
+    });
     it('emits UserDisabled on its own when enabled turns false', () => {
       spec.given([created()]).when(update({ enabled: false })).then([{ type: 'UserDisabled', data: { userId: 'u1' } }]);
     });

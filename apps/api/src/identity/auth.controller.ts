@@ -3,7 +3,7 @@ import { KeystoneHeaders } from './keystone-headers.interceptor';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TokenContext } from '../../../../infra/identity/identity-model';
 import { TokenIndex } from '../../../../infra/identity/token-index';
-import { authorize, commandMetadata, CurrentToken, isAdmin, TokenGuard } from '../../../shared/src/auth';
+import { authorize, commandMetadata, CurrentToken, mayUseSubjectToken, TokenGuard, TokenRule } from '../../../shared/src/auth';
 import { Inject } from '@nestjs/common';
 import { TOKEN_INDEX } from '../../../shared/src/runtime.tokens';
 import { AuthRequest } from './dto/auth.dto';
@@ -17,7 +17,7 @@ import { TokenIssuer } from './token-issuer';
 export const flag = (value: string | undefined) => value !== undefined && !/^(0|false|no|off)$/i.test(value);
 
 /** The token document in Keystone's key order (test/fixtures/keystone/README.md §4). */
-export function tokenBody(t: TokenContext, catalog: CatalogEntry[] | null, credential?: { id: string; name: string; restricted: boolean }) {
+export function tokenBody(t: TokenContext, catalog: CatalogEntry[] | null, credential?: { id: string; name: string; restricted: boolean; access_rules?: unknown[] }) {
   const body: Record<string, unknown> = {
     methods: t.methods,
     user: { domain: t.user.domain, id: t.user.id, name: t.user.name, password_expires_at: null },
@@ -38,6 +38,11 @@ export function tokenBody(t: TokenContext, catalog: CatalogEntry[] | null, crede
       break;
     case 'unscoped':
       return { token: body };
+  }
+  // OS-TRUST (render_token.py): the trust in place of `is_domain`; `user` is already the trustor when it impersonates.
+  if (t.trust) {
+    delete body.is_domain;
+    body['OS-TRUST:trust'] = { id: t.trust.id, trustor_user: { id: t.trust.trustorUserId }, trustee_user: { id: t.trust.trusteeUserId }, impersonation: t.trust.impersonation };
   }
   body.roles = t.roles.map((r) => ({ id: r.id, name: r.name }));
   if (catalog) body.catalog = catalog;
@@ -63,7 +68,10 @@ export class AuthController {
 
   private credentialOf(token: TokenContext) {
     const c = token.applicationCredentialId === undefined ? undefined : this.tokens.model.applicationCredential(token.applicationCredentialId);
-    return c ? { id: c.id, name: c.name, restricted: !c.unrestricted } : undefined;
+    if (!c) return undefined;
+    // Keystone's token carries the credential's access rules, for the services that enforce them.
+    const accessRules = c.accessRules.map((r) => ({ id: r.id, service: r.service, method: r.method, path: r.path }));
+    return { id: c.id, name: c.name, restricted: !c.unrestricted, ...(accessRules.length > 0 ? { access_rules: accessRules } : {}) };
   }
 
   @Post('tokens')
@@ -76,16 +84,18 @@ export class AuthController {
     return tokenBody(issued.token, await this.catalog(issued.token, flag(nocatalog)), this.credentialOf(issued.token));
   }
 
+  /** Fastify answers HEAD from this route without the body: Keystone's check_token. */
   @Get('tokens')
   @UseGuards(TokenGuard)
   async validate(
     @CurrentToken() caller: TokenContext,
+    @Req() request: FastifyRequest,
     @Headers('x-subject-token') subject: string | undefined,
     @Query('nocatalog') nocatalog: string | undefined,
     @Query('allow_expired') allowExpired: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const token = this.subject(caller, subject, flag(allowExpired));
+    const token = this.subject(caller, subject, flag(allowExpired), request.method === 'HEAD' ? 'identity:check_token' : 'identity:validate_token');
     reply.header('X-Subject-Token', subject!);
     return tokenBody(token, await this.catalog(token, flag(nocatalog)), this.credentialOf(token));
   }
@@ -94,19 +104,21 @@ export class AuthController {
   @HttpCode(204)
   @UseGuards(TokenGuard)
   async revoke(@CurrentToken() caller: TokenContext, @Headers('x-subject-token') subject: string | undefined, @Req() request: FastifyRequest) {
-    const token = this.subject(caller, subject, false);
+    const token = this.subject(caller, subject, false, 'identity:revoke_token');
     await this.issuer.revoke(token, commandMetadata(request, caller));
   }
 
-  /** Keystone's `identity:validate_token`/`revoke_token`: an admin, or the token's own user. */
-  private subject(caller: TokenContext, subject: string | undefined, allowExpired: boolean): TokenContext {
+  /**
+   * Keystone validates X-Subject-Token before any policy check (rbac_enforcer's subject-token
+   * target): a revoked or unknown subject is 404 for everyone. Then `rule` (check_token,
+   * validate_token, revoke_token) admits an admin, a system reader (not revoke) or the
+   * `token_subject`: the subject token belongs to the caller's own user.
+   */
+  private subject(caller: TokenContext, subject: string | undefined, allowExpired: boolean, rule: TokenRule): TokenContext {
     if (!subject) throw new KeystoneError(404, 'No token in the request');
     const result = this.tokens.validate(subject, { allowExpired });
-    if (!result.valid) {
-      authorize('identity:validate_token', isAdmin(caller));
-      throw new KeystoneError(404, result.reason === 'unknown' ? 'Could not recognize Fernet token' : 'Failed to validate token');
-    }
-    authorize('identity:validate_token', isAdmin(caller) || result.token.user.id === caller.user.id);
+    if (!result.valid) throw new KeystoneError(404, result.reason === 'unknown' ? 'Could not recognize Fernet token' : 'Failed to validate token');
+    authorize(rule, mayUseSubjectToken(caller, result.token, rule));
     return result.token;
   }
 
@@ -123,7 +135,9 @@ export class AuthController {
   async projects(@CurrentToken() caller: TokenContext, @Req() request: FastifyRequest) {
     const base = identityBaseUrl(request);
     const rows = await this.reads.projects({ enabled: true });
-    const mine = rows.filter((p) => this.tokens.model.effectiveRoles(caller.user.id, { type: 'project', projectId: p.id }).length > 0);
+    // Keystone `list_projects_for_user`: the projects of the user's effective role assignments.
+    const ids = new Set(this.tokens.model.roleAssignments({ userId: caller.user.id, effective: true }).filter((a) => a.targetType === 'project').map((a) => a.targetId));
+    const mine = rows.filter((p) => ids.has(p.id));
     return { projects: mine.map((p) => projectView(base, p)), links: listLinks(request) };
   }
 
@@ -132,7 +146,9 @@ export class AuthController {
   async domains(@CurrentToken() caller: TokenContext, @Req() request: FastifyRequest) {
     const base = identityBaseUrl(request);
     const rows = await this.reads.domains();
-    const mine = rows.filter((d) => d.enabled && this.tokens.model.effectiveRoles(caller.user.id, { type: 'domain', domainId: d.id }).length > 0);
+    // Keystone `list_domains_for_user`: the domains of the user's effective role assignments, own or through groups.
+    const ids = new Set(this.tokens.model.roleAssignments({ userId: caller.user.id, effective: true }).filter((a) => a.targetType === 'domain').map((a) => a.targetId));
+    const mine = rows.filter((d) => d.enabled && ids.has(d.id));
     return { domains: mine.map((d) => domainView(base, d)), links: listLinks(request) };
   }
 

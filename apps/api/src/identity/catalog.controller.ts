@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, UseFilters, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
 import { KeystoneHeaders } from './keystone-headers.interceptor';
 import type { FastifyRequest } from 'fastify';
+import { CommandMetadata } from '../../../../domain/kernel';
 import { TokenContext } from '../../../../infra/identity/identity-model';
 import { commandMetadata, CurrentToken, requireAdmin, TokenGuard } from '../../../shared/src/auth';
 import { EndpointCreateBody, EndpointUpdateBody, RegionCreateBody, RegionUpdateBody, ServiceCreateBody, ServiceUpdateBody } from './dto/catalog.dto';
@@ -119,11 +120,12 @@ export class CatalogController {
     requireAdmin(token, 'identity:create_endpoint');
     const e = body.endpoint;
     if (!(await this.reads.services()).some((s) => s.id === e.service_id)) throw notFound('service', e.service_id);
-    const regionId = e.region_id ?? e.region ?? null;
+    const meta = commandMetadata(request, token);
+    const regionId = e.region_id ?? (await this.legacyRegion(e.region, meta)) ?? null;
     if (regionId !== null && !(await this.reads.regions()).some((r) => r.id === regionId)) throw notFound('region', regionId);
     const { endpointId, position } = await this.writes.createEndpoint(
       { serviceId: e.service_id, interface: e.interface, url: e.url, regionId, enabled: e.enabled },
-      commandMetadata(request, token),
+      meta,
     );
     await this.reads.waitFor(position, ['identity_catalog']);
     return this.endpoint(token, endpointId, request);
@@ -137,15 +139,25 @@ export class CatalogController {
     const e = body.endpoint;
     // As on create: an unknown service or region is a 404 naming it.
     if (e.service_id !== undefined && !(await this.reads.services()).some((s) => s.id === e.service_id)) throw notFound('service', e.service_id);
-    const regionId = e.region_id !== undefined ? e.region_id : e.region;
+    const meta = commandMetadata(request, token);
+    const regionId = e.region_id !== undefined ? e.region_id : e.region === null ? null : await this.legacyRegion(e.region, meta);
     if (regionId != null && !(await this.reads.regions()).some((r) => r.id === regionId)) throw notFound('region', regionId);
-    const position = await this.writes.updateEndpoint(
-      endpointId,
-      { serviceId: e.service_id, interface: e.interface, url: e.url, regionId, enabled: e.enabled },
-      commandMetadata(request, token),
-    );
+    const position = await this.writes.updateEndpoint(endpointId, { serviceId: e.service_id, interface: e.interface, url: e.url, regionId, enabled: e.enabled }, meta);
     await this.reads.waitFor(position, ['identity_catalog']);
     return this.endpoint(token, endpointId, request);
+  }
+
+  /**
+   * Keystone's `_validate_endpoint_region`: an endpoint naming its region with the v2-style `region`
+   * (not `region_id`) creates that region when it does not exist yet, for backward compatibility.
+   */
+  private async legacyRegion(region: string | null | undefined, meta: CommandMetadata): Promise<string | undefined> {
+    if (region == null) return undefined;
+    if (!(await this.reads.regions()).some((r) => r.id === region)) {
+      const { position } = await this.writes.createRegion({ id: region }, meta);
+      await this.reads.waitFor(position, ['identity_catalog']);
+    }
+    return region;
   }
 
   @Delete('endpoints/:endpointId')
@@ -157,9 +169,11 @@ export class CatalogController {
   }
 
   @Get('regions')
-  async regions(@Req() request: FastifyRequest) {
+  async regions(@Query() q: Record<string, string | string[] | undefined>, @Req() request: FastifyRequest) {
     const base = identityBaseUrl(request);
-    return { regions: (await this.reads.regions()).map((r) => regionView(base, r)), links: listLinks(request) };
+    const parent = one(q.parent_region_id);
+    const rows = (await this.reads.regions()).filter((r) => parent === undefined || r.parent_region_id === parent);
+    return { regions: rows.map((r) => regionView(base, r)), links: listLinks(request) };
   }
 
   @Get('regions/:regionId')

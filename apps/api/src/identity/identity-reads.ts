@@ -4,7 +4,7 @@ import { nameKey, RoleAssignment } from '../../../../domain/identity';
 import { Position } from '../../../../domain/kernel';
 import { TokenIndex } from '../../../../infra/identity/token-index';
 import { ProjectionEngine } from '../../../../infra/projections';
-import type { ApplicationCredentialRow, GroupRow, DomainRow, EndpointRow, ProjectRow, RegionRow, RoleAssignmentRow, RoleRow, ServiceRow, UserRow } from '../../../../projections/identity';
+import type { AccessRuleRow, ApplicationCredentialRow, GroupRow, DomainRow, EndpointRow, ProjectRow, RegionRow, RoleAssignmentRow, RoleRow, ServiceRow, UserRow } from '../../../../projections/identity';
 import { IdentityBootstrapResult } from '../../../shared/src/identity-bootstrap';
 import { DATABASE_URL, IDENTITY_BOOTSTRAP, PROJECTION_ENGINE, TOKEN_INDEX } from '../../../shared/src/runtime.tokens';
 
@@ -129,9 +129,22 @@ export class IdentityReads implements OnModuleDestroy {
     return (await this.pool.query<UserRow>(sql, [groupId])).rows;
   }
 
-  async roles(name?: string): Promise<RoleRow[]> {
-    const w = where([['name_key', name === undefined ? undefined : nameKey(name)]]);
-    return (await this.pool.query<RoleRow>(`SELECT * FROM rm.identity_roles ${w.sql} ORDER BY name, id`, w.params)).rows;
+  /** `domainId` undefined: every role; null: only the global ones (Keystone's GET /v3/roles without `domain_id`). */
+  async roles(name?: string, domainId?: string | null): Promise<RoleRow[]> {
+    const w = where([
+      ['name_key', name === undefined ? undefined : nameKey(name)],
+      ['domain_id', domainId ?? undefined],
+    ]);
+    const sql = domainId === null ? (w.sql ? `${w.sql} AND domain_id IS NULL` : 'WHERE domain_id IS NULL') : w.sql;
+    return (await this.pool.query<RoleRow>(`SELECT * FROM rm.identity_roles ${sql} ORDER BY name, id`, w.params)).rows;
+  }
+
+  /** The roles of one actor's grants on one target (GET .../users|groups/{id}/roles), direct or OS-INHERIT. */
+  async grantedRoles(g: Omit<RoleAssignment, 'roleId'>): Promise<RoleRow[]> {
+    const sql =
+      'SELECT r.* FROM rm.identity_roles r JOIN rm.identity_role_assignments a ON a.role_id = r.id ' +
+      'WHERE a.actor_type = $1 AND a.actor_id = $2 AND a.target_type = $3 AND a.target_id = $4 AND a.inherited = $5 ORDER BY r.name, r.id';
+    return (await this.pool.query<RoleRow>(sql, [g.actorType, g.actorId, g.targetType, g.targetId, g.inherited])).rows;
   }
 
   async role(id: string): Promise<RoleRow | undefined> {
@@ -170,6 +183,16 @@ export class IdentityReads implements OnModuleDestroy {
 
   async applicationCredential(id: string): Promise<ApplicationCredentialRow | undefined> {
     return (await this.pool.query<ApplicationCredentialRow>('SELECT * FROM rm.identity_application_credentials WHERE id = $1', [id])).rows[0];
+  }
+
+  async accessRules(userId: string): Promise<AccessRuleRow[]> {
+    return (await this.pool.query<AccessRuleRow>('SELECT * FROM rm.identity_access_rules WHERE user_id = $1 ORDER BY created_at, id', [userId])).rows;
+  }
+
+  /** The user's application credentials that reference the access rule. */
+  async accessRuleUsers(userId: string, accessRuleId: string): Promise<string[]> {
+    const rows = (await this.pool.query<{ id: string }>(`SELECT id FROM rm.identity_application_credentials WHERE user_id = $1 AND access_rules @> $2::jsonb`, [userId, JSON.stringify([{ id: accessRuleId }])])).rows;
+    return rows.map((r) => r.id);
   }
 
   async regions(): Promise<RegionRow[]> {

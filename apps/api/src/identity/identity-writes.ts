@@ -1,5 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  AccessRule,
+  accessRuleDecider,
+  accessRuleStream,
   assignmentDecider,
   applicationCredentialDecider,
   applicationCredentialStream,
@@ -30,13 +33,13 @@ import {
   userDecider,
   userStream,
 } from '../../../../domain/identity';
-import { CommandMetadata, Conflict, EventStore, Position } from '../../../../domain/kernel';
+import { CommandMetadata, Conflict, EventStore, NotFound, Position } from '../../../../domain/kernel';
 import { hashPassword, verifyPassword } from '../../../../infra/identity/passwords';
 import { TokenIndex } from '../../../../infra/identity/token-index';
 import { uuidFromName } from '../../../../infra/ids/ids';
 import { assignmentStreamOf, keystoneId, runCommand } from '../../../shared/src/identity-commands';
 import { EVENT_STORE, TOKEN_INDEX } from '../../../shared/src/runtime.tokens';
-import { KeystoneError, notFound } from './keystone-errors';
+import { KeystoneError, notFound, unauthorized } from './keystone-errors';
 
 export interface ProjectInput {
   name: string;
@@ -46,6 +49,7 @@ export interface ProjectInput {
   parentId?: string;
   tags?: string[];
   options?: Record<string, never>;
+  extra?: Record<string, unknown>;
 }
 
 export interface ProjectPatch {
@@ -53,6 +57,7 @@ export interface ProjectPatch {
   description?: string | null;
   enabled?: boolean;
   tags?: string[];
+  extra?: Record<string, unknown>;
 }
 
 export interface UserInput {
@@ -63,6 +68,7 @@ export interface UserInput {
   defaultProjectId?: string | null;
   description?: string | null;
   email?: string;
+  extra?: Record<string, unknown>;
 }
 
 export interface UserPatch {
@@ -72,6 +78,7 @@ export interface UserPatch {
   defaultProjectId?: string | null;
   description?: string | null;
   email?: string | null;
+  extra?: Record<string, unknown>;
 }
 
 /**
@@ -201,7 +208,7 @@ export class IdentityWrites {
         projectDecider,
         projectStream(projectId),
         'CreateProject',
-        { projectId, domainId, name, description: input.description, enabled: input.enabled, parentId: input.parentId ?? null, tags: input.tags, options: input.options },
+        { projectId, domainId, name, description: input.description, enabled: input.enabled, parentId: input.parentId ?? null, tags: input.tags, options: input.options, extra: input.extra },
         meta,
       );
       return { projectId, position: result.position };
@@ -241,7 +248,7 @@ export class IdentityWrites {
             projectDecider,
             projectStream(projectId),
             'UpdateProject',
-            { projectId, name: patch.name, description: patch.description, enabled: patch.enabled, tags: patch.tags },
+            { projectId, name: patch.name, description: patch.description, enabled: patch.enabled, tags: patch.tags, extra: patch.extra },
             meta,
           )
         ).position,
@@ -257,6 +264,18 @@ export class IdentityWrites {
     }
     await runCommand(this.store, projectDecider, projectStream(projectId), 'DeleteProject', { projectId }, meta);
     return (await this.release(uniqueProjectNameStream(current.domainId, current.name), projectStream(projectId), meta)).position;
+  }
+
+  /** PUT/DELETE /v3/projects/{id}/tags[/{tag}]: the decider validates as Keystone's tag schemas do. */
+  async projectTags(
+    command: { type: 'ReplaceProjectTags'; tags: string[] } | { type: 'AddProjectTag' | 'RemoveProjectTag'; tag: string },
+    projectId: string,
+    meta: CommandMetadata,
+  ): Promise<Position | null> {
+    if (!this.tokens.model.project(projectId)) throw notFound('project', projectId);
+    const stream = projectStream(projectId);
+    if (command.type === 'ReplaceProjectTags') return (await runCommand(this.store, projectDecider, stream, 'ReplaceProjectTags', { projectId, tags: command.tags }, meta)).position;
+    return (await runCommand(this.store, projectDecider, stream, command.type, { projectId, tag: command.tag }, meta)).position;
   }
 
   async createUser(input: UserInput, meta: CommandMetadata): Promise<{ userId: string; position: Position | null }> {
@@ -284,6 +303,7 @@ export class IdentityWrites {
           defaultProjectId: input.defaultProjectId,
           description: input.description,
           email: input.email,
+          extra: input.extra,
           passwordHash,
         },
         meta,
@@ -315,7 +335,7 @@ export class IdentityWrites {
             userDecider,
             userStream(userId),
             'UpdateUser',
-            { userId, name: patch.name, enabled: patch.enabled, defaultProjectId: patch.defaultProjectId, description: patch.description, email: patch.email, passwordHash },
+            { userId, name: patch.name, enabled: patch.enabled, defaultProjectId: patch.defaultProjectId, description: patch.description, email: patch.email, extra: patch.extra, passwordHash },
             meta,
           )
         ).position,
@@ -325,8 +345,9 @@ export class IdentityWrites {
 
   async changePassword(userId: string, originalPassword: string, password: string, meta: CommandMetadata): Promise<Position | null> {
     const current = this.tokens.model.user(userId);
-    if (!current) throw notFound('user', userId);
-    const originalPasswordVerified = await verifyPassword(originalPassword, current.passwordHash);
+    // The route takes no token: an unknown user is the same 401 as a wrong password (Keystone's AssertionError), after one hash.
+    const originalPasswordVerified = await verifyPassword(originalPassword, current?.passwordHash ?? null);
+    if (!current) throw unauthorized();
     const result = await runCommand(
       this.store,
       userDecider,
@@ -345,13 +366,18 @@ export class IdentityWrites {
     return (await this.release(uniqueUserNameStream(current.domainId, current.name), userStream(userId), meta)).position;
   }
 
-  async createRole(input: { name: string; description?: string | null; options?: Record<string, never> }, meta: CommandMetadata): Promise<{ roleId: string; position: Position | null }> {
+  async createRole(
+    input: { name: string; domainId?: string | null; description?: string | null; options?: Record<string, never> },
+    meta: CommandMetadata,
+  ): Promise<{ roleId: string; position: Position | null }> {
+    const domainId = input.domainId ?? null;
+    if (domainId !== null && !this.tokens.model.domain(domainId)) throw notFound('domain', domainId);
     const roleId = newEntityId('role', meta);
-    const reservation = uniqueRoleNameStream(null, input.name);
+    const reservation = uniqueRoleNameStream(domainId, input.name);
     // The decider's Conflict already reads as Keystone's: "... store role - Duplicate entry found with name member."
     await this.reserve(reservation, roleStream(roleId), 'role', input.name, meta);
     try {
-      const result = await runCommand(this.store, roleDecider, roleStream(roleId), 'CreateRole', { roleId, name: input.name, domainId: null, description: input.description, options: input.options }, meta);
+      const result = await runCommand(this.store, roleDecider, roleStream(roleId), 'CreateRole', { roleId, name: input.name, domainId, description: input.description, options: input.options }, meta);
       return { roleId, position: result.position };
     } catch (e) {
       await this.release(reservation, roleStream(roleId), meta);
@@ -377,11 +403,24 @@ export class IdentityWrites {
     );
   }
 
+  /**
+   * Keystone deletes a role with its implications and assignments. Here each is an event on its
+   * own aggregate, all under the request's correlation id: the role's stream (its own implications,
+   * then RoleDeleted), every prior role that implies it, every assignment of it; then the name goes.
+   * What to remove is read from the token index before the delete, which drops the role at once.
+   */
   async deleteRole(roleId: string, meta: CommandMetadata): Promise<Position | null> {
-    const current = this.tokens.model.role(roleId);
+    const model = this.tokens.model;
+    const current = model.role(roleId);
     if (!current) throw notFound('role', roleId);
-    await runCommand(this.store, roleDecider, roleStream(roleId), 'DeleteRole', { roleId }, meta);
-    return (await this.release(uniqueRoleNameStream(current.domainId, current.name), roleStream(roleId), meta)).position;
+    const priors = model.priorRolesOf(roleId);
+    const grants = model.grantsOfRole(roleId);
+    let last = (await runCommand(this.store, roleDecider, roleStream(roleId), 'DeleteRole', { roleId }, meta)).position;
+    for (const priorRoleId of priors) {
+      last = (await ignoreNotFound(runCommand(this.store, roleDecider, roleStream(priorRoleId), 'RemoveRoleImplication', { priorRoleId, impliedRoleId: roleId }, meta)))?.position ?? last;
+    }
+    for (const grant of grants) last = (await ignoreNotFound(this.unassignRole(grant, meta))) ?? last;
+    return (await this.release(uniqueRoleNameStream(current.domainId, current.name), roleStream(roleId), meta)).position ?? last;
   }
 
   async implyRole(priorRoleId: string, impliedRoleId: string, meta: CommandMetadata): Promise<Position | null> {
@@ -453,7 +492,7 @@ export class IdentityWrites {
   }
 
   async createApplicationCredential(
-    input: { userId: string; projectId: string; name: string; description?: string | null; secretHash: string; roleIds: string[]; expiresAt?: string | null; unrestricted?: boolean },
+    input: { userId: string; projectId: string; name: string; description?: string | null; secretHash: string; roleIds: string[]; expiresAt?: string | null; unrestricted?: boolean; accessRules?: AccessRule[] },
     meta: CommandMetadata,
   ): Promise<{ id: string; position: Position | null }> {
     const id = newEntityId('appcred', meta);
@@ -471,6 +510,17 @@ export class IdentityWrites {
       await this.release(reservation, applicationCredentialStream(id), meta);
       throw e;
     }
+  }
+
+  /** The user's access rule for (service, method, path): created on first use, then shared by every credential naming it. */
+  async ensureAccessRule(userId: string, rule: { service: string; method: AccessRule['method']; path: string }, meta: CommandMetadata): Promise<{ id: string; position: Position | null }> {
+    const id = keystoneId(uuidFromName(`access-rule\u0000${userId}\u0000${rule.service}\u0000${rule.method}\u0000${rule.path}`));
+    const result = await runCommand(this.store, accessRuleDecider, accessRuleStream(id), 'CreateAccessRule', { id, userId, ...rule }, meta);
+    return { id, position: result.position };
+  }
+
+  async deleteAccessRule(id: string, userId: string, usedBy: string[], meta: CommandMetadata): Promise<Position | null> {
+    return (await runCommand(this.store, accessRuleDecider, accessRuleStream(id), 'DeleteAccessRule', { id, userId, usedBy }, meta)).position;
   }
 
   async deleteApplicationCredential(id: string, meta: CommandMetadata): Promise<Position | null> {
@@ -529,12 +579,26 @@ export class IdentityWrites {
     return runCommand(this.store, endpointDecider, endpointStream(endpointId), 'DeleteEndpoint', { endpointId }, meta).then((r) => r.position);
   }
 
+  /** The role's and the project's domains go with the command: Keystone refuses a domain-specific role elsewhere. */
   async assignRole(grant: RoleAssignment, meta: CommandMetadata): Promise<Position | null> {
-    return (await runCommand(this.store, assignmentDecider, assignmentStreamOf(grant), 'AssignRole', grant, meta)).position;
+    const role = this.tokens.model.role(grant.roleId);
+    const project = grant.targetType === 'project' ? this.tokens.model.project(grant.targetId) : undefined;
+    const context = role ? { roleDomainId: role.domainId, ...(project ? { projectDomainId: project.domainId } : {}) } : undefined;
+    return (await runCommand(this.store, assignmentDecider, assignmentStreamOf(grant), 'AssignRole', { ...grant, context }, meta)).position;
   }
 
   async unassignRole(grant: RoleAssignment, meta: CommandMetadata): Promise<Position | null> {
     return (await runCommand(this.store, assignmentDecider, assignmentStreamOf(grant), 'UnassignRole', grant, meta)).position;
+  }
+}
+
+/** A cascade step whose target is already gone (a concurrent delete) has nothing left to do. */
+async function ignoreNotFound<T>(step: Promise<T>): Promise<T | null> {
+  try {
+    return await step;
+  } catch (e) {
+    if (e instanceof NotFound) return null;
+    throw e;
   }
 }
 

@@ -29,6 +29,7 @@ export function keystoneInstant(iso: string): string {
 
 export function projectView(base: string, p: ProjectRow) {
   return {
+    ...p.extra,
     id: p.id,
     name: p.name,
     domain_id: p.domain_id,
@@ -45,6 +46,7 @@ export function projectView(base: string, p: ProjectRow) {
 /** `email`, `description` and `default_project_id` are Keystone "extra" attributes: present only when set, and first. */
 export function userView(base: string, u: UserRow) {
   return {
+    ...u.extra,
     ...(u.email != null ? { email: u.email } : {}),
     ...(u.description != null ? { description: u.description } : {}),
     id: u.id,
@@ -99,6 +101,22 @@ export function catalogView(services: ServiceRow[], endpoints: EndpointRow[]): C
       type: s.type,
       name: s.name ?? '',
     }));
+}
+
+/** A domain as GET /v3/projects shows it: Keystone's is_domain project, with neither domain nor parent. */
+export function domainAsProjectView(base: string, d: DomainRow) {
+  return {
+    id: d.id,
+    name: d.name,
+    domain_id: null,
+    description: d.description,
+    enabled: d.enabled,
+    parent_id: null,
+    is_domain: true,
+    tags: [] as string[],
+    options: d.options,
+    links: { self: `${base}/projects/${d.id}` },
+  };
 }
 
 export function domainView(base: string, d: DomainRow) {

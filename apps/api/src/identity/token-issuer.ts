@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { TokenScope, tokenDecider, tokenStream } from '../../../../domain/identity';
+import { TokenScope, tokenDecider, tokenStream, trustDecider, trustStream } from '../../../../domain/identity';
 import { CommandMetadata, EventStore, NotFound } from '../../../../domain/kernel';
 import { TokenContext } from '../../../../infra/identity/identity-model';
 import { verifyPassword } from '../../../../infra/identity/passwords';
@@ -14,6 +14,9 @@ import { KeystoneError, unauthorized } from './keystone-errors';
 
 /** Keystone's `[token] expiration` default. */
 export const TOKEN_LIFETIME_SECONDS = 3600;
+/** Keystone auth/plugins/token.py: a trust-scoped token cannot be exchanged for another token. */
+const trustTokenRescope = () =>
+  new KeystoneError(403, 'You are not authorized to perform the requested action: Using trust-scoped token to create another token. Create a new trust-scoped token instead.');
 const WAIT_MS = 5_000;
 
 export interface IssuedToken {
@@ -78,6 +81,11 @@ export class TokenIssuer {
       throw unauthorized();
     }
 
+    // OS-TRUST: a trust-scoped token never makes another token; a trust scope is issued on its own path.
+    if (methods.includes('token') && this.isTrustScoped(auth.identity.token?.id, now)) throw trustTokenRescope();
+    const trustScope = auth.scope?.['OS-TRUST:trust'];
+    if (trustScope) return this.issueThroughTrust(trustScope.id, userId, inherited, meta, now);
+
     const scope: TokenScope = credential ? { type: 'project', projectId: credential.projectId } : this.scope(auth.scope, userId);
     const allowed = credential ? new Set(credential.roleIds) : null;
     const roleIds = scope.type === 'unscoped' ? [] : model.effectiveRoles(userId, scope).map((r) => r.id).filter((id) => !allowed || allowed.has(id));
@@ -123,6 +131,82 @@ export class TokenIssuer {
       if (e instanceof NotFound) throw new KeystoneError(404, 'Failed to validate token');
       throw e;
     }
+  }
+
+  // ── OS-TRUST ─────────────────────────────────────────────────────────────────────────────
+
+  private isTrustScoped(tokenValue: string | undefined, now: Date): boolean {
+    const result = typeof tokenValue === 'string' ? this.tokens.validate(tokenValue, { now }) : null;
+    return result?.valid === true && result.token.trust !== undefined;
+  }
+
+  /**
+   * POST /v3/auth/tokens with `scope: {"OS-TRUST:trust": {"id": ...}}` by the trustee (Keystone
+   * auth/core.py `_lookup_trust`, token_model `_validate_token_user`, `_get_trust_roles`): the token
+   * carries the trust's roles that the trustor still holds on the trust's project. A limited trust
+   * gives up one use (TrustUseConsumed, on its stream with its expected version, so two concurrent
+   * issues never spend the same use) before TokenIssued is appended.
+   */
+  private async issueThroughTrust(
+    trustId: string,
+    userId: string,
+    inherited: { methods: string[]; expiresAt: string; auditId: string } | null,
+    meta: Omit<CommandMetadata, 'actor' | 'now'>,
+    now: Date,
+  ): Promise<IssuedToken> {
+    const model = this.tokens.model;
+    // Keystone turns TrustNotFound during authentication into a 401 with the lookup's words.
+    const trustMissing = () => new KeystoneError(401, `Could not find trust: ${trustId}.`);
+    const trust = model.usableTrust(trustId, now);
+    if (!trust) throw trustMissing();
+    if (trust.trusteeUserId !== userId) throw new KeystoneError(403, 'User is not a trustee.');
+    const trustor = model.user(trust.trustorUserId);
+    if (!trustor?.enabled || !model.domain(trustor.domainId)?.enabled) throw new KeystoneError(403, 'Trustor is disabled.');
+    let scope: TokenScope = { type: 'unscoped' };
+    if (trust.projectId !== null) {
+      const project = model.project(trust.projectId);
+      if (!project?.enabled || !model.domain(project.domainId)?.enabled) throw unauthorized();
+      scope = { type: 'project', projectId: project.id, domainId: project.domainId };
+    }
+    const roleIds = model.trustRoles(trust).map((r) => r.id);
+    if (scope.type !== 'unscoped' && roleIds.length === 0) throw new KeystoneError(403, 'Trustee has no delegated roles.');
+
+    const issuedAt = wholeSeconds(now);
+    const user = model.user(userId)!;
+    const commandMeta = { ...meta, now: issuedAt.toISOString(), actor: { ...actorOf(null), userId, domainId: user.domainId, roles: [] } };
+    try {
+      await runCommand(this.store, trustDecider, trustStream(trustId), 'ConsumeTrustUse', { id: trustId }, commandMeta);
+    } catch (e) {
+      if (e instanceof NotFound) throw trustMissing();
+      throw e;
+    }
+
+    const minted = mintToken();
+    const result = await runCommand(
+      this.store,
+      tokenDecider,
+      tokenStream(minted.tokenId),
+      'IssueToken',
+      {
+        tokenId: minted.tokenId,
+        tokenHash: minted.hash,
+        userId,
+        methods: inherited ? [...new Set([...inherited.methods, 'token'])] : ['password'],
+        scope,
+        roleIds,
+        expiresAt: inherited?.expiresAt ?? new Date(issuedAt.getTime() + TOKEN_LIFETIME_SECONDS * 1000).toISOString(),
+        auditIds: inherited ? [minted.auditId, inherited.auditId] : [minted.auditId],
+        ...(inherited ? { parentAuditId: inherited.auditId } : {}),
+        trustId,
+      },
+      commandMeta,
+    );
+    if (result.position !== null && !(await this.tokens.waitFor(result.position, WAIT_MS))) {
+      throw new KeystoneError(500, 'An unexpected error prevented the server from fulfilling your request.');
+    }
+    const validated = this.tokens.validate(minted.value, { now });
+    if (!validated.valid) throw unauthorized();
+    return { value: minted.value, token: validated.token };
   }
 
   private userByName(name: string, domain: NameOrIdRef | undefined) {

@@ -15,6 +15,14 @@ import { groupView, identityBaseUrl, listLinks, projectView, userView } from './
 import { tokenDomainId } from './projects.controller';
 import { booleanFilter, one } from './query';
 
+/** Keystone's user schemas allow additional properties: it keeps them as `extra` and returns them flat. */
+const NAMED_ATTRIBUTES = new Set(['id', 'links', 'name', 'domain_id', 'password', 'enabled', 'default_project_id', 'description', 'email', 'options', 'password_expires_at']);
+
+export function extraAttributes(body: object): Record<string, unknown> | undefined {
+  const extra = Object.fromEntries(Object.entries(body).filter(([k, v]) => !NAMED_ATTRIBUTES.has(k) && v !== undefined));
+  return Object.keys(extra).length === 0 ? undefined : extra;
+}
+
 @Controller('identity/v3/users')
 @UseFilters(KeystoneExceptionFilter)
 @UseInterceptors(KeystoneHeaders)
@@ -47,6 +55,7 @@ export class UsersController {
         defaultProjectId: u.default_project_id,
         description: u.description,
         email: u.email,
+        extra: extraAttributes(u),
       },
       commandMetadata(request, token),
     );
@@ -75,7 +84,15 @@ export class UsersController {
     const u = body.user;
     const position = await this.writes.updateUser(
       userId,
-      { name: u.name, password: u.password, enabled: u.enabled, defaultProjectId: u.default_project_id, description: u.description, email: u.email },
+      {
+        name: u.name,
+        password: u.password,
+        enabled: u.enabled,
+        defaultProjectId: u.default_project_id,
+        description: u.description,
+        email: u.email,
+        extra: extraAttributes(u),
+      },
       commandMetadata(request, token),
     );
     await this.reads.waitFor(position, ['identity_users']);
@@ -90,16 +107,6 @@ export class UsersController {
     const position = await this.writes.deleteUser(userId, meta);
     const unassigned = await this.writes.unassignAll(await this.reads.grantsOn('actor_id', userId), meta);
     await this.reads.waitFor(unassigned ?? position, ['identity_users', 'identity_assignments']);
-  }
-
-  /** Self-service: the original password is checked (401 when wrong), and every earlier token of the user stops validating. */
-  @Post(':userId/password')
-  @HttpCode(204)
-  @UsePipes(keystoneValidationPipe)
-  async changePassword(@CurrentToken() token: TokenContext, @Param('userId') userId: string, @Body() body: PasswordChangeBody, @Req() request: FastifyRequest) {
-    authorize('identity:change_password', token.user.id === userId);
-    const position = await this.writes.changePassword(userId, body.user.original_password, body.user.password, commandMetadata(request, token));
-    await this.reads.waitFor(position, ['identity_users']);
   }
 
   @Get(':userId/groups')
@@ -119,5 +126,30 @@ export class UsersController {
     const rows = await this.reads.projects({});
     const mine = rows.filter((p) => this.tokens.model.effectiveRoles(userId, { type: 'project', projectId: p.id }).length > 0);
     return { projects: mine.map((p) => projectView(base, p)), links: listLinks(request) };
+  }
+}
+
+/**
+ * POST /v3/users/{id}/password is `unenforced_api` in Keystone (keystone/api/users.py): no token and
+ * no policy, the original password is the credential (401 when wrong). Every earlier token of the
+ * user stops validating once the index applies UserPasswordChanged.
+ */
+@Controller('identity/v3/users')
+@UseFilters(KeystoneExceptionFilter)
+@UseInterceptors(KeystoneHeaders)
+export class UserPasswordController {
+  constructor(
+    private readonly reads: IdentityReads,
+    private readonly writes: IdentityWrites,
+  ) {}
+
+  @Post(':userId/password')
+  @HttpCode(204)
+  @UsePipes(keystoneValidationPipe)
+  async changePassword(@Param('userId') userId: string, @Body() body: PasswordChangeBody, @Req() request: FastifyRequest) {
+    // The actor is the user whose original password authenticated the change.
+    const meta = { ...commandMetadata(request, null), actor: { userId, projectId: null, domainId: null, roles: [] } };
+    const position = await this.writes.changePassword(userId, body.user.original_password, body.user.password, meta);
+    await this.reads.waitFor(position, ['identity_users']);
   }
 }

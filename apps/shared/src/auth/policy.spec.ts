@@ -1,6 +1,6 @@
 import { TokenContext } from '../../../../infra/identity/identity-model';
 import { PolicyDenied } from './auth-errors';
-import { hasRole, requireAdmin, requireProjectReader } from './policy';
+import { hasRole, mayUseSubjectToken, requireAdmin, requireProjectReader } from './policy';
 import { actorOf, commandMetadata } from './request-context';
 
 function token(roles: string[], projectId = 'p1'): TokenContext {
@@ -52,5 +52,25 @@ describe('request context → command metadata', () => {
 
   it('uses the system actor without a token', () => {
     expect(actorOf(null)).toEqual({ userId: null, projectId: null, domainId: null, roles: ['system'] });
+  });
+});
+
+describe('token policies (keystone/common/policies/token.py)', () => {
+  const other = (roles: string[]): TokenContext => ({ ...token(roles), user: { id: 'u2', name: 'u2', domain: { id: 'default', name: 'Default' } } });
+  const system = (roles: string[]): TokenContext => ({ ...other(roles), scope: { type: 'system', system: 'all' } });
+
+  it('lets the token subject check, validate and revoke their own token, whatever their roles', () => {
+    for (const rule of ['identity:check_token', 'identity:validate_token', 'identity:revoke_token'] as const) expect(mayUseSubjectToken(token([]), token(['member']), rule)).toBe(true);
+  });
+
+  it("refuses another member a user's token, and lets an admin do anything", () => {
+    expect(mayUseSubjectToken(other(['member']), token([]), 'identity:validate_token')).toBe(false);
+    expect(mayUseSubjectToken(other(['admin']), token([]), 'identity:revoke_token')).toBe(true);
+  });
+
+  it('lets a system reader check and validate but not revoke', () => {
+    expect(mayUseSubjectToken(system(['reader']), token([]), 'identity:check_token')).toBe(true);
+    expect(mayUseSubjectToken(system(['reader']), token([]), 'identity:validate_token')).toBe(true);
+    expect(mayUseSubjectToken(system(['reader']), token([]), 'identity:revoke_token')).toBe(false);
   });
 });

@@ -33,3 +33,14 @@ export function requireAdmin(token: TokenContext, rule: string): void {
 export function requireProjectReader(token: TokenContext, projectId: string, rule: string): void {
   authorize(rule, isAdmin(token) || (scopedProjectId(token) === projectId && hasRole(token, 'reader')));
 }
+
+export type TokenRule = 'identity:check_token' | 'identity:validate_token' | 'identity:revoke_token';
+
+/**
+ * Keystone's token policies (keystone/common/policies/token.py): admin, or `(role:reader and
+ * system_scope:all)` for check/validate, or `token_subject` — the subject token's user is the caller.
+ */
+export function mayUseSubjectToken(caller: TokenContext, subject: TokenContext, rule: TokenRule): boolean {
+  if (isAdmin(caller) || subject.user.id === caller.user.id) return true;
+  return rule !== 'identity:revoke_token' && caller.scope.type === 'system' && hasRole(caller, 'reader');
+}

@@ -38,7 +38,13 @@ export class SystemScope {
   @Equals(true) all!: boolean;
 }
 
+/** `scope: {"OS-TRUST:trust": {"id": ...}}` (Keystone auth/schema.py `token_issue`). */
+export class TrustScope {
+  @IsDefined(required()) @IsString(ofType('string')) id!: string;
+}
+
 export class AuthScope {
+  @IsOptional() @IsObject(ofType('object')) @ValidateNested() @Type(() => TrustScope) 'OS-TRUST:trust'?: TrustScope;
   @IsOptional() @ValidateNested() @Type(() => NameOrIdRef) project?: NameOrIdRef;
   @IsOptional() @ValidateNested() @Type(() => NameOrIdRef) domain?: NameOrIdRef;
   @IsOptional() @ValidateNested() @Type(() => SystemScope) system?: SystemScope;

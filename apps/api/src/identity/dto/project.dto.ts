@@ -29,3 +29,8 @@ export class ProjectUpdate {
 export class ProjectUpdateBody {
   @IsDefined(required()) @IsObject(ofType('object')) @ValidateNested() @Type(() => ProjectUpdate) project!: ProjectUpdate;
 }
+
+/** Keystone resource/schema.py `project_tags_update`: PUT /v3/projects/{id}/tags. */
+export class ProjectTagsBody {
+  @IsDefined(required()) @IsArray(ofType('array')) @IsString({ each: true, ...ofType('string') }) tags!: string[];
+}

@@ -2,9 +2,10 @@ import { Type } from 'class-transformer';
 import { IsDefined, IsObject, IsOptional, IsString, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { ofType, required, tooLong, tooShort } from './keystone-validation';
 
-/** Keystone assignment/schema.py `role_create` (global roles only in this increment). */
+/** Keystone assignment/schema.py `role_create`; a `domain_id` makes a domain-specific role. */
 export class RoleCreate {
   @IsDefined(required()) @IsString(ofType('string')) @MinLength(1, tooShort()) @MaxLength(255, tooLong(255)) name!: string;
+  @IsOptional() @IsString(ofType('string')) domain_id?: string | null;
   @IsOptional() @IsString(ofType('string')) description?: string | null;
   @IsOptional() @IsObject(ofType('object')) options?: Record<string, never>;
 }
