@@ -171,6 +171,44 @@ describe('Identity resources (Keystone behaviours Tempest checks)', () => {
       for (const t of ['ProjectDeleted', 'UserDeleted', 'GroupDeleted', 'RoleUnassigned', 'DomainDeleted']) expect(types).toContain(t);
       expect(types.indexOf('DomainDeleted')).toBeGreaterThan(types.indexOf('GroupDeleted'));
     });
+
+    it('deletes a user with their memberships, grants, application credentials, credentials and trusts, each as events of the one request', async () => {
+      const leaver = await member('leaver', 'leaver-pw');
+      const adminId = (await call('GET', `${identity}/users?name=admin`, { token: admin })).json.users[0].id;
+      const g = (await call('POST', `${identity}/groups`, { token: admin, body: { group: { name: 'leavers' } } })).json.group.id;
+      expect((await call('PUT', `${identity}/groups/${g}/users/${leaver.id}`, { token: admin })).status).toBe(204);
+      expect((await call('POST', `${identity}/users/${leaver.id}/application_credentials`, { token: leaver.token, body: { application_credential: { name: 'lc' } } })).status).toBe(201);
+      expect((await call('POST', `${identity}/users/${leaver.id}/credentials/OS-EC2`, { token: leaver.token, body: { tenant_id: projectId } })).status).toBe(201);
+      const trust = await call('POST', `${identity}/OS-TRUST/trusts`, {
+        token: leaver.token,
+        body: { trust: { trustor_user_id: leaver.id, trustee_user_id: adminId, project_id: projectId, impersonation: false, roles: [{ name: 'member' }] } },
+      });
+      expect(trust.status).toBe(201);
+
+      const requestId = 'req-0b7f1c52-3f0e-4a55-8d6e-2f9b1e4c7a21';
+      expect((await call('DELETE', `${identity}/users/${leaver.id}`, { token: admin, headers: { 'X-OpenStack-Request-ID': requestId } })).status).toBe(204);
+      expect((await call('GET', `${identity}/groups/${g}/users`, { token: admin })).json.users).toEqual([]);
+      expect((await call('GET', `${identity}/credentials?user_id=${leaver.id}`, { token: admin })).json.credentials).toEqual([]);
+      expect((await call('GET', `${identity}/OS-TRUST/trusts/${trust.json.trust.id}`, { token: admin })).status).toBe(404);
+      expect((await call('GET', `${identity}/role_assignments?user.id=${leaver.id}`, { token: admin })).json.role_assignments).toEqual([]);
+
+      const logged = await events(requestId);
+      expect(new Set(logged.map((e) => e.correlation))).toEqual(new Set([requestId.slice(4)]));
+      const types = logged.map((e) => e.event_type);
+      for (const t of ['UserRemovedFromGroup', 'RoleUnassigned', 'ApplicationCredentialDeleted', 'CredentialDeleted', 'TrustDeleted', 'UserDeleted']) expect(types).toContain(t);
+      expect(types.filter((t) => t !== 'NameReleased').pop()).toBe('UserDeleted');
+    });
+
+    it('deletes the application credentials on a project with the project', async () => {
+      const dweller = await member('dweller', 'dweller-pw');
+      const p = (await call('POST', `${identity}/projects`, { token: admin, body: { project: { name: 'short-lived' } } })).json.project.id;
+      await call('PUT', `${identity}/projects/${p}/users/${dweller.id}/roles/${memberRoleId}`, { token: admin });
+      const token = (await issueToken(identity, { name: 'dweller', password: 'dweller-pw' }, projectScope('short-lived'))).value;
+      const cred = await call('POST', `${identity}/users/${dweller.id}/application_credentials`, { token, body: { application_credential: { name: 'on-short-lived' } } });
+      expect(cred.status).toBe(201);
+      expect((await call('DELETE', `${identity}/projects/${p}`, { token: admin })).status).toBe(204);
+      expect((await call('GET', `${identity}/users/${dweller.id}/application_credentials/${cred.json.application_credential.id}`, { token: dweller.token })).status).toBe(404);
+    });
   });
 
   describe('catalog', () => {

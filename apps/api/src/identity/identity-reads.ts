@@ -181,6 +181,11 @@ export class IdentityReads implements OnModuleDestroy {
     return (await this.pool.query<ApplicationCredentialRow>(`SELECT * FROM rm.identity_application_credentials ${w.sql} ORDER BY name, id`, w.params)).rows;
   }
 
+  /** Every user's application credentials on the project (the project delete cascade). */
+  async applicationCredentialsOnProject(projectId: string): Promise<ApplicationCredentialRow[]> {
+    return (await this.pool.query<ApplicationCredentialRow>('SELECT * FROM rm.identity_application_credentials WHERE project_id = $1 ORDER BY id', [projectId])).rows;
+  }
+
   async applicationCredential(id: string): Promise<ApplicationCredentialRow | undefined> {
     return (await this.pool.query<ApplicationCredentialRow>('SELECT * FROM rm.identity_application_credentials WHERE id = $1', [id])).rows[0];
   }

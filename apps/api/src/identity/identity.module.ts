@@ -6,6 +6,7 @@ import { AccessRulesController, ApplicationCredentialsController } from './appli
 import { DomainsController } from './domains.controller';
 import { GrantsController } from './grants.controller';
 import { GroupsController } from './groups.controller';
+import { IdentityCascades } from './identity-cascades';
 import { IdentityReads } from './identity-reads';
 import { IdentityWrites } from './identity-writes';
 import { ProjectsController } from './projects.controller';
@@ -25,7 +26,7 @@ import { OAuthConsumersController } from './oauth.controller';
 import { PoliciesController } from './policies.controller';
 
 const controllers = [IdentityVersionController, AuthController, DomainsController, ProjectsController, GroupsController, UsersController, UserPasswordController, ApplicationCredentialsController, AccessRulesController, RolesController, CatalogController, GrantsController];
-const providers = [IdentityReads, IdentityWrites, TokenIssuer, TokenGuard];
+const providers = [IdentityReads, IdentityWrites, IdentityCascades, TokenIssuer, TokenGuard];
 // Keystone's side APIs: credentials (and OS-EC2), policies, OS-OAUTH1 consumers, OS-EP-FILTER endpoint groups, domain config.
 const extensionControllers = [CredentialsController, Ec2CredentialsController, PoliciesController, OAuthConsumersController, EndpointGroupsController, DomainConfigController];
 const extensionProviders = [ExtensionReads, ExtensionWrites, credentialCipherProvider];

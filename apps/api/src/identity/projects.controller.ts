@@ -6,9 +6,9 @@ import { commandMetadata, CurrentToken, requireAdmin, requireProjectReader, Toke
 import { DEFAULT_DOMAIN_ID } from '../../../shared/src/identity-bootstrap';
 import { keystoneValidationPipe } from './dto/keystone-validation';
 import { ProjectCreateBody, ProjectTagsBody, ProjectUpdateBody } from './dto/project.dto';
+import { IdentityCascades } from './identity-cascades';
 import { IdentityReads } from './identity-reads';
 import { IdentityWrites } from './identity-writes';
-import { deleteDomainWithContents } from './domains.controller';
 import { KeystoneError, KeystoneExceptionFilter, notFound } from './keystone-errors';
 import { domainAsProjectView, identityBaseUrl, listLinks, projectView } from './keystone-views';
 import { booleanFilter, one } from './query';
@@ -54,6 +54,7 @@ export class ProjectsController {
   constructor(
     private readonly reads: IdentityReads,
     private readonly writes: IdentityWrites,
+    private readonly cascades: IdentityCascades,
   ) {}
 
   /** A project, or a domain seen through the projects API (Keystone keeps domains as is_domain projects). */
@@ -141,13 +142,10 @@ export class ProjectsController {
   async remove(@CurrentToken() token: TokenContext, @Param('projectId') projectId: string, @Req() request: FastifyRequest) {
     requireAdmin(token, 'identity:delete_project');
     if (!(await this.reads.project(projectId)) && (await this.reads.domain(projectId))) {
-      return deleteDomainWithContents(this.reads, this.writes, projectId, commandMetadata(request, token));
+      return this.cascades.deleteDomain(projectId, commandMetadata(request, token));
     }
     const children = await this.reads.projects({ parent_id: projectId });
-    const meta = commandMetadata(request, token);
-    const position = await this.writes.deleteProject(projectId, children.length > 0, meta);
-    const unassigned = await this.writes.unassignAll(await this.reads.grantsOn('target_id', projectId), meta);
-    await this.reads.waitFor(unassigned ?? position, ['identity_resources', 'identity_assignments']);
+    await this.cascades.deleteProject(projectId, children.length > 0, commandMetadata(request, token));
   }
 
   // Grants (PUT/HEAD/GET/DELETE .../users|groups/{id}/roles[/{role}]) live in grants.controller.ts.

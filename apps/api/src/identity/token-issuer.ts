@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { TokenScope, tokenDecider, tokenStream, trustDecider, trustStream } from '../../../../domain/identity';
-import { CommandMetadata, EventStore, NotFound } from '../../../../domain/kernel';
+import { CommandMetadata, EventStore, NotFound, Position } from '../../../../domain/kernel';
 import { TokenContext } from '../../../../infra/identity/identity-model';
 import { verifyPassword } from '../../../../infra/identity/passwords';
 import { TokenIndex } from '../../../../infra/identity/token-index';
@@ -10,6 +10,7 @@ import { runCommand } from '../../../shared/src/identity-commands';
 import { EVENT_STORE, TOKEN_INDEX } from '../../../shared/src/runtime.tokens';
 import { AuthRequest, NameOrIdRef } from './dto/auth.dto';
 import { IdentityReads } from './identity-reads';
+import { TrustReads } from './trust-reads';
 import { KeystoneError, unauthorized } from './keystone-errors';
 
 /** Keystone's `[token] expiration` default. */
@@ -38,6 +39,7 @@ export class TokenIssuer {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(TOKEN_INDEX) private readonly tokens: TokenIndex,
     private readonly reads: IdentityReads,
+    private readonly trustReads: TrustReads,
   ) {}
 
   async issue(auth: AuthRequest['auth'], meta: Omit<CommandMetadata, 'actor' | 'now'>, now: Date = new Date()): Promise<IssuedToken> {
@@ -174,8 +176,9 @@ export class TokenIssuer {
     const issuedAt = wholeSeconds(now);
     const user = model.user(userId)!;
     const commandMeta = { ...meta, now: issuedAt.toISOString(), actor: { ...actorOf(null), userId, domainId: user.domainId, roles: [] } };
+    let consumed: Position | null;
     try {
-      await runCommand(this.store, trustDecider, trustStream(trustId), 'ConsumeTrustUse', { id: trustId }, commandMeta);
+      consumed = (await runCommand(this.store, trustDecider, trustStream(trustId), 'ConsumeTrustUse', { id: trustId }, commandMeta)).position;
     } catch (e) {
       if (e instanceof NotFound) throw trustMissing();
       throw e;
@@ -204,6 +207,8 @@ export class TokenIssuer {
     if (result.position !== null && !(await this.tokens.waitFor(result.position, WAIT_MS))) {
       throw new KeystoneError(500, 'An unexpected error prevented the server from fulfilling your request.');
     }
+    // Read your writes: the trust's remaining_uses shown next must already count this use.
+    await this.trustReads.waitFor(consumed);
     const validated = this.tokens.validate(minted.value, { now });
     if (!validated.valid) throw unauthorized();
     return { value: minted.value, token: validated.token };

@@ -8,6 +8,7 @@ import { Inject } from '@nestjs/common';
 import { TOKEN_INDEX } from '../../../shared/src/runtime.tokens';
 import { keystoneValidationPipe } from './dto/keystone-validation';
 import { PasswordChangeBody, UserCreateBody, UserUpdateBody } from './dto/user.dto';
+import { IdentityCascades } from './identity-cascades';
 import { IdentityReads } from './identity-reads';
 import { IdentityWrites } from './identity-writes';
 import { KeystoneExceptionFilter, notFound } from './keystone-errors';
@@ -31,6 +32,7 @@ export class UsersController {
   constructor(
     private readonly reads: IdentityReads,
     private readonly writes: IdentityWrites,
+    private readonly cascades: IdentityCascades,
     @Inject(TOKEN_INDEX) private readonly tokens: TokenIndex,
   ) {}
 
@@ -103,10 +105,7 @@ export class UsersController {
   @HttpCode(204)
   async remove(@CurrentToken() token: TokenContext, @Param('userId') userId: string, @Req() request: FastifyRequest) {
     requireAdmin(token, 'identity:delete_user');
-    const meta = commandMetadata(request, token);
-    const position = await this.writes.deleteUser(userId, meta);
-    const unassigned = await this.writes.unassignAll(await this.reads.grantsOn('actor_id', userId), meta);
-    await this.reads.waitFor(unassigned ?? position, ['identity_users', 'identity_assignments']);
+    await this.cascades.deleteUser(userId, commandMetadata(request, token));
   }
 
   @Get(':userId/groups')
