@@ -1,22 +1,7 @@
-import { RecordedEvent, SYSTEM_ACTOR } from '../../domain/kernel';
-import { FIXED_NOW } from '../../test/support/decider-spec';
+import { at, recordedStream as recorded } from '../../test/support/recorded-stream';
 import { foldStrictly, rowsOf } from '../../test/projections/identity-scenario';
 import { DOMAIN_CONFIGS_TABLE, identityDomainConfigsProjection as projection } from './domain-configs';
 
-const at = (n: number) => new Date(Date.parse(FIXED_NOW) + n * 1000).toISOString();
-/** Events of one stream as the store records them: versions from 0, one second apart. */
-function recorded(stream: string, events: Array<{ type: string; data: unknown }>): RecordedEvent[] {
-  return events.map((e, i) => ({
-    id: `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`,
-    stream,
-    version: BigInt(i),
-    position: String(i + 1).padStart(20, '0'),
-    type: e.type,
-    data: e.data,
-    metadata: { correlationId: 'c', causationId: 'c', requestId: `req-${i}`, actor: SYSTEM_ACTOR, occurredAt: at(i + 1), schemaVersion: 1 },
-    recordedAt: new Date(at(i + 1)),
-  }));
-}
 
 describe('identity_domain_configs projection', () => {
   const sealed = { ciphertext: 'AAAA', keyId: 'k1' };

@@ -93,36 +93,20 @@ export class TokenIssuer {
     const roleIds = scope.type === 'unscoped' ? [] : model.effectiveRoles(userId, scope).map((r) => r.id).filter((id) => !allowed || allowed.has(id));
     if (scope.type !== 'unscoped' && roleIds.length === 0) throw unauthorized();
 
-    const minted = mintToken();
     const issuedAt = wholeSeconds(now);
-    const expiresAt = inherited?.expiresAt ?? new Date(issuedAt.getTime() + TOKEN_LIFETIME_SECONDS * 1000).toISOString();
     const user = model.user(userId)!;
-    const actor = actorOf(null);
-    const result = await runCommand(
-      this.store,
-      tokenDecider,
-      tokenStream(minted.tokenId),
-      'IssueToken',
+    return this.record(
       {
-        tokenId: minted.tokenId,
-        tokenHash: minted.hash,
         userId,
         methods: credential ? ['application_credential'] : inherited ? [...new Set([...inherited.methods, 'token'])] : ['password'],
         scope,
         roleIds,
-        expiresAt,
-        auditIds: inherited ? [minted.auditId, inherited.auditId] : [minted.auditId],
-        ...(inherited ? { parentAuditId: inherited.auditId } : {}),
         ...(credential ? { applicationCredentialId: credential.id } : {}),
       },
-      { ...meta, now: issuedAt.toISOString(), actor: { ...actor, userId, domainId: user.domainId, roles: [] } },
+      inherited,
+      { ...meta, now: issuedAt.toISOString(), actor: { ...actorOf(null), userId, domainId: user.domainId, roles: [] } },
+      now,
     );
-    if (result.position !== null && !(await this.tokens.waitFor(result.position, WAIT_MS))) {
-      throw new KeystoneError(500, 'An unexpected error prevented the server from fulfilling your request.');
-    }
-    const validated = this.tokens.validate(minted.value, { now });
-    if (!validated.valid) throw unauthorized();
-    return { value: minted.value, token: validated.token };
   }
 
   async revoke(token: TokenContext, meta: CommandMetadata): Promise<void> {
@@ -184,31 +168,47 @@ export class TokenIssuer {
       throw e;
     }
 
+    const issued = await this.record(
+      { userId, methods: inherited ? [...new Set([...inherited.methods, 'token'])] : ['password'], scope, roleIds, trustId },
+      inherited,
+      commandMeta,
+      now,
+    );
+    // Read your writes: the trust's remaining_uses shown next must already count this use.
+    await this.trustReads.waitFor(consumed);
+    return issued;
+  }
+
+  /**
+   * Mint a token value, record only its hash (TokenIssued), and answer once this process's token
+   * index holds it, validated as every later request will see it.
+   */
+  private async record(
+    token: { userId: string; methods: string[]; scope: TokenScope; roleIds: string[]; applicationCredentialId?: string; trustId?: string },
+    inherited: { methods: string[]; expiresAt: string; auditId: string } | null,
+    meta: CommandMetadata,
+    now: Date,
+  ): Promise<IssuedToken> {
     const minted = mintToken();
+    const expiresAt = inherited?.expiresAt ?? new Date(Date.parse(meta.now) + TOKEN_LIFETIME_SECONDS * 1000).toISOString();
     const result = await runCommand(
       this.store,
       tokenDecider,
       tokenStream(minted.tokenId),
       'IssueToken',
       {
+        ...token,
         tokenId: minted.tokenId,
         tokenHash: minted.hash,
-        userId,
-        methods: inherited ? [...new Set([...inherited.methods, 'token'])] : ['password'],
-        scope,
-        roleIds,
-        expiresAt: inherited?.expiresAt ?? new Date(issuedAt.getTime() + TOKEN_LIFETIME_SECONDS * 1000).toISOString(),
+        expiresAt,
         auditIds: inherited ? [minted.auditId, inherited.auditId] : [minted.auditId],
         ...(inherited ? { parentAuditId: inherited.auditId } : {}),
-        trustId,
       },
-      commandMeta,
+      meta,
     );
     if (result.position !== null && !(await this.tokens.waitFor(result.position, WAIT_MS))) {
       throw new KeystoneError(500, 'An unexpected error prevented the server from fulfilling your request.');
     }
-    // Read your writes: the trust's remaining_uses shown next must already count this use.
-    await this.trustReads.waitFor(consumed);
     const validated = this.tokens.validate(minted.value, { now });
     if (!validated.valid) throw unauthorized();
     return { value: minted.value, token: validated.token };
