@@ -208,5 +208,18 @@ export function bootstrappedCloud(s = new IdentityScenario()): IdentityScenario 
   s.add('RoleAssigned', { actorType: 'group', actorId: 'g-devs', targetType: 'project', targetId: 'p-demo', roleId: 'r-member', inherited: false });
   s.add('ApplicationCredentialCreated', { id: 'ac-ci', userId: 'u-demo', projectId: 'p-demo', name: 'ci', description: null, secretHash: SECRET_HASH, roleIds: ['r-member'], expiresAt: null, unrestricted: false });
   s.add('UserPasswordChanged', { userId: 'u-demo', passwordHash: `${PASSWORD_HASH}2`, changedAt: '2026-01-01T00:00:21.000Z', selfService: true });
+  s.add('TrustCreated', {
+    id: 't-ci',
+    trustorUserId: 'u-demo',
+    trusteeUserId: 'u-admin',
+    projectId: 'p-demo',
+    impersonation: false,
+    roleIds: ['r-member'],
+    expiresAt: null,
+    remainingUses: 3,
+    redelegationCount: 0,
+    redelegatedTrustId: null,
+  });
+  s.add('TrustUseConsumed', { id: 't-ci', remainingUses: 2 });
   return s;
 }

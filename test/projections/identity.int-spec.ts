@@ -125,8 +125,8 @@ describe('identity projections on PostgreSQL', () => {
   it('verify clean against a fresh fold of the log after updates and deletions', async () => {
     const results = await Promise.all(NAMES.map((name) => engine.verify(name)));
     expect(results.map((r) => ({ name: r.name, differences: r.differences, note: r.note }))).toEqual(NAMES.map((name) => ({ name, differences: [], note: undefined })));
-    // 1 domain, 2 projects, 2 users, 1 password, 3 roles, 1 implication, 2 assignments, 1 region, 1 service, 1 endpoint.
-    expect(results.reduce((n, r) => n + r.rowsCompared, 0)).toBe(15);
+    // 1 domain, 2 projects, 2 users, 1 password, 3 roles, 1 implication, 2 assignments, 1 region, 1 service, 1 endpoint, 1 trust.
+    expect(results.reduce((n, r) => n + r.rowsCompared, 0)).toBe(16);
   });
 
   it('expose hashes in no view but the two credential tables', async () => {
