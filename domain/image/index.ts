@@ -1,0 +1,3 @@
+/** Image (Glance v2) write side: pure deciders, events and stream names. */
+export * from './streams';
+export * from './image';
