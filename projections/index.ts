@@ -1,5 +1,6 @@
 import { IDENTITY_EXTENSION_PROJECTIONS, IDENTITY_PROJECTIONS } from './identity';
+import { IMAGE_PROJECTIONS } from './image';
 import { Projection } from './kernel/projection';
 
 /** Every read model of this build, in the order the projector starts them. Contexts add theirs here. */
-export const ALL_PROJECTIONS: Projection[] = [...IDENTITY_PROJECTIONS, ...IDENTITY_EXTENSION_PROJECTIONS];
+export const ALL_PROJECTIONS: Projection[] = [...IDENTITY_PROJECTIONS, ...IDENTITY_EXTENSION_PROJECTIONS, ...IMAGE_PROJECTIONS];
