@@ -31,6 +31,19 @@ export async function createHttpApp(rootModule: unknown): Promise<NestFastifyApp
       done(Object.assign(error as Error, { statusCode: 400 }), undefined);
     }
   });
+  // Glance: image bytes stream through untouched (no body limit, never buffered); JSON patches are JSON.
+  adapter.getInstance().addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
+  adapter.getInstance().addContentTypeParser(
+    ['application/openstack-images-v2.1-json-patch', 'application/openstack-images-v2.0-json-patch'],
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      try {
+        done(null, JSON.parse(body as string));
+      } catch (error) {
+        done(Object.assign(error as Error, { statusCode: 400 }), undefined);
+      }
+    },
+  );
   const app = await NestFactory.create<NestFastifyApplication>(rootModule as never, adapter, { bufferLogs: false, abortOnError: false, bodyParser: false });
   app.useGlobalFilters(new IdentityPathExceptionFilter(app.getHttpAdapter()));
   return app;

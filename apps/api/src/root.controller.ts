@@ -7,7 +7,8 @@ import { STRATA_CONFIG } from '../../shared/src/runtime.tokens';
 export const SERVICE_PREFIXES = [
   { type: 'identity', name: 'keystone', path: '/identity/v3' },
   { type: 'compute', name: 'nova', path: '/compute/v2.1' },
-  { type: 'image', name: 'glance', path: '/image/v2' },
+  // Unversioned as DevStack registers Glance: clients discover v2 from the 300 version list.
+  { type: 'image', name: 'glance', path: '/image' },
   { type: 'block-storage', name: 'cinder', path: '/volume/v3' },
   { type: 'network', name: 'neutron', path: '/networking/v2.0' },
   { type: 'object-store', name: 'swift', path: '/object-store/v1' },

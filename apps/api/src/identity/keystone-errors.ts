@@ -5,6 +5,7 @@ import { Unauthorized } from '../../../../domain/identity';
 import { DomainError } from '../../../../domain/kernel';
 import { PolicyDenied, Unauthenticated } from '../../../shared/src/auth';
 import { identityBaseUrl } from './keystone-views';
+import { GlanceExceptionFilter } from '../image/glance-errors';
 
 /** An answer in Keystone's error dialect, thrown from the identity controllers. */
 export class KeystoneError extends Error {
@@ -95,10 +96,12 @@ export class KeystoneExceptionFilter implements ExceptionFilter {
 @Catch()
 export class IdentityPathExceptionFilter extends BaseExceptionFilter {
   private readonly keystone = new KeystoneExceptionFilter();
+  private readonly glance = new GlanceExceptionFilter();
 
   override catch(error: unknown, host: ArgumentsHost): void {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     if (request?.url?.startsWith('/identity')) return this.keystone.catch(error, host);
+    if (request?.url?.startsWith('/image')) return this.glance.catch(error, host);
     super.catch(error, host);
   }
 }

@@ -1,0 +1,239 @@
+import { CreateImage, ImagePatchOperation } from '../../../../domain/image';
+import { GlanceError } from './glance-errors';
+import { IMAGE_ID } from './glance-schemas';
+import { ImageQuery, SORT_KEYS, SortKey } from './image-reads';
+
+// Request parsing of glance/api/v2/images.py `RequestDeserializer`: what it refuses before the
+// domain sees anything, with its messages. Value rules (enums, lengths, quotas) are the decider's.
+
+const bad = (message: string) => new GlanceError(400, message);
+const forbidden = (message: string) => new GlanceError(403, message);
+
+/** `_readonly_properties`, `_reserved_properties`: refused at create (403) and in a patch. */
+const READ_ONLY = new Set(['created_at', 'updated_at', 'status', 'checksum', 'os_hash_algo', 'os_hash_value', 'size', 'virtual_size', 'direct_url', 'self', 'file', 'schema', 'id', 'stores']);
+const RESERVED = new Set(['location', 'deleted', 'deleted_at']);
+const RESERVED_NAMESPACES = ['os_glance'];
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function refuseReserved(key: string, readOnly: boolean): void {
+  if (readOnly && READ_ONLY.has(key)) throw forbidden(`Attribute '${key}' is read-only.`);
+  if (RESERVED.has(key) || RESERVED_NAMESPACES.some((ns) => key.startsWith(ns))) throw forbidden(`Attribute '${key}' is reserved.`);
+}
+
+/** POST /v2/images: base properties into their fields, `tags` apart, the rest extra properties. */
+export function parseCreateBody(body: unknown): Omit<CreateImage['data'], 'imageId'> & { imageId?: string } {
+  if (body === undefined) throw bad('Body expected in request.');
+  if (!isObject(body)) throw bad("Provided object does not match schema 'image': the body must be a JSON object");
+  const properties: Record<string, unknown> = {};
+  const out: Omit<CreateImage['data'], 'imageId'> & { imageId?: string } = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (key === 'id') {
+      if (typeof value !== 'string' || !IMAGE_ID.test(value)) throw bad(`Provided object does not match schema 'image': '${String(value)}' does not match the id pattern (a UUID)`);
+      out.imageId = value.toLowerCase();
+      continue;
+    }
+    if (READ_ONLY.has(key)) throw forbidden(`Attribute '${key}' is read-only.`);
+    refuseReserved(key, false);
+    if (key === 'locations') throw forbidden("Attribute 'locations' is reserved.");
+    switch (key) {
+      case 'name':
+        out.name = value as string | null;
+        break;
+      case 'owner':
+        out.owner = value as string | null;
+        break;
+      case 'visibility':
+        out.visibility = value as CreateImage['data']['visibility'];
+        break;
+      case 'disk_format':
+        out.diskFormat = value as CreateImage['data']['diskFormat'];
+        break;
+      case 'container_format':
+        out.containerFormat = value as CreateImage['data']['containerFormat'];
+        break;
+      case 'min_disk':
+        out.minDisk = value as number;
+        break;
+      case 'min_ram':
+        out.minRam = value as number;
+        break;
+      case 'protected':
+        out.protected = value as boolean;
+        break;
+      case 'os_hidden':
+        out.osHidden = value as boolean;
+        break;
+      case 'tags':
+        out.tags = value as string[];
+        break;
+      default:
+        if (key.length > 255) throw bad('Custom property should not be greater than 255 characters.');
+        properties[key] = value;
+    }
+  }
+  out.properties = properties;
+  return out;
+}
+
+export const PATCH_CONTENT_TYPES = ['application/openstack-images-v2.0-json-patch', 'application/openstack-images-v2.1-json-patch'];
+const OPERATIONS = ['add', 'remove', 'replace'] as const;
+
+/** `_validate_json_pointer` + `_decode_json_pointer`: only `/<root>` paths reach the image. */
+function decodePointer(pointer: unknown): string[] {
+  if (typeof pointer !== 'string' || !pointer.startsWith('/')) throw bad(`Pointer \`${String(pointer)}\` does not start with "/".`);
+  if (/\/\s*?\//.test(pointer.slice(1))) throw bad(`Pointer \`${pointer}\` contains adjacent "/".`);
+  if (pointer.length > 1 && pointer.endsWith('/')) throw bad(`Pointer \`${pointer}\` end with "/".`);
+  if (/~[^01]/.test(pointer) || pointer.endsWith('~')) throw bad(`Pointer \`${pointer}\` contains "~" not part of a recognized escape sequence.`);
+  return pointer
+    .replace(/^\/+/, '')
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~').trim());
+}
+
+/**
+ * PATCH /v2/images/{id}: draft 10 (`{"op","path","value"}`, v2.1) or draft 4 (`{"replace": path,
+ * "value"}`, v2.0) operations, each a single-level path; 415 with Accept-Patch for any other type.
+ */
+export function parsePatch(contentType: string | undefined, body: unknown): ImagePatchOperation[] {
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  const draft = type === PATCH_CONTENT_TYPES[1] ? 10 : type === PATCH_CONTENT_TYPES[0] ? 4 : null;
+  if (draft === null) throw new GlanceError(415, 'The request has media type which is not supported by the server.', { 'Accept-Patch': PATCH_CONTENT_TYPES.join(', ') });
+  if (!Array.isArray(body)) throw bad('Request body must be a JSON array of operation objects.');
+  return body.map((raw) => {
+    if (!isObject(raw)) throw bad('Operations must be JSON objects.');
+    let op: (typeof OPERATIONS)[number];
+    let pointer: unknown;
+    if (draft === 10) {
+      if (raw.op === undefined) throw bad(`Unable to find \`op\` in JSON Schema change. It must be one of the following: ${OPERATIONS.join(', ')}.`);
+      if (!OPERATIONS.includes(raw.op as never)) throw bad(`Invalid operation: \`${String(raw.op)}\`. It must be one of the following: ${OPERATIONS.join(', ')}.`);
+      op = raw.op as typeof op;
+      if (!('path' in raw)) throw bad("Unable to find 'path' in JSON Schema change");
+      pointer = raw.path;
+    } else {
+      const present = OPERATIONS.filter((o) => o in raw);
+      if (present.length > 1) throw bad('Operation objects must contain only one member named "add", "remove", or "replace".');
+      if (present.length === 0) throw bad('Operation objects must contain exactly one member named "add", "remove", or "replace".');
+      op = present[0];
+      pointer = raw[op];
+    }
+    const path = decodePointer(pointer);
+    // `_path_depth_limits`: locations take an index (a later increment); everything else one level.
+    if (path.length !== 1 || path[0] === '') throw bad(`Invalid JSON pointer for this resource: '/${path.join('/')}'`);
+    const root = path[0];
+    refuseReserved(root, true);
+    if (root === 'locations') throw forbidden("It's not allowed to update locations if locations are invisible.");
+    if (op === 'remove') return { op, path: root };
+    if (!('value' in raw)) throw bad(`Operation "${op}" requires a member named "value".`);
+    return { op, path: root, value: raw.value };
+  });
+}
+
+type Query = Record<string, string | string[] | undefined>;
+const all = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const last = (v: string | string[] | undefined): string | undefined => all(v).at(-1);
+
+const LIST_PARAMS = new Set(['limit', 'marker', 'member_status', 'tag', 'sort', 'sort_key', 'sort_dir', 'visibility', 'os_hidden', 'protected', 'size_min', 'size_max', 'created_at', 'updated_at']);
+const EQUAL_FILTERS = ['name', 'status', 'owner', 'disk_format', 'container_format', 'checksum', 'os_hash_value'] as const;
+const IN_FILTERS = new Set(['id', 'name', 'status', 'disk_format', 'container_format']);
+const TIME_OPS: Record<string, ImageQuery['times'][number]['op']> = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=', neq: '<>' };
+
+function integer(name: string, value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw bad(`Invalid value for ${name}: ${value}`);
+  return Number(value);
+}
+
+/** GET /v2/images query (RequestDeserializer.index and ImagesController.index). */
+export function parseListQuery(query: Query): { q: ImageQuery; limit: number; marker?: string } {
+  let limit = 25;
+  const rawLimit = last(query.limit);
+  if (rawLimit !== undefined) {
+    if (!/^-?\d+$/.test(rawLimit.trim())) throw bad('limit param must be an integer');
+    limit = Number(rawLimit);
+    if (limit < 0) throw bad('limit param must be positive');
+  }
+  limit = Math.min(limit, 1000);
+
+  const memberStatus = last(query.member_status) ?? 'accepted';
+  if (!['pending', 'accepted', 'rejected', 'all'].includes(memberStatus)) throw bad(`Invalid status: ${memberStatus}`);
+  const visibility = last(query.visibility);
+  if (visibility !== undefined && !['community', 'public', 'private', 'shared', 'all'].includes(visibility)) throw bad(`Invalid visibility value: ${visibility}`);
+  if (query['changes-since'] !== undefined) throw bad('The "changes-since" filter is no longer available on v2.');
+
+  const osHidden = (last(query.os_hidden) ?? 'false').toLowerCase();
+  if (!['true', 'false'].includes(osHidden)) throw bad(`Invalid value '${osHidden}' for 'os_hidden' filter. Valid values are 'true' or 'false'.`);
+  const protectedFilter = last(query.protected);
+  if (protectedFilter !== undefined && !['true', 'false'].includes(protectedFilter)) {
+    throw bad(`Invalid value '${protectedFilter}' for 'protected' filter. Valid values are 'true' or 'false'.`);
+  }
+
+  const q: ImageQuery = {
+    visibility: visibility as ImageQuery['visibility'],
+    memberStatus: memberStatus as ImageQuery['memberStatus'],
+    equals: {},
+    anyOf: {},
+    protected: protectedFilter === undefined ? undefined : protectedFilter === 'true',
+    osHidden: osHidden === 'true',
+    sizeMin: last(query.size_min) === undefined ? undefined : integer('size_min', last(query.size_min)!),
+    sizeMax: last(query.size_max) === undefined ? undefined : integer('size_max', last(query.size_max)!),
+    tags: all(query.tag).map((t) => t.trim()),
+    properties: {},
+    times: [],
+    sort: parseSort(query),
+  };
+  for (const column of ['created_at', 'updated_at'] as const) {
+    for (const raw of all(query[column])) {
+      const [opName, ...rest] = raw.split(':');
+      const op = TIME_OPS[opName];
+      const value = rest.join(':');
+      if (!op || Number.isNaN(Date.parse(value))) throw bad(`Invalid operator or time in ${column}=${raw}: use gt:, gte:, lt:, lte:, eq: or neq: and an ISO 8601 time.`);
+      q.times.push({ column, op, value });
+    }
+  }
+  for (const [key, raw] of Object.entries(query)) {
+    if (LIST_PARAMS.has(key) || raw === undefined) continue;
+    const value = last(raw)!;
+    if (IN_FILTERS.has(key) && value.startsWith('in:')) {
+      q.anyOf[key as keyof ImageQuery['anyOf']] = value
+        .slice(3)
+        .split(',')
+        .map((v) => v.trim().replace(/^"(.*)"$/, '$1'));
+    } else if ((EQUAL_FILTERS as readonly string[]).includes(key)) {
+      q.equals[key as (typeof EQUAL_FILTERS)[number]] = value;
+    } else if (key === 'id') {
+      q.anyOf.id = [value];
+    } else {
+      q.properties[key] = value;
+    }
+  }
+  return { q, limit, marker: last(query.marker) };
+}
+
+function sortKey(key: string): SortKey {
+  if (!SORT_KEYS.includes(key as SortKey)) throw bad(`Invalid sort key: ${key}. It must be one of the following: ${SORT_KEYS.join(', ')}.`);
+  return key as SortKey;
+}
+
+function sortDir(dir: string): 'asc' | 'desc' {
+  if (dir !== 'asc' && dir !== 'desc') throw bad(`Invalid sort direction: ${dir}`);
+  return dir;
+}
+
+/** Classic `sort_key`/`sort_dir` (repeatable) or the API-WG `sort=key:dir,...`, never both. */
+function parseSort(query: Query): ImageQuery['sort'] {
+  if (query.sort !== undefined) {
+    if (query.sort_key !== undefined || query.sort_dir !== undefined) throw bad('Old and new sorting syntax cannot be combined');
+    return last(query.sort)!
+      .trim()
+      .split(',')
+      .map((part) => {
+        const [key, dir] = part.split(':');
+        return { key: sortKey(key.trim()), dir: sortDir((dir ?? 'desc').trim()) };
+      });
+  }
+  const keys = all(query.sort_key).map((k) => sortKey(k.trim()));
+  const dirs = all(query.sort_dir).map((d) => sortDir(d.trim()));
+  if (dirs.length > 1 && dirs.length !== keys.length) throw bad('Number of sort dirs does not match the number of sort keys');
+  const effectiveKeys = keys.length > 0 ? keys : (['created_at'] as SortKey[]);
+  return effectiveKeys.map((key, i) => ({ key, dir: dirs[i] ?? dirs[0] ?? 'desc' }));
+}

@@ -1,0 +1,25 @@
+import { Module, Provider } from '@nestjs/common';
+import * as path from 'node:path';
+import { StrataConfig } from '../../../../infra/config';
+import { FilesystemBlobStore } from '../../../../infra/blob';
+import { QemuImgInspector } from '../../../../infra/image';
+import { TokenGuard } from '../../../shared/src/auth';
+import { STRATA_CONFIG } from '../../../shared/src/runtime.tokens';
+import { GlanceSchemasController, GlanceVersionController } from './glance-meta.controller';
+import { ImageReads } from './image-reads';
+import { ImageUploads } from './image-uploads';
+import { ImageWrites } from './image-writes';
+import { DISK_INSPECTOR, IMAGE_BLOBS } from './image.tokens';
+import { ImagesController } from './images.controller';
+
+const controllers = [GlanceVersionController, GlanceSchemasController, ImagesController];
+const ports: Provider[] = [
+  // Image bytes under the data dir (DESIGN.md: infra/blob); the object-storage issue adds a shared backend.
+  { provide: IMAGE_BLOBS, inject: [STRATA_CONFIG], useFactory: (config: StrataConfig) => new FilesystemBlobStore({ root: path.join(config.dataDir, 'images') }) },
+  { provide: DISK_INSPECTOR, useFactory: () => new QemuImgInspector() },
+];
+const providers = [ImageReads, ImageWrites, ImageUploads, TokenGuard];
+
+/** Glance v2 under /image (DESIGN.md, API). */
+@Module({ controllers, providers: [...ports, ...providers] })
+export class ImageModule {}
