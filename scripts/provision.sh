@@ -14,8 +14,8 @@ need_root() {
   fi
 }
 
-# Debian packages the suites need. Later issues add libvirt, qemu, lvm2 and python3-openstackclient here.
-DEBIAN_PACKAGES=(postgresql postgresql-client nats-server procps python3-openstackclient)
+# Debian packages the suites need (qemu-utils: qemu-img inspects uploaded images). Later issues add libvirt, qemu and lvm2.
+DEBIAN_PACKAGES=(postgresql postgresql-client nats-server procps util-linux python3-openstackclient qemu-utils)
 
 provision_packages() {
   local missing=()
