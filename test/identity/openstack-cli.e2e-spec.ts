@@ -1,30 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { openrc, openstackBinary, openstackCli } from '../e2e/support/openstack-cli';
 import { freePort, killAll, spawnStrata, StrataProcess, tempDataDir, waitReady } from '../e2e/support/strata-process';
-
-/** Debian's python3-openstackclient (scripts/provision.sh installs it). */
-function openstackBinary(): string | null {
-  try {
-    return execFileSync('sh', ['-c', 'command -v openstack'], { encoding: 'utf8' }).trim() || null;
-  } catch {
-    return null;
-  }
-}
 
 const OPENSTACK = openstackBinary();
 if (!OPENSTACK) process.stdout.write('openstack-cli.e2e-spec: skipped: the `openstack` CLI is not installed (apt-get install -y python3-openstackclient, or scripts/provision.sh)\n');
 const describeWithCli = OPENSTACK ? describe : describe.skip;
-
-/** The variables admin-openrc.sh exports, read from the file strata wrote. */
-function openrc(file: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    const m = /^export (OS_[A-Z_]+)=(.*)$/.exec(line);
-    if (m) env[m[1]] = m[2].replace(/^'(.*)'$/, '$1').replace(/'\\''/g, "'");
-  }
-  return env;
-}
 
 describeWithCli('the real openstack CLI against strata start', () => {
   const { root, dataDir } = tempDataDir();
@@ -32,18 +13,7 @@ describeWithCli('the real openstack CLI against strata start', () => {
   let strata: StrataProcess | undefined;
   let adminEnv: Record<string, string>;
 
-  /** Runs `openstack <args>` with only the OS_* variables given (no clouds.yaml, no caller's OS_*). */
-  function openstack(args: string[], env: Record<string, string> = adminEnv): { status: number | null; stdout: string; stderr: string } {
-    const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: root, LANG: 'C.UTF-8' };
-    const r = spawnSync(OPENSTACK!, args, { env: { ...base, ...env }, encoding: 'utf8', timeout: 60_000 });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-  }
-  function ok(args: string[], env?: Record<string, string>): string {
-    const r = openstack(args, env);
-    if (r.status !== 0) throw new Error(`openstack ${args.join(' ')} exited ${r.status}\n${r.stderr}`);
-    return r.stdout;
-  }
-  const json = (args: string[], env?: Record<string, string>) => JSON.parse(ok([...args, '-f', 'json'], env));
+  const { openstack, ok, json } = openstackCli(OPENSTACK!, root, () => adminEnv);
 
   beforeAll(async () => {
     const port = await freePort();
