@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { newRequestId } from '../../../infra/ids/ids';
 import { IdentityPathExceptionFilter } from './identity/keystone-errors';
+import { glanceErrorBody } from './image/glance-errors';
 
 const REQUEST_ID = /^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -19,6 +20,13 @@ export async function createHttpApp(rootModule: unknown): Promise<NestFastifyApp
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
     reply.header('x-openstack-request-id', request.id);
     done();
+  });
+  // Glance routes `/v2/images/` nowhere (tempest's show_image('') expects 404); the trailing-slash
+  // leniency the identity clients need must not turn it into the image list.
+  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
+    if (request.url.split('?')[0] !== '/image/v2/images/' || request.method === 'POST') return done();
+    const { contentType, body } = glanceErrorBody(404, 'The resource could not be found.', /application\/json/i.test(String(request.headers.accept ?? '')));
+    reply.code(404).header('Content-Type', contentType).send(body);
   });
   // OpenStack clients send `Content-Type: application/json` with an empty body on PUT/DELETE
   // (e.g. tempest's role grants); the services accept it, Fastify's own JSON parser does not.
