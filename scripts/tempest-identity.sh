@@ -21,6 +21,7 @@
 #
 # Idempotent: nothing outside the workspace is written (the workspace registry is kept inside it
 # via --workspace-path, not in ~/.tempest); tempest is apt-installed if missing (needs root).
+# The steps shared with the other Tempest runner live in scripts/tempest-lib.sh (sourced).
 set -euo pipefail
 URI_V3="${1:-http://127.0.0.1:5000/v3}"
 ADMIN_USER="${2:-admin}"
@@ -33,67 +34,18 @@ REGION="${TEMPEST_REGION:-RegionOne}"
 ENDPOINT_TYPE="${TEMPEST_ENDPOINT_TYPE:-public}"
 ACCESS_RULES="${TEMPEST_ACCESS_RULES:-true}"
 URI_V3="${URI_V3%/}"
+TL_NAME=tempest-identity
+# shellcheck source=tempest-lib.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/tempest-lib.sh"
 
-# Trap: a pyenv/venv python3 first on PATH lacks the Debian tempest modules; use the system one.
-export PATH="/usr/bin:/bin:/usr/sbin:/sbin:$PATH"
-
-if ! command -v tempest >/dev/null 2>&1 || ! dpkg -s tempest >/dev/null 2>&1; then
-  echo "tempest-identity: installing Debian's tempest package" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tempest
-fi
-
+tempest_require
 # The endpoint must answer before we spend time on tempest.
-if ! curl -fsS -m 10 -o /dev/null "$URI_V3"; then
-  echo "tempest-identity: $URI_V3 does not answer (GET $URI_V3)" >&2
-  exit 2
-fi
-
-if [ -n "${TEMPEST_WORKDIR:-}" ]; then
-  WS="$TEMPEST_WORKDIR"; CLEAN=0
-else
-  WS="$(mktemp -d /tmp/tempest-identity.XXXXXX)/ws"; CLEAN=1
-fi
-[ "${TEMPEST_KEEP:-0}" = 1 ] && CLEAN=0
-REG="$(dirname "$WS")/workspace.yaml"
-if [ ! -f "$WS/.stestr.conf" ]; then
-  # --workspace-path keeps the registry out of ~/.tempest; the name must be unique in it.
-  tempest init --workspace-path "$REG" --name "identity-$$" "$WS" >/dev/null
-fi
+tempest_check_identity
+tempest_workspace
 
 # tempest.conf: only identity is "available"; dynamic (isolated) credentials are created with the
 # admin account through the identity admin API, which is itself what we are testing.
-cat > "$WS/etc/tempest.conf" <<CONF
-[DEFAULT]
-log_dir = $WS
-log_file = tempest.log
-debug = false
-
-[oslo_concurrency]
-lock_path = $WS/lock
-
-[auth]
-use_dynamic_credentials = true
-create_isolated_networks = false
-admin_username = $ADMIN_USER
-admin_password = $ADMIN_PASSWORD
-admin_project_name = $ADMIN_PROJECT
-admin_domain_name = $ADMIN_DOMAIN
-default_credentials_domain_name = $ADMIN_DOMAIN
-
-[identity]
-auth_version = v3
-uri_v3 = $URI_V3
-region = $REGION
-v3_endpoint_type = $ENDPOINT_TYPE
-default_domain_id = default
-admin_role = admin
-disable_ssl_certificate_validation = true
-
-[identity-feature-enabled]
-api_v2 = false
-api_v2_admin = false
-api_v3 = true
+{ tempest_conf_common; cat <<CONF
 api_extensions = all
 trust = true
 project_tags = true
@@ -118,28 +70,9 @@ placement = false
 [validation]
 run_validation = false
 CONF
+} > "$WS/etc/tempest.conf"
 
 echo "tempest-identity: workspace $WS, uri_v3 $URI_V3, regex $REGEX, concurrency $CONCURRENCY" >&2
-start=$(date +%s)
-set +e
-( cd "$WS" && tempest run --regex "$REGEX" --concurrency "$CONCURRENCY" ) > "$WS/run.out" 2>&1
-rc=$?
-set -e
-secs=$(( $(date +%s) - start ))
-
-# tempest run's summary block: "Totals ... Ran: N tests ... - Passed: P ... - Skipped: S ... - Failed: F"
-sed -n '/^Totals$/,$p' "$WS/run.out"
-num() { { grep -E "^ - $1: [0-9]+" "$WS/run.out" || true; } | tail -1 | sed -E 's/.*: ([0-9]+).*/\1/'; }
-ran=$(grep -Eo '^Ran: [0-9]+' "$WS/run.out" | tail -1 | grep -Eo '[0-9]+' || true)
-passed=$(num Passed); failed=$(num Failed); skipped=$(num Skipped)
-if [ -z "$ran" ]; then
-  echo "tempest-identity: tempest produced no summary; last lines of $WS/run.out:" >&2
-  tail -40 "$WS/run.out" >&2
-  exit 2
-fi
-failing=$( (cd "$WS" && stestr --test-path "$(sed -n 's/^test_path=//p' .stestr.conf)" last --subunit 2>/dev/null \
-            | subunit-filter -s --no-passthrough --only-genuine-failures 2>/dev/null | subunit-ls 2>/dev/null) || true)
-if [ -n "$failing" ]; then echo "failing tests:"; echo "$failing" | sed 's/^/  /'; fi
-echo "TEMPEST-IDENTITY url=$URI_V3 ran=${ran:-0} passed=${passed:-0} failed=${failed:-0} skipped=${skipped:-0} seconds=$secs"
-if [ "$CLEAN" = 1 ]; then rm -rf "$(dirname "$WS")"; else echo "workspace kept: $WS (run.out, tempest.log)"; fi
-[ "$rc" = 0 ] && exit 0 || exit 1
+tempest_run_tests "$REGEX" "" "$CONCURRENCY"
+tempest_summary
+tempest_finish TEMPEST-IDENTITY "run.out, tempest.log"

@@ -34,6 +34,7 @@
 #
 # Idempotent: nothing outside the workspace is written (the workspace registry is kept inside it
 # via --workspace-path, not in ~/.tempest); tempest is apt-installed if missing (needs root).
+# The steps shared with the other Tempest runner live in scripts/tempest-lib.sh (sourced).
 set -euo pipefail
 URI_V3="${1:-http://127.0.0.1:5000/v3}"
 ADMIN_USER="${2:-admin}"
@@ -54,22 +55,14 @@ BUILD_TIMEOUT="${TEMPEST_BUILD_TIMEOUT:-60}"
 DISK_FORMATS="${TEMPEST_DISK_FORMATS:-ami,ari,aki,vhd,vmdk,raw,qcow2,vdi,iso,vhdx}"
 CONTAINER_FORMATS="${TEMPEST_CONTAINER_FORMATS:-ami,ari,aki,bare,ovf,ova}"
 URI_V3="${URI_V3%/}"
+TL_NAME=tempest-image
+# shellcheck source=tempest-lib.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/tempest-lib.sh"
 
-# Trap: a pyenv/venv python3 first on PATH lacks the Debian tempest modules; use the system one.
-export PATH="/usr/bin:/bin:/usr/sbin:/sbin:$PATH"
-
-if ! command -v tempest >/dev/null 2>&1 || ! dpkg -s tempest >/dev/null 2>&1; then
-  echo "tempest-image: installing Debian's tempest package" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tempest
-fi
-
+tempest_require
 # The identity endpoint must answer, the admin must get a token, and the token's catalog must list
 # an image endpoint that answers, before we spend time on tempest.
-if ! curl -fsS -m 10 -o /dev/null "$URI_V3"; then
-  echo "tempest-image: $URI_V3 does not answer (GET $URI_V3)" >&2
-  exit 2
-fi
+tempest_check_identity
 IMAGE_URL=$(URI_V3="$URI_V3" U="$ADMIN_USER" PW="$ADMIN_PASSWORD" P="$ADMIN_PROJECT" D="$ADMIN_DOMAIN" \
   T="$IMAGE_TYPE" I="$ENDPOINT_TYPE" R="$REGION" /usr/bin/python3 - <<'PY'
 import json, os, sys, urllib.request
@@ -98,52 +91,12 @@ if [ -z "$code" ] || [ "$code" = 000 ] || [ "${code:0:1}" = 5 ]; then
   exit 2
 fi
 
-if [ -n "${TEMPEST_WORKDIR:-}" ]; then
-  WS="$TEMPEST_WORKDIR"; CLEAN=0
-else
-  WS="$(mktemp -d /tmp/tempest-image.XXXXXX)/ws"; CLEAN=1
-fi
-[ "${TEMPEST_KEEP:-0}" = 1 ] && CLEAN=0
-REG="$(dirname "$WS")/workspace.yaml"
-if [ ! -f "$WS/.stestr.conf" ]; then
-  # --workspace-path keeps the registry out of ~/.tempest; the name must be unique in it.
-  tempest init --workspace-path "$REG" --name "image-$$" "$WS" >/dev/null
-fi
+tempest_workspace
 
 # tempest.conf: only glance is "available"; dynamic (isolated) credentials are created with the
 # admin account through the identity admin API (projects/users with the member role; the admin
 # tests use an admin-role user).
-cat > "$WS/etc/tempest.conf" <<CONF
-[DEFAULT]
-log_dir = $WS
-log_file = tempest.log
-debug = false
-
-[oslo_concurrency]
-lock_path = $WS/lock
-
-[auth]
-use_dynamic_credentials = true
-create_isolated_networks = false
-admin_username = $ADMIN_USER
-admin_password = $ADMIN_PASSWORD
-admin_project_name = $ADMIN_PROJECT
-admin_domain_name = $ADMIN_DOMAIN
-default_credentials_domain_name = $ADMIN_DOMAIN
-
-[identity]
-auth_version = v3
-uri_v3 = $URI_V3
-region = $REGION
-v3_endpoint_type = $ENDPOINT_TYPE
-default_domain_id = default
-admin_role = admin
-disable_ssl_certificate_validation = true
-
-[identity-feature-enabled]
-api_v2 = false
-api_v2_admin = false
-api_v3 = true
+{ tempest_conf_common; cat <<CONF
 
 [image]
 catalog_type = $IMAGE_TYPE
@@ -179,46 +132,12 @@ placement = false
 [validation]
 run_validation = false
 CONF
+} > "$WS/etc/tempest.conf"
 
 echo "tempest-image: workspace $WS, uri_v3 $URI_V3, image endpoint (catalog) $IMAGE_URL, regex $REGEX, exclude ${EXCLUDE:-none}, concurrency $CONCURRENCY" >&2
-start=$(date +%s)
-set +e
-( cd "$WS" && tempest run --regex "$REGEX" ${EXCLUDE:+--exclude-regex "$EXCLUDE"} --concurrency "$CONCURRENCY" ) > "$WS/run.out" 2>&1
-rc=$?
-set -e
-secs=$(( $(date +%s) - start ))
-
-# tempest run's summary block: "Totals ... Ran: N tests ... - Passed: P ... - Skipped: S ... - Failed: F"
-sed -n '/^Totals$/,$p' "$WS/run.out"
-num() { { grep -E "^ - $1: [0-9]+" "$WS/run.out" || true; } | tail -1 | sed -E 's/.*: ([0-9]+).*/\1/'; }
-ran=$(grep -Eo '^Ran: [0-9]+' "$WS/run.out" | tail -1 | grep -Eo '[0-9]+' || true)
-passed=$(num Passed); failed=$(num Failed); skipped=$(num Skipped)
-if [ -z "$ran" ]; then
-  echo "tempest-image: tempest produced no summary; last lines of $WS/run.out:" >&2
-  tail -40 "$WS/run.out" >&2
-  exit 2
-fi
-TP="$(sed -n 's/^test_path=//p' "$WS/.stestr.conf")"
-# per-test results: "<success|fail|skip> <test id>" (tags like [id-...,smoke] stripped), sorted by id;
-# skips get "  # <reason>" from tempest's output
-( cd "$WS" && stestr --test-path "$TP" last --subunit 2>/dev/null | subunit2csv 2>/dev/null ) \
-  | RUN_OUT="$WS/run.out" /usr/bin/python3 -c '
-import csv, os, re, sys
-why = {}
-for line in open(os.environ["RUN_OUT"], errors="replace"):
-    m = re.match(r"\{\d+\} (.+?)(?:\[[^\]]*\])? \.\.\. SKIPPED: (.*)", line.rstrip())
-    if m:
-        why[m.group(1)] = m.group(2)
-rows = {}
-for r in csv.DictReader(sys.stdin):
-    if r["status"] in ("success", "fail", "skip"):
-        rows[re.sub(r"\[.*\]$", "", r["test"])] = r["status"]
-for t in sorted(rows):
-    print(rows[t], t + (f"  # {why[t]}" if rows[t] == "skip" and t in why else ""))' > "$WS/results.txt" || true
+tempest_run_tests "$REGEX" "$EXCLUDE" "$CONCURRENCY"
+tempest_summary
+# per-test results into $WS/results.txt
+tempest_results_txt
 [ "${TEMPEST_LIST:-0}" = 1 ] && cat "$WS/results.txt"
-failing=$( (cd "$WS" && stestr --test-path "$TP" last --subunit 2>/dev/null \
-            | subunit-filter -s --no-passthrough --only-genuine-failures 2>/dev/null | subunit-ls 2>/dev/null) || true)
-if [ -n "$failing" ]; then echo "failing tests:"; echo "$failing" | sed 's/^/  /'; fi
-echo "TEMPEST-IMAGE url=$URI_V3 ran=${ran:-0} passed=${passed:-0} failed=${failed:-0} skipped=${skipped:-0} seconds=$secs"
-if [ "$CLEAN" = 1 ]; then rm -rf "$(dirname "$WS")"; else echo "workspace kept: $WS (run.out, results.txt, tempest.log)"; fi
-[ "$rc" = 0 ] && exit 0 || exit 1
+tempest_finish TEMPEST-IMAGE "run.out, results.txt, tempest.log"
