@@ -1,42 +1,65 @@
 import { CreateImage, ImagePatchOperation } from '../../../../domain/image';
-import { GlanceError } from './glance-errors';
-import { IMAGE_ID } from './glance-schemas';
+import { ACCESS_DENIED, GlanceError, UnsupportedMediaType } from './glance-errors';
+import { imageSchema } from './glance-schemas';
+import { validateAgainst } from './glance-validation';
 import { ImageQuery, SORT_KEYS, SortKey } from './image-reads';
 
 // Request parsing of glance/api/v2/images.py `RequestDeserializer`: what it refuses before the
-// domain sees anything, with its messages. Value rules (enums, lengths, quotas) are the decider's.
+// domain sees anything, with its messages. Business rules (quotas, states) are the decider's.
 
 const bad = (message: string) => new GlanceError(400, message);
 const forbidden = (message: string) => new GlanceError(403, message);
 
-/** `_readonly_properties`, `_reserved_properties`: refused at create (403) and in a patch. */
+/** `_disallowed_properties`: refused before the schema is even looked at. */
+const DISALLOWED = new Set(['direct_url', 'self', 'file', 'schema', 'stores']);
+/** `_readonly_properties` of the domain's ImageFactory (create) and of the PATCH deserializer. */
 const READ_ONLY = new Set(['created_at', 'updated_at', 'status', 'checksum', 'os_hash_algo', 'os_hash_value', 'size', 'virtual_size', 'direct_url', 'self', 'file', 'schema', 'id', 'stores']);
 const RESERVED = new Set(['location', 'deleted', 'deleted_at']);
 const RESERVED_NAMESPACES = ['os_glance'];
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isReserved = (key: string) => RESERVED.has(key) || RESERVED_NAMESPACES.some((ns) => key.startsWith(ns));
 
-function refuseReserved(key: string, readOnly: boolean): void {
-  if (readOnly && READ_ONLY.has(key)) throw forbidden(`Attribute '${key}' is read-only.`);
-  if (RESERVED.has(key) || RESERVED_NAMESPACES.some((ns) => key.startsWith(ns))) throw forbidden(`Attribute '${key}' is reserved.`);
+/** The image schema Glance validates request bodies against (the one GET /v2/schemas/image serves). */
+const IMAGE_SCHEMA = imageSchema();
+
+/**
+ * A create body as JSON: Glance reads any media type as JSON (a text/plain body arrives as a
+ * string here), and refuses anything but an object; `[]` is Glance's 500 (a bug), Strata's 400.
+ */
+function createBodyOf(body: unknown): Record<string, unknown> {
+  let value = body;
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body);
+    } catch {
+      throw bad('Malformed JSON in request body.');
+    }
+  }
+  if (value === undefined) throw bad('Body expected in request.');
+  if (Array.isArray(value)) throw bad(`Provided object does not match schema 'image': [] is not of type 'object'`);
+  if (!isObject(value)) throw bad('Unexpected body type. Expected list/dict.');
+  return value;
 }
 
 /** POST /v2/images: base properties into their fields, `tags` apart, the rest extra properties. */
 export function parseCreateBody(body: unknown): Omit<CreateImage['data'], 'imageId'> & { imageId?: string } {
-  if (body === undefined) throw bad('Body expected in request.');
-  if (!isObject(body)) throw bad("Provided object does not match schema 'image': the body must be a JSON object");
+  const image = createBodyOf(body);
+  for (const key of Object.keys(image)) if (DISALLOWED.has(key)) throw forbidden(`Attribute '${key}' is read-only.`);
+  validateAgainst('image', IMAGE_SCHEMA, image);
+  for (const key of Object.keys(image)) if (key.length > 255) throw bad('Custom property should not be greater than 255 characters.');
+  for (const key of Object.keys(image)) if (READ_ONLY.has(key) && key !== 'id') throw forbidden(`Attribute '${key}' is read-only.`);
+  // ImageFactory's `_check_reserved`: webob's generic explanation, the attribute in the detail.
+  for (const key of Object.keys(image)) if (isReserved(key)) throw new GlanceError(403, ACCESS_DENIED, {}, `Attribute '${key}' is reserved.`);
   const properties: Record<string, unknown> = {};
   const out: Omit<CreateImage['data'], 'imageId'> & { imageId?: string } = {};
-  for (const [key, value] of Object.entries(body)) {
-    if (key === 'id') {
-      if (typeof value !== 'string' || !IMAGE_ID.test(value)) throw bad(`Provided object does not match schema 'image': '${String(value)}' does not match the id pattern (a UUID)`);
-      out.imageId = value.toLowerCase();
-      continue;
-    }
-    if (READ_ONLY.has(key)) throw forbidden(`Attribute '${key}' is read-only.`);
-    refuseReserved(key, false);
-    if (key === 'locations') throw forbidden("Attribute 'locations' is reserved.");
+  for (const [key, value] of Object.entries(image)) {
     switch (key) {
+      case 'id':
+        out.imageId = (value as string).toLowerCase();
+        break;
+      case 'locations':
+        throw forbidden("Attribute 'locations' is reserved.");
       case 'name':
         out.name = value as string | null;
         break;
@@ -68,12 +91,16 @@ export function parseCreateBody(body: unknown): Omit<CreateImage['data'], 'image
         out.tags = value as string[];
         break;
       default:
-        if (key.length > 255) throw bad('Custom property should not be greater than 255 characters.');
         properties[key] = value;
     }
   }
   out.properties = properties;
   return out;
+}
+
+/** PUT /v2/images/{id}/tags/{tag}: Glance validates the tag as `{"tags": [tag]}`. */
+export function validateTag(tag: string): void {
+  validateAgainst('image', IMAGE_SCHEMA, { tags: [tag] });
 }
 
 export const PATCH_CONTENT_TYPES = ['application/openstack-images-v2.0-json-patch', 'application/openstack-images-v2.1-json-patch'];
@@ -98,7 +125,7 @@ function decodePointer(pointer: unknown): string[] {
 export function parsePatch(contentType: string | undefined, body: unknown): ImagePatchOperation[] {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   const draft = type === PATCH_CONTENT_TYPES[1] ? 10 : type === PATCH_CONTENT_TYPES[0] ? 4 : null;
-  if (draft === null) throw new GlanceError(415, 'The request has media type which is not supported by the server.', { 'Accept-Patch': PATCH_CONTENT_TYPES.join(', ') });
+  if (draft === null) throw new UnsupportedMediaType(contentType?.split(';')[0].trim(), { 'Accept-Patch': PATCH_CONTENT_TYPES.join(', ') });
   if (!Array.isArray(body)) throw bad('Request body must be a JSON array of operation objects.');
   return body.map((raw) => {
     if (!isObject(raw)) throw bad('Operations must be JSON objects.');
@@ -121,10 +148,16 @@ export function parsePatch(contentType: string | undefined, body: unknown): Imag
     // `_path_depth_limits`: locations take an index (a later increment); everything else one level.
     if (path.length !== 1 || path[0] === '') throw bad(`Invalid JSON pointer for this resource: '/${path.join('/')}'`);
     const root = path[0];
-    refuseReserved(root, true);
-    if (root === 'locations') throw forbidden("It's not allowed to update locations if locations are invisible.");
+    // `_validate_change`: read-only, then reserved, then the value against the schema.
+    if (READ_ONLY.has(root)) throw forbidden(`Attribute '${root}' is read-only.`);
+    if (isReserved(root)) throw forbidden(`Attribute '${root}' is reserved.`);
+    if (op !== 'remove' && !('value' in raw)) throw bad(`Operation "${op}" requires a member named "value".`);
+    if (root === 'locations') {
+      if (op === 'replace' && Array.isArray(raw.value) && raw.value.length === 0) throw new GlanceError(403, ACCESS_DENIED, {}, 'Cannot set locations to empty list.');
+      throw forbidden("It's not allowed to update locations if locations are invisible.");
+    }
     if (op === 'remove') return { op, path: root };
-    if (!('value' in raw)) throw bad(`Operation "${op}" requires a member named "value".`);
+    validateAgainst('image', IMAGE_SCHEMA, { [root]: raw.value });
     return { op, path: root, value: raw.value };
   });
 }
@@ -138,8 +171,9 @@ const EQUAL_FILTERS = ['name', 'status', 'owner', 'disk_format', 'container_form
 const IN_FILTERS = new Set(['id', 'name', 'status', 'disk_format', 'container_format']);
 const TIME_OPS: Record<string, ImageQuery['times'][number]['op']> = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=', neq: '<>' };
 
-function integer(name: string, value: string): number {
-  if (!/^\d+$/.test(value.trim())) throw bad(`Invalid value for ${name}: ${value}`);
+/** glance/db `_make_conditions_from_filters`: Python's `int()` of the value. */
+function integer(value: string): number {
+  if (!/^\s*[+-]?\d+\s*$/.test(value)) throw bad('Unable to filter on a range with a non-numeric value.');
   return Number(value);
 }
 
@@ -174,8 +208,8 @@ export function parseListQuery(query: Query): { q: ImageQuery; limit: number; ma
     anyOf: {},
     protected: protectedFilter === undefined ? undefined : protectedFilter === 'true',
     osHidden: osHidden === 'true',
-    sizeMin: last(query.size_min) === undefined ? undefined : integer('size_min', last(query.size_min)!),
-    sizeMax: last(query.size_max) === undefined ? undefined : integer('size_max', last(query.size_max)!),
+    sizeMin: last(query.size_min) === undefined ? undefined : integer(last(query.size_min)!),
+    sizeMax: last(query.size_max) === undefined ? undefined : integer(last(query.size_max)!),
     tags: all(query.tag).map((t) => t.trim()),
     properties: {},
     times: [],

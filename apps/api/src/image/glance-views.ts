@@ -42,11 +42,11 @@ export function imageView(row: ImageRow): Record<string, unknown> {
 
 export function memberView(imageId: string, memberId: string, entry: ImageMemberEntry) {
   return {
+    member_id: memberId,
+    image_id: imageId,
     status: entry.status,
     created_at: glanceTime(entry.created_at),
     updated_at: glanceTime(entry.updated_at),
-    image_id: imageId,
-    member_id: memberId,
     schema: '/v2/schemas/member',
   };
 }

@@ -120,10 +120,7 @@ export class ImageReads implements OnModuleDestroy {
     return row.visibility === 'shared' && viewer.projectId in row.members;
   }
 
-  /**
-   * Every image the query selects, in order; the caller pages with the marker. Sorting follows
-   * Glance: the asked keys, then created_at and id in the first direction as tie-breakers.
-   */
+  /** Every image the query selects, in list order; the caller pages with the marker. */
   async images(viewer: ImageViewer, q: ImageQuery): Promise<ImageRow[]> {
     const c = new Conditions();
     visibilityConditions(c, viewer, q);
@@ -137,20 +134,23 @@ export class ImageReads implements OnModuleDestroy {
     if (Object.keys(q.properties).length > 0) c.add(`properties @> ${c.param(JSON.stringify(q.properties))}::jsonb`);
     for (const t of q.times) c.add(`${t.column} ${t.op} ${c.param(t.value)}::timestamptz`);
     const { rows } = await this.pool.query<ImageRow>(`SELECT * FROM rm.image_images ${c.where()}`, c.params);
-    const keys = [...q.sort];
-    const defaultDir = q.sort[0]?.dir ?? 'desc';
+    return rows.sort((a, b) => this.compare(a, b, q.sort));
+  }
+
+  /** The list order: the asked keys, then created_at and id in the first direction as tie-breakers. */
+  compare(a: ImageRow, b: ImageRow, sort: ImageQuery['sort']): number {
+    const keys = [...sort];
+    const defaultDir = sort[0]?.dir ?? 'desc';
     for (const key of ['created_at', 'id'] as const) if (!keys.some((k) => k.key === key)) keys.push({ key, dir: defaultDir });
-    return rows.sort((a, b) => {
-      for (const { key, dir } of keys) {
-        const x = sortValue(a, key);
-        const y = sortValue(b, key);
-        if (x === y) continue;
-        // PostgreSQL and MySQL order NULLs differently; Glance on MySQL puts them first ascending.
-        const order = x === null ? -1 : y === null ? 1 : x < y ? -1 : 1;
-        return dir === 'asc' ? order : -order;
-      }
-      return 0;
-    });
+    for (const { key, dir } of keys) {
+      const x = sortValue(a, key);
+      const y = sortValue(b, key);
+      if (x === y) continue;
+      // PostgreSQL and MySQL order NULLs differently; Glance on MySQL puts them first ascending.
+      const order = x === null ? -1 : y === null ? 1 : x < y ? -1 : 1;
+      return dir === 'asc' ? order : -order;
+    }
+    return 0;
   }
 
   /** Other live images whose bytes are stored under `blobKey` (content-addressed: identical uploads share one blob). */

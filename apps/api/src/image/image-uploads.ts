@@ -91,7 +91,9 @@ export class ImageUploads implements OnModuleInit, OnModuleDestroy {
       });
       const refusal = unsafeImage(inspection) ?? diskFormatMismatch(image.disk_format ?? 'raw', inspection);
       if (refusal) throw new GlanceError(400, refusal);
-      await this.activate(imageId, stored, virtualSizeFor((image.disk_format ?? 'raw') as DiskFormat, inspection), meta);
+      // Raw data is as large as its bytes (Glance's FileInspector); qemu-img rounds a raw file up to whole sectors.
+      const virtualSize = inspection.format === 'raw' && image.disk_format !== 'vhd' ? stored.size : virtualSizeFor((image.disk_format ?? 'raw') as DiskFormat, inspection);
+      await this.activate(imageId, stored, virtualSize, meta);
     } catch (error) {
       await this.fail(imageId, (error as Error).message, !(error instanceof GlanceError), meta);
       await this.release(stored.key, imageId);

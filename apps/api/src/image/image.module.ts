@@ -6,13 +6,15 @@ import { QemuImgInspector } from '../../../../infra/image';
 import { TokenGuard } from '../../../shared/src/auth';
 import { STRATA_CONFIG } from '../../../shared/src/runtime.tokens';
 import { GlanceSchemasController, GlanceVersionController } from './glance-meta.controller';
+import { GlanceMethodsController } from './glance-methods.controller';
 import { ImageReads } from './image-reads';
 import { ImageUploads } from './image-uploads';
 import { ImageWrites } from './image-writes';
 import { DISK_INSPECTOR, IMAGE_BLOBS } from './image.tokens';
 import { ImagesController } from './images.controller';
 
-const controllers = [GlanceVersionController, GlanceSchemasController, ImagesController];
+// GlanceMethodsController first: its HEAD routes must exist before the GET routes they shadow.
+const controllers = [GlanceVersionController, GlanceSchemasController, GlanceMethodsController, ImagesController];
 const ports: Provider[] = [
   // Image bytes under the data dir (DESIGN.md: infra/blob); the object-storage issue adds a shared backend.
   { provide: IMAGE_BLOBS, inject: [STRATA_CONFIG], useFactory: (config: StrataConfig) => new FilesystemBlobStore({ root: path.join(config.dataDir, 'images') }) },

@@ -1,11 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
-import { MemberStatus } from '../../../../domain/image';
+import { MEMBER_STATUSES, MemberStatus } from '../../../../domain/image';
+import { Conflict, Forbidden, QuotaExceeded } from '../../../../domain/kernel';
 import type { ImageRow } from '../../../../projections/image';
 import { authorize, commandMetadata, CurrentToken, hasRole, isAdmin, scopedProjectId, TokenContext, TokenGuard } from '../../../shared/src/auth';
-import { GlanceError, GlanceExceptionFilter, imageNotFound } from './glance-errors';
-import { parseCreateBody, parseListQuery, parsePatch } from './glance-requests';
+import { ACCESS_DENIED, CONFLICT, GlanceError, GlanceExceptionFilter, imageNotFound, RESOURCE_NOT_FOUND, rangeDetail, UnsupportedMediaType } from './glance-errors';
+import { parseCreateBody, parseListQuery, parsePatch, validateTag } from './glance-requests';
+import { BareNoContent, GlanceResponseInterceptor } from './glance-responses';
 import { IMAGE_ID } from './glance-schemas';
 import { imageView, memberView } from './glance-views';
 import { ImageReads, ImageViewer } from './image-reads';
@@ -16,29 +18,47 @@ type RawQuery = Record<string, string | string[] | undefined>;
 
 const viewerOf = (token: TokenContext): ImageViewer => ({ admin: isAdmin(token), projectId: scopedProjectId(token) });
 
-/**
- * Glance's default policy with Keystone's roles: admins do anything; a member of the owning
- * project manages the image; a reader only reads (as in identity); `publicize_image` is admin's.
- */
-function mayManage(token: TokenContext, image: ImageRow): boolean {
-  return isAdmin(token) || (image.owner !== null && image.owner === scopedProjectId(token) && hasRole(token, 'member'));
+/** What refuses a change to an image the caller can see: Glance's words differ per call. */
+interface OwnerRule {
+  /** The policy rule a reader of the owning project fails (Strata's readers only read). */
+  rule: string;
+  /** Glance's 403 for a project that is not the owner. */
+  notOwner: (imageId: string) => string;
+  /** Glance's 404 for an image the caller cannot see. */
+  notFound?: (imageId: string) => GlanceError;
 }
 
-/** Glance paginates with `next` only while a page is full; links are relative, as Glance writes them. */
-function pageLinks(request: FastifyRequest, limit: number, page: ImageRow[], more: boolean): { first: string; next?: string } {
-  const params = new URLSearchParams(request.url.split('?')[1] ?? '');
-  params.delete('marker');
-  const base = params.toString();
-  const first = `/v2/images${base ? `?${base}` : ''}`;
-  if (!more || page.length === 0) return { first };
-  params.set('marker', page[page.length - 1].id);
-  if (!params.has('limit')) params.set('limit', String(limit));
-  return { first, next: `/v2/images?${params.toString()}` };
+const YOU_DO_NOT_OWN = () => 'You do not own this image';
+const imageNotFoundShort = (imageId: string) => new GlanceError(404, `Image ${imageId} not found.`);
+
+/** Python `urllib.parse.urlencode(dict(params))`: one value per key (the last), `quote_plus` escaping. */
+function urlencode(params: [string, string][]): string {
+  const quotePlus = (v: string) =>
+    encodeURIComponent(v)
+      .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+      .replace(/%7E/gi, '~')
+      .replace(/%20/g, '+');
+  const last = new Map<string, string>();
+  for (const [k, v] of params) last.set(k, v);
+  return [...last].map(([k, v]) => `${quotePlus(k)}=${quotePlus(v)}`).join('&');
+}
+
+/**
+ * glance/api/v2/images.py `ResponseSerializer.index`: `first` is the query without the marker,
+ * `next` that query plus the last image as marker, present whenever the page came back full.
+ */
+function pageLinks(request: FastifyRequest, limit: number, page: ImageRow[]): { first: string; next?: string } {
+  const params = [...new URLSearchParams(request.url.split('?')[1] ?? '')].filter(([k]) => k !== 'marker');
+  const query = urlencode(params);
+  const first = `/v2/images${query ? `?${query}` : ''}`;
+  if (limit === 0 || page.length < limit) return { first };
+  return { first, next: `/v2/images?${urlencode([...params, ['marker', page[page.length - 1].id]])}` };
 }
 
 @Controller('image/v2/images')
 @UseFilters(GlanceExceptionFilter)
 @UseGuards(TokenGuard)
+@UseInterceptors(GlanceResponseInterceptor)
 export class ImagesController {
   constructor(
     private readonly reads: ImageReads,
@@ -47,15 +67,21 @@ export class ImagesController {
   ) {}
 
   /** The image if the token may see it; 404 otherwise (Glance hides what you may not see). */
-  private async visibleImage(token: TokenContext, imageId: string): Promise<ImageRow> {
+  private async visibleImage(token: TokenContext, imageId: string, notFound: (imageId: string) => GlanceError = imageNotFound): Promise<ImageRow> {
     const row = IMAGE_ID.test(imageId) ? await this.reads.image(imageId) : null;
-    if (!row || !ImageReads.visible(row, viewerOf(token))) throw imageNotFound(imageId);
+    if (!row || !ImageReads.visible(row, viewerOf(token))) throw notFound(imageId);
     return row;
   }
 
-  private async managedImage(token: TokenContext, imageId: string, rule: string): Promise<ImageRow> {
-    const row = await this.visibleImage(token, imageId);
-    authorize(rule, mayManage(token, row));
+  /**
+   * Glance's `ImmutableImageProxy`: an image changes only through its owner (or an admin); others
+   * who can see it get the call's 403. A reader of the owning project fails the policy rule.
+   */
+  private async ownedImage(token: TokenContext, imageId: string, owner: OwnerRule): Promise<ImageRow> {
+    const row = await this.visibleImage(token, imageId, owner.notFound);
+    if (isAdmin(token)) return row;
+    if (row.owner === null || row.owner !== scopedProjectId(token)) throw new GlanceError(403, owner.notOwner(row.id));
+    authorize(owner.rule, hasRole(token, 'member'));
     return row;
   }
 
@@ -76,7 +102,11 @@ export class ImagesController {
     if (data.owner !== undefined && data.owner !== project && !isAdmin(token)) {
       throw new GlanceError(403, `You are not permitted to create images owned by '${String(data.owner)}'.`);
     }
-    const created = await this.writes.create({ ...data, owner: data.owner === undefined ? project : data.owner }, commandMetadata(request, token));
+    const created = await this.writes.create({ ...data, owner: data.owner === undefined ? project : data.owner }, commandMetadata(request, token)).catch((error) => {
+      // Glance keeps deleted rows, so an id is never taken twice (images.py `create`).
+      if (error instanceof Conflict && data.imageId !== undefined) throw new GlanceError(409, `Image ID ${data.imageId} already exists!`);
+      throw error;
+    });
     await this.reads.waitFor(created.position);
     reply.header('Location', `${request.protocol}://${request.headers.host}/image/v2/images/${created.imageId}`);
     return this.shown(created.imageId);
@@ -89,18 +119,16 @@ export class ImagesController {
     const rows = await this.reads.images(viewer, q);
     let start = 0;
     if (marker !== undefined) {
-      const index = rows.findIndex((r) => r.id === marker);
-      if (index < 0) {
-        const markerRow = IMAGE_ID.test(marker) ? await this.reads.image(marker) : null;
-        // A marker the viewer cannot see, or that the filters exclude, is Glance's "not found" (400).
-        if (!markerRow || !ImageReads.visible(markerRow, viewer)) throw new GlanceError(400, `No image found with ID ${marker}`);
-        throw new GlanceError(400, `Marker ${marker} is not among the listed images.`);
-      }
-      start = index + 1;
+      const markerRow = IMAGE_ID.test(marker) ? await this.reads.image(marker) : null;
+      if (!markerRow) throw new GlanceError(400, `No image found with ID ${marker}`);
+      if (!ImageReads.visible(markerRow, viewer)) throw new GlanceError(403, `Forbidding request, image ${marker} not visible`);
+      // Keyset paging as glance/db `paginate_query`: what sorts after the marker, whether or not the filters select it.
+      const index = rows.findIndex((r) => this.reads.compare(r, markerRow, q.sort) > 0);
+      start = index < 0 ? rows.length : index;
     }
     const page = rows.slice(start, start + limit);
-    const more = start + limit < rows.length;
-    return { images: page.map(imageView), ...pageLinks(request, limit, page, more), schema: '/v2/schemas/images' };
+    const { first, next } = pageLinks(request, limit, page);
+    return { images: page.map(imageView), first, schema: '/v2/schemas/images', ...(next === undefined ? {} : { next }) };
   }
 
   @Get(':imageId')
@@ -111,9 +139,14 @@ export class ImagesController {
   @Patch(':imageId')
   async update(@CurrentToken() token: TokenContext, @Param('imageId') imageId: string, @Body() body: unknown, @Req() request: FastifyRequest) {
     const operations = parsePatch(request.headers['content-type'], body);
-    const row = await this.managedImage(token, imageId, 'image:modify_image');
+    const row = await this.ownedImage(token, imageId, { rule: 'image:modify_image', notOwner: YOU_DO_NOT_OWN });
     if (operations.some((o) => o.op !== 'remove' && o.path === 'visibility' && o.value === 'public')) authorize('image:publicize_image', isAdmin(token));
-    const { position } = await this.writes.update(row.id, operations, isAdmin(token), commandMetadata(request, token));
+    const { position } = await this.writes.update(row.id, operations, isAdmin(token), commandMetadata(request, token)).catch((error) => {
+      // images.py `update` answers these with webob's generic explanation and the reason as detail.
+      if (error instanceof Conflict && 'property' in error.details) throw new GlanceError(409, CONFLICT, {}, error.message);
+      if (error instanceof Forbidden && /^Property .* may not be removed\.$/.test(error.message)) throw new GlanceError(403, ACCESS_DENIED, {}, error.message);
+      throw error;
+    });
     await this.reads.waitFor(position);
     return this.shown(row.id);
   }
@@ -121,7 +154,11 @@ export class ImagesController {
   @Delete(':imageId')
   @HttpCode(204)
   async remove(@CurrentToken() token: TokenContext, @Param('imageId') imageId: string, @Req() request: FastifyRequest) {
-    const row = await this.managedImage(token, imageId, 'image:delete_image');
+    const row = await this.ownedImage(token, imageId, {
+      rule: 'image:delete_image',
+      notOwner: YOU_DO_NOT_OWN,
+      notFound: (id) => new GlanceError(404, `Failed to find image ${id} to delete`),
+    });
     const { position, state } = await this.writes.run('DeleteImage', { imageId: row.id }, commandMetadata(request, token));
     await this.reads.waitFor(position);
     const blobKey = state.status === 'deleted' ? (state.image.data?.blobKey ?? row.blob_key) : row.blob_key;
@@ -131,8 +168,9 @@ export class ImagesController {
   @Put(':imageId/file')
   @HttpCode(204)
   async upload(@CurrentToken() token: TokenContext, @Param('imageId') imageId: string, @Body() body: unknown, @Req() request: FastifyRequest) {
-    const row = await this.managedImage(token, imageId, 'image:upload_image');
-    if (!(body instanceof Readable)) throw new GlanceError(415, 'The request has media type which is not supported by the server.');
+    // The deserializer checks the media type before anything else.
+    if (!(body instanceof Readable)) throw new UnsupportedMediaType(request.headers['content-type']?.split(';')[0].trim());
+    const row = await this.ownedImage(token, imageId, { rule: 'image:upload_image', notOwner: (id) => `Not allowed to upload image data for image ${id}` });
     const aborted = new AbortController();
     // The client hung up mid-upload: stop writing, and the upload fails instead of waiting forever.
     request.raw.once('close', () => {
@@ -145,17 +183,19 @@ export class ImagesController {
   async download(@CurrentToken() token: TokenContext, @Param('imageId') imageId: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const row = await this.visibleImage(token, imageId);
     if (row.status === 'deactivated' && !isAdmin(token)) throw new GlanceError(403, 'The requested image has been deactivated. Image data download is forbidden.');
-    // glance/api/v2/image_data.py: an image without data answers 204 No Content.
-    if (row.blob_key === null || row.size === null) return reply.status(204).send();
+    // glance/api/v2/image_data.py: an image without data answers 204 No Content, with no Content-Type.
+    if (row.blob_key === null || row.size === null) return reply.status(204).header('Content-Length', '0').send();
     const size = Number(row.size);
     const range = parseRange(request.headers.range, size);
+    if (range && range.start >= size) throw new GlanceError(416, 'The Range requested is not available.', {}, rangeDetail(size));
     const stream = await this.uploads.download(row, range ?? undefined);
-    reply.header('Content-Type', 'application/octet-stream');
+    // The checksum of the whole image, on partial answers too.
+    reply.header('Content-Type', 'application/octet-stream').header('Content-MD5', row.checksum ?? '');
     if (range) {
       const end = Math.min(range.end ?? size - 1, size - 1);
       reply.status(206).header('Content-Range', `bytes ${range.start}-${end}/${size}`).header('Content-Length', String(end - range.start + 1));
     } else {
-      reply.status(200).header('Content-MD5', row.checksum ?? '').header('Content-Length', String(size));
+      reply.status(200).header('Content-Length', String(size));
     }
     return reply.send(stream);
   }
@@ -163,7 +203,7 @@ export class ImagesController {
   @Post(':imageId/actions/deactivate')
   @HttpCode(204)
   async deactivate(@CurrentToken() token: TokenContext, @Param('imageId') imageId: string, @Req() request: FastifyRequest) {
-    const row = await this.managedImage(token, imageId, 'image:deactivate');
+    const row = await this.ownedImage(token, imageId, { rule: 'image:deactivate', notOwner: YOU_DO_NOT_OWN });
     const { position } = await this.writes.run('DeactivateImage', { imageId: row.id }, commandMetadata(request, token));
     await this.reads.waitFor(position);
   }
@@ -171,7 +211,7 @@ export class ImagesController {
   @Post(':imageId/actions/reactivate')
   @HttpCode(204)
   async reactivate(@CurrentToken() token: TokenContext, @Param('imageId') imageId: string, @Req() request: FastifyRequest) {
-    const row = await this.managedImage(token, imageId, 'image:reactivate');
+    const row = await this.ownedImage(token, imageId, { rule: 'image:reactivate', notOwner: YOU_DO_NOT_OWN });
     const { position } = await this.writes.run('ReactivateImage', { imageId: row.id }, commandMetadata(request, token));
     await this.reads.waitFor(position);
   }
@@ -179,15 +219,22 @@ export class ImagesController {
   @Put(':imageId/tags/:tag')
   @HttpCode(204)
   async addTag(@CurrentToken() token: TokenContext, @Param('imageId') imageId: string, @Param('tag') tag: string, @Req() request: FastifyRequest) {
-    const row = await this.managedImage(token, imageId, 'image:modify_image');
-    const { position } = await this.writes.run('AddImageTag', { imageId: row.id, tag }, commandMetadata(request, token));
+    const row = await this.ownedImage(token, imageId, { rule: 'image:modify_image', notOwner: (id) => `Not allowed to update tags for image ${id}.`, notFound: imageNotFoundShort });
+    validateTag(tag);
+    const { position } = await this.writes.run('AddImageTag', { imageId: row.id, tag }, commandMetadata(request, token)).catch((error) => {
+      if (error instanceof QuotaExceeded) throw new GlanceError(413, `Image tag limit exceeded for image ${row.id}: ${error.message}:`);
+      throw error;
+    });
     await this.reads.waitFor(position);
   }
 
   @Delete(':imageId/tags/:tag')
   @HttpCode(204)
   async removeTag(@CurrentToken() token: TokenContext, @Param('imageId') imageId: string, @Param('tag') tag: string, @Req() request: FastifyRequest) {
-    const row = await this.managedImage(token, imageId, 'image:modify_image');
+    // image_tags.py `delete` answers a missing image or tag with webob's bare 404.
+    const notFound = () => new GlanceError(404, RESOURCE_NOT_FOUND);
+    const row = await this.ownedImage(token, imageId, { rule: 'image:modify_image', notOwner: (id) => `Not allowed to delete tags for image ${id}.`, notFound });
+    if (!row.tags.includes(tag)) throw notFound();
     const { position } = await this.writes.run('RemoveImageTag', { imageId: row.id, tag }, commandMetadata(request, token));
     await this.reads.waitFor(position);
   }
@@ -195,10 +242,13 @@ export class ImagesController {
   // Members (glance/api/v2/image_members.py): the owner adds and removes them, each member sets its own status.
 
   @Post(':imageId/members')
+  @HttpCode(200)
   async addMember(@CurrentToken() token: TokenContext, @Param('imageId') imageId: string, @Body() body: unknown, @Req() request: FastifyRequest) {
     const memberId = (body as { member?: unknown } | undefined)?.member;
     if (typeof memberId !== 'string' || memberId.length === 0) throw new GlanceError(400, 'Member to be added not specified');
-    const row = await this.managedImage(token, imageId, 'image:add_member');
+    const notAllowed = (id: string) => `Not allowed to create members for image ${id}.`;
+    const row = await this.ownedImage(token, imageId, { rule: 'image:add_member', notOwner: notAllowed, notFound: imageNotFoundShort });
+    if (row.visibility !== 'shared') throw new GlanceError(403, notAllowed(row.id));
     const { position } = await this.writes.run('AddImageMember', { imageId: row.id, memberId }, commandMetadata(request, token));
     await this.reads.waitFor(position);
     return this.member(row.id, memberId);
@@ -206,17 +256,18 @@ export class ImagesController {
 
   @Get(':imageId/members')
   async members(@CurrentToken() token: TokenContext, @Param('imageId') imageId: string) {
-    const row = await this.visibleImage(token, imageId);
-    if (row.visibility !== 'shared') throw new GlanceError(403, 'Only shared images have members.');
+    const row = await this.visibleImage(token, imageId, imageNotFoundShort);
+    if (row.visibility !== 'shared') throw new GlanceError(403, `Not allowed to list members for image ${row.id}: Only shared images have members.`);
     const project = scopedProjectId(token);
-    const owner = mayManage(token, row) || row.owner === project;
-    const entries = Object.entries(row.members).filter(([memberId]) => owner || memberId === project);
+    const everyone = isAdmin(token) || row.owner === project;
+    const entries = Object.entries(row.members).filter(([memberId]) => everyone || memberId === project);
     return { members: entries.map(([memberId, entry]) => memberView(row.id, memberId, entry)), schema: '/v2/schemas/members' };
   }
 
   @Get(':imageId/members/:memberId')
   async showMember(@CurrentToken() token: TokenContext, @Param('imageId') imageId: string, @Param('memberId') memberId: string) {
-    const row = await this.visibleImage(token, imageId);
+    const row = await this.visibleImage(token, imageId, imageNotFoundShort);
+    if (row.visibility !== 'shared') throw new GlanceError(404, 'Only shared images have members.');
     const project = scopedProjectId(token);
     const entry = row.members[memberId];
     if (!entry || !(isAdmin(token) || row.owner === project || memberId === project)) throw new GlanceError(404, `${memberId} not found in the member list of the image ${row.id}.`);
@@ -226,10 +277,14 @@ export class ImagesController {
   @Put(':imageId/members/:memberId')
   async updateMember(@CurrentToken() token: TokenContext, @Param('imageId') imageId: string, @Param('memberId') memberId: string, @Body() body: unknown, @Req() request: FastifyRequest) {
     const status = (body as { status?: unknown } | undefined)?.status;
-    if (typeof status !== 'string') throw new GlanceError(400, 'Status not specified');
-    const row = await this.visibleImage(token, imageId);
+    if (typeof status !== 'string' || !(MEMBER_STATUSES as readonly string[]).includes(status)) {
+      throw new GlanceError(400, 'Incorrect request: Status must be "pending", "accepted" or "rejected".');
+    }
+    const row = await this.visibleImage(token, imageId, imageNotFoundShort);
     // Only the member accepts or rejects (glance policy `modify_member`): not even the owner may.
-    authorize('image:modify_member', isAdmin(token) || (memberId === scopedProjectId(token) && hasRole(token, 'member')));
+    const project = scopedProjectId(token);
+    if (!isAdmin(token) && (memberId !== project || row.visibility !== 'shared')) throw new GlanceError(403, `Not allowed to update members for image ${row.id}.`);
+    authorize('image:modify_member', isAdmin(token) || hasRole(token, 'member'));
     const { position } = await this.writes.updateMember(row.id, memberId, status as MemberStatus, commandMetadata(request, token));
     await this.reads.waitFor(position);
     return this.member(row.id, memberId);
@@ -237,8 +292,11 @@ export class ImagesController {
 
   @Delete(':imageId/members/:memberId')
   @HttpCode(204)
+  @BareNoContent()
   async removeMember(@CurrentToken() token: TokenContext, @Param('imageId') imageId: string, @Param('memberId') memberId: string, @Req() request: FastifyRequest) {
-    const row = await this.managedImage(token, imageId, 'image:delete_member');
+    const notAllowed = (id: string) => `Not allowed to delete members for image ${id}.`;
+    const row = await this.ownedImage(token, imageId, { rule: 'image:delete_member', notOwner: notAllowed, notFound: imageNotFoundShort });
+    if (row.visibility !== 'shared') throw new GlanceError(403, notAllowed(row.id));
     const { position } = await this.writes.run('RemoveImageMember', { imageId: row.id, memberId }, commandMetadata(request, token));
     await this.reads.waitFor(position);
   }

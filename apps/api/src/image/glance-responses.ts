@@ -1,0 +1,38 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply } from 'fastify';
+import { map, Observable } from 'rxjs';
+import { pythonJson } from './python-text';
+
+const BARE_NO_CONTENT = 'glance:bare-no-content';
+
+/** A 204 that Glance sends without a Content-Type (DELETE of a member, GET of an image without data). */
+export const BareNoContent = () => SetMetadata(BARE_NO_CONTENT, true);
+
+/**
+ * Glance's response bodies: `json.dumps` text as `application/json` (no charset); a bodiless
+ * answer (PUT file, tags, DELETE, actions) as webob's empty `text/html; charset=UTF-8` page.
+ */
+@Injectable()
+export class GlanceResponseInterceptor implements NestInterceptor {
+  constructor(private readonly reflector: Reflector) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    const bare = this.reflector.get<boolean>(BARE_NO_CONTENT, context.getHandler()) === true;
+    return next.handle().pipe(
+      map((result) => {
+        // A handler that answered on its own (a download stream) keeps its answer.
+        if (result === reply || reply.sent || reply.raw.headersSent) return result;
+        if (result === undefined) {
+          if (!bare) reply.header('Content-Type', 'text/html; charset=UTF-8');
+          reply.header('Content-Length', '0');
+          return result;
+        }
+        // A Buffer, so Fastify sends the Content-Type as written (it appends a charset to JSON strings).
+        reply.header('Content-Type', 'application/json');
+        return Buffer.from(pythonJson(result), 'utf8');
+      }),
+    );
+  }
+}
