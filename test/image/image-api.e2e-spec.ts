@@ -743,6 +743,8 @@ describe('Image API (Glance v2) on strata start', () => {
       ['tag=lst&disk_format=qcow2', ['lst-b']],
       ['tag=lst&size_min=10&size_max=50', ['lst-a']],
       ['tag=lst&size_min=11', ['lst-c']],
+      ['tag=lst&size=10', ['lst-a']],
+      ['tag=lst&size=abc', []],
       ['tag=lst&protected=true', ['lst-b']],
       ['tag=lst&protected=false', ['lst-c', 'lst-a']],
       ['tag=lst&foo=bar', ['lst-a']],

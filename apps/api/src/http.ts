@@ -16,7 +16,8 @@ function requestIdOf(raw: { headers: Record<string, string | string[] | undefine
 /** Nest on Fastify with an OpenStack request id (`req-<uuid>`) on every response, 404s included. */
 export async function createHttpApp(rootModule: unknown): Promise<NestFastifyApplication> {
   // keystoneauth requests both `/identity/v3` and `/identity/v3/`; Keystone (Flask) answers both.
-  const adapter = new FastifyAdapter({ genReqId: requestIdOf as never, requestIdHeader: false, logger: false, ignoreTrailingSlash: true });
+  // Path parameters up to 1 KiB: Glance tags are 255 characters, percent-encoded up to three times that.
+  const adapter = new FastifyAdapter({ genReqId: requestIdOf as never, requestIdHeader: false, logger: false, ignoreTrailingSlash: true, maxParamLength: 1024 });
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
     reply.header('x-openstack-request-id', request.id);
     done();
@@ -25,7 +26,7 @@ export async function createHttpApp(rootModule: unknown): Promise<NestFastifyApp
   // leniency the identity clients need must not turn it into the image list.
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
     if (request.url.split('?')[0] !== '/image/v2/images/' || request.method === 'POST') return done();
-    const { contentType, body } = glanceErrorBody(404, 'The resource could not be found.', /application\/json/i.test(String(request.headers.accept ?? '')));
+    const { contentType, body } = glanceErrorBody(404, 'The resource could not be found.', request.headers.accept);
     reply.code(404).header('Content-Type', contentType).send(body);
   });
   // OpenStack clients send `Content-Type: application/json` with an empty body on PUT/DELETE

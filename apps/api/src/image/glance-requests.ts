@@ -167,7 +167,8 @@ const all = (v: string | string[] | undefined): string[] => (v === undefined ? [
 const last = (v: string | string[] | undefined): string | undefined => all(v).at(-1);
 
 const LIST_PARAMS = new Set(['limit', 'marker', 'member_status', 'tag', 'sort', 'sort_key', 'sort_dir', 'visibility', 'os_hidden', 'protected', 'size_min', 'size_max', 'created_at', 'updated_at']);
-const EQUAL_FILTERS = ['name', 'status', 'owner', 'disk_format', 'container_format', 'checksum', 'os_hash_value'] as const;
+// Any other column of Glance's images table filters by equality (`_make_conditions_from_filters`).
+const EQUAL_FILTERS = ['name', 'status', 'owner', 'disk_format', 'container_format', 'checksum', 'os_hash_value', 'size', 'virtual_size', 'min_ram', 'min_disk'] as const;
 const IN_FILTERS = new Set(['id', 'name', 'status', 'disk_format', 'container_format']);
 const TIME_OPS: Record<string, ImageQuery['times'][number]['op']> = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=', neq: '<>' };
 

@@ -21,7 +21,7 @@ export interface ImageQuery {
   visibility?: 'public' | 'private' | 'shared' | 'community' | 'all';
   memberStatus: 'pending' | 'accepted' | 'rejected' | 'all';
   /** Exact matches on columns (name, status, owner, disk_format, container_format, checksum, os_hash_value). */
-  equals: Partial<Record<'name' | 'status' | 'owner' | 'disk_format' | 'container_format' | 'checksum' | 'os_hash_value', string>>;
+  equals: Partial<Record<'name' | 'status' | 'owner' | 'disk_format' | 'container_format' | 'checksum' | 'os_hash_value' | 'size' | 'virtual_size' | 'min_ram' | 'min_disk', string>>;
   /** `id=in:a,b` and `name=in:...` (glance/api/v2 `in` operator). */
   anyOf: Partial<Record<'id' | 'name' | 'status' | 'disk_format' | 'container_format', string[]>>;
   protected?: boolean;
@@ -124,7 +124,8 @@ export class ImageReads implements OnModuleDestroy {
   async images(viewer: ImageViewer, q: ImageQuery): Promise<ImageRow[]> {
     const c = new Conditions();
     visibilityConditions(c, viewer, q);
-    for (const [column, value] of Object.entries(q.equals)) if (value !== undefined) c.add(`${column} = ${c.param(value)}`);
+    // Compared as text, as the query string gives them: `size=abc` matches nothing rather than failing.
+    for (const [column, value] of Object.entries(q.equals)) if (value !== undefined) c.add(`${column}::text = ${c.param(value)}`);
     for (const [column, values] of Object.entries(q.anyOf)) if (values !== undefined) c.add(`${column} = ANY (${c.param(values)}::text[])`);
     if (q.protected !== undefined) c.add(`protected = ${c.param(q.protected)}`);
     c.add(`os_hidden = ${c.param(q.osHidden)}`);
