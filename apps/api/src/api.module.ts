@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { HealthController } from './health.controller';
 import { IdentityModule } from './identity/identity.module';
 import { ImageModule } from './image/image.module';
+import { MetadefsModule } from './image-metadefs/metadefs.module';
 import { ReadinessService } from './readiness.service';
 import { RootController } from './root.controller';
 
@@ -9,5 +10,5 @@ const controllers = [RootController, HealthController];
 const providers = [ReadinessService];
 
 /** The HTTP API. Service modules (identity, compute, ...) are added here by later issues. */
-@Module({ imports: [IdentityModule, ImageModule], controllers, providers, exports: [ReadinessService] })
+@Module({ imports: [IdentityModule, ImageModule, MetadefsModule], controllers, providers, exports: [ReadinessService] })
 export class ApiModule {}
