@@ -58,7 +58,7 @@ describe('strata start (all-in-one, embedded PostgreSQL, in-process bus)', () =>
     const root = await getJson(`${baseUrl}/`);
     expect(root.status).toBe(200);
     expect(root.json.services.map((s: { path: string }) => s.path)).toEqual(
-      expect.arrayContaining(['/identity/v3', '/compute/v2.1', '/image/v2', '/volume/v3', '/networking/v2.0', '/object-store/v1']),
+      expect.arrayContaining(['/identity/v3', '/compute/v2.1', '/image', '/volume/v3', '/networking/v2.0', '/object-store/v1']),
     );
   });
 

@@ -1,9 +1,8 @@
 import type { MetadefNamespaceRow } from '../../../../projections/image';
-import { authorize, isAdmin, scopedProjectId, TokenContext } from '../../../shared/src/auth';
+import { authorize, isAdmin, TokenContext } from '../../../shared/src/auth';
 import { GlanceError } from '../image/glance-errors';
-import { MetadefReads, MetadefViewer } from './metadef-reads';
-
-export const viewerOf = (token: TokenContext): MetadefViewer => ({ admin: isAdmin(token), projectId: scopedProjectId(token) });
+import { viewerOf } from '../image/glance-viewer';
+import { MetadefReads } from './metadef-reads';
 
 /**
  * How an endpoint answers a namespace it cannot show (glance/api/v2/metadef_*.py): most say

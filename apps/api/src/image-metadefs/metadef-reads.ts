@@ -5,15 +5,10 @@ import { Position } from '../../../../domain/kernel';
 import { ProjectionEngine } from '../../../../infra/projections';
 import type { MetadefNamespaceRow, MetadefResourceTypeRow } from '../../../../projections/image';
 import { DATABASE_URL, PROJECTION_ENGINE } from '../../../shared/src/runtime.tokens';
+import type { GlanceViewer } from '../image/glance-viewer';
 
 const WAIT_MS = 5_000;
 const READ_MODEL = 'image_metadefs';
-
-/** Who asks: Glance's request context (`is_admin`, `owner` = the token's project). */
-export interface MetadefViewer {
-  admin: boolean;
-  projectId: string | null;
-}
 
 /** Queries over rm.image_metadef_namespaces and rm.image_metadef_resource_types, after a read-your-writes wait. */
 @Injectable()
@@ -38,7 +33,7 @@ export class MetadefReads implements OnModuleDestroy {
   }
 
   /** glance/db/sqlalchemy/metadef_api/namespace.py `_is_namespace_visible`. */
-  static visible(row: MetadefNamespaceRow, viewer: MetadefViewer): boolean {
+  static visible(row: MetadefNamespaceRow, viewer: GlanceViewer): boolean {
     if (viewer.admin || row.owner === null || row.visibility === 'public') return true;
     return viewer.projectId !== null && row.owner === viewer.projectId;
   }
@@ -50,7 +45,7 @@ export class MetadefReads implements OnModuleDestroy {
   }
 
   /** `_select_namespaces_query`: an admin sees all, others public ones and their project's. */
-  async namespaces(viewer: MetadefViewer): Promise<MetadefNamespaceRow[]> {
+  async namespaces(viewer: GlanceViewer): Promise<MetadefNamespaceRow[]> {
     if (viewer.admin) return (await this.pool.query<MetadefNamespaceRow>('SELECT * FROM rm.image_metadef_namespaces')).rows;
     // Unlike a show, the list leaves out private namespaces without an owner.
     const { rows } = await this.pool.query<MetadefNamespaceRow>(`SELECT * FROM rm.image_metadef_namespaces WHERE visibility = 'public' OR owner = $1`, [viewer.projectId]);

@@ -1,8 +1,8 @@
 import { CreateMetadefNamespace, MetadefObject, MetadefProperty, MetadefPropertySchema, MetadefResourceTypeAssociation, MetadefVisibility } from '../../../../domain/image';
 import { GlanceError } from '../image/glance-errors';
+import { JsonSchema, validateAgainst } from '../image/glance-jsonschema';
 import { repr } from '../image/python-text';
-import { JsonSchema, namespaceSchema, objectSchema, propertySchema, resourceTypeAssociationSchema, tagListSchema, tagSchema } from './metadef-schemas';
-import { validateAgainst } from './metadef-validation';
+import { namespaceSchema, objectSchema, propertySchema, resourceTypeAssociationSchema, tagListSchema, tagSchema } from './metadef-schemas';
 
 // Request parsing of glance/api/v2/metadef_*.py `RequestDeserializer`: body present, read-only
 // attributes (403), the JSON schema (400), then WSME's `json.fromjson` into Glance's models, whose
@@ -220,10 +220,4 @@ export function parseTagListQuery(query: Query): TagListQuery {
   const rawLimit = last(query.limit);
   const limit = rawLimit ? parseLimit(rawLimit, 0) : 0;
   return { sortDir, ...(limit > 0 ? { limit } : {}), ...(last(query.marker) ? { marker: last(query.marker) } : {}) };
-}
-
-/** Python `urllib.parse.urlencode` (quote_plus): what Glance's `first` and `next` links are made of. */
-export function urlencode(params: [string, string][]): string {
-  const quote = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
-  return params.map(([k, v]) => `${quote(k)}=${quote(v)}`).join('&');
 }

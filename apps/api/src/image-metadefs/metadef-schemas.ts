@@ -1,9 +1,9 @@
+import type { JsonSchema } from '../image/glance-jsonschema';
+
 // The JSON schemas of GET /v2/schemas/metadefs/* (glance/api/v2/metadef_*.py `get_schema`,
 // `get_collection_schema`, glance/schema.py `Schema.raw`): the API contract glanceclient and
-// Horizon validate against. Requests are validated against the same documents (metadef-validation.ts),
+// Horizon validate against. Requests are validated against the same documents (glance-jsonschema.ts),
 // as Glance does, so key order follows Glance's dicts: its error texts depend on it.
-
-export type JsonSchema = { [keyword: string]: unknown };
 
 const PROPERTY_TYPES = ['array', 'boolean', 'integer', 'number', 'object', 'string', null];
 const readOnlyString = { readOnly: true, type: 'string' };

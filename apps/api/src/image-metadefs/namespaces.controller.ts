@@ -4,23 +4,17 @@ import { metadefNameKey } from '../../../../domain/image';
 import type { MetadefNamespaceRow } from '../../../../projections/image';
 import { commandMetadata, CurrentToken, scopedProjectId, TokenContext, TokenGuard } from '../../../shared/src/auth';
 import { GlanceError, GlanceExceptionFilter } from '../image/glance-errors';
-import { GlanceResponseInterceptor } from '../image/glance-responses';
-import { requireMetadefAdmin, viewerOf, visibleNamespace } from './metadef-access';
+import { GlanceResponseInterceptor, pageLinks } from '../image/glance-responses';
+import { viewerOf } from '../image/glance-viewer';
+import { requireMetadefAdmin, visibleNamespace } from './metadef-access';
 import { MetadefReads } from './metadef-reads';
-import { NamespaceListQuery, NamespaceSortKey, parseNamespaceBody, parseNamespaceListQuery, urlencode } from './metadef-requests';
+import { NamespaceListQuery, NamespaceSortKey, parseNamespaceBody, parseNamespaceListQuery } from './metadef-requests';
 import { METADEF_SCHEMAS } from './metadef-schemas';
 import { MetadefResourceTypeSeed } from './metadef-seed';
 import { namespaceCreatedView, namespaceDetailView, namespaceFieldsView, namespaceListView, resourceTypeView } from './metadef-views';
 import { MetadefWrites } from './metadef-writes';
 
 type RawQuery = Record<string, string | string[] | undefined>;
-
-/** The query as Glance's `dict(request.params)` holds it: first position, last value. */
-function queryPairs(request: FastifyRequest): [string, string][] {
-  const pairs = new Map<string, string>();
-  for (const [k, v] of new URLSearchParams(request.url.split('?')[1] ?? '')) pairs.set(k, v);
-  return [...pairs];
-}
 
 function sortValue(row: MetadefNamespaceRow, key: NamespaceSortKey): string | number | boolean | null {
   if (key === 'id') return row.created_position;
@@ -109,10 +103,8 @@ export class MetadefNamespacesController {
     }
     const page = rows.slice(0, q.limit);
     const resourceTypes = await this.reads.resourceTypes();
-    const params = queryPairs(request).filter(([k]) => k !== 'marker');
-    const first = `/v2/metadefs/namespaces${params.length > 0 ? `?${urlencode(params)}` : ''}`;
     // Glance offers `next` whenever the page is full, not knowing whether more follow.
-    const next = page.length > 0 && page.length === q.limit ? `/v2/metadefs/namespaces?${urlencode([...params, ['marker', page[page.length - 1].namespace]])}` : undefined;
+    const { first, next } = pageLinks(request, '/v2/metadefs/namespaces', page.length > 0 && page.length === q.limit ? page[page.length - 1].namespace : undefined);
     return { namespaces: page.map((r) => namespaceListView(r, resourceTypes)), ...(next ? { next } : {}), schema: '/v2/schemas/metadefs/namespaces', first };
   }
 

@@ -1,7 +1,7 @@
 import { CreateImage, ImagePatchOperation } from '../../../../domain/image';
 import { ACCESS_DENIED, GlanceError, UnsupportedMediaType } from './glance-errors';
+import { validateAgainst } from './glance-jsonschema';
 import { imageSchema } from './glance-schemas';
-import { validateAgainst } from './glance-validation';
 import { ImageQuery, SORT_KEYS, SortKey } from './image-reads';
 
 // Request parsing of glance/api/v2/images.py `RequestDeserializer`: what it refuses before the
@@ -22,6 +22,7 @@ const isReserved = (key: string) => RESERVED.has(key) || RESERVED_NAMESPACES.som
 
 /** The image schema Glance validates request bodies against (the one GET /v2/schemas/image serves). */
 const IMAGE_SCHEMA = imageSchema();
+const validateImage = (body: unknown) => validateAgainst(IMAGE_SCHEMA, body);
 
 /**
  * A create body as JSON: Glance reads any media type as JSON (a text/plain body arrives as a
@@ -46,7 +47,7 @@ function createBodyOf(body: unknown): Record<string, unknown> {
 export function parseCreateBody(body: unknown): Omit<CreateImage['data'], 'imageId'> & { imageId?: string } {
   const image = createBodyOf(body);
   for (const key of Object.keys(image)) if (DISALLOWED.has(key)) throw forbidden(`Attribute '${key}' is read-only.`);
-  validateAgainst('image', IMAGE_SCHEMA, image);
+  validateImage(image);
   for (const key of Object.keys(image)) if (key.length > 255) throw bad('Custom property should not be greater than 255 characters.');
   for (const key of Object.keys(image)) if (READ_ONLY.has(key) && key !== 'id') throw forbidden(`Attribute '${key}' is read-only.`);
   // ImageFactory's `_check_reserved`: webob's generic explanation, the attribute in the detail.
@@ -100,7 +101,7 @@ export function parseCreateBody(body: unknown): Omit<CreateImage['data'], 'image
 
 /** PUT /v2/images/{id}/tags/{tag}: Glance validates the tag as `{"tags": [tag]}`. */
 export function validateTag(tag: string): void {
-  validateAgainst('image', IMAGE_SCHEMA, { tags: [tag] });
+  validateImage({ tags: [tag] });
 }
 
 export const PATCH_CONTENT_TYPES = ['application/openstack-images-v2.0-json-patch', 'application/openstack-images-v2.1-json-patch'];
@@ -157,7 +158,7 @@ export function parsePatch(contentType: string | undefined, body: unknown): Imag
       throw forbidden("It's not allowed to update locations if locations are invisible.");
     }
     if (op === 'remove') return { op, path: root };
-    validateAgainst('image', IMAGE_SCHEMA, { [root]: raw.value });
+    validateImage({ [root]: raw.value });
     return { op, path: root, value: raw.value };
   });
 }

@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { map, Observable } from 'rxjs';
 import { pythonJson } from './python-text';
 
@@ -35,4 +35,27 @@ export class GlanceResponseInterceptor implements NestInterceptor {
       }),
     );
   }
+}
+
+/** Python `urllib.parse.urlencode(dict(params))`: one value per key (the last, where the first stood), `quote_plus` escaping. */
+function urlencode(params: [string, string][]): string {
+  const quotePlus = (v: string) =>
+    encodeURIComponent(v)
+      .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+      .replace(/%20/g, '+');
+  const last = new Map<string, string>();
+  for (const [k, v] of params) last.set(k, v);
+  return [...last].map(([k, v]) => `${quotePlus(k)}=${quotePlus(v)}`).join('&');
+}
+
+/**
+ * The paging links of a Glance list (images.py, metadef_namespaces.py `ResponseSerializer.index`):
+ * `first` is the query without the marker, `next` that query plus `marker`, when the caller has one.
+ */
+export function pageLinks(request: FastifyRequest, path: string, marker: string | undefined): { first: string; next?: string } {
+  const params = [...new URLSearchParams(request.url.split('?')[1] ?? '')].filter(([k]) => k !== 'marker');
+  const query = urlencode(params);
+  const first = `${path}${query ? `?${query}` : ''}`;
+  if (marker === undefined) return { first };
+  return { first, next: `${path}?${urlencode([...params, ['marker', marker]])}` };
 }

@@ -1,5 +1,5 @@
 import { CONTAINER_FORMATS, DISK_FORMATS, MEMBER_STATUSES } from '../../../../domain/image';
-import type { JsonSchema } from './glance-validation';
+import type { JsonSchema } from './glance-jsonschema';
 
 // The JSON schemas of GET /v2/schemas/* (glance/api/v2/images.py `get_base_properties`,
 // image_members.py `get_schema`): glanceclient validates against them and tempest reads them.

@@ -4,15 +4,10 @@ import { Position } from '../../../../domain/kernel';
 import { ProjectionEngine } from '../../../../infra/projections';
 import type { ImageRow } from '../../../../projections/image';
 import { DATABASE_URL, PROJECTION_ENGINE } from '../../../shared/src/runtime.tokens';
+import type { GlanceViewer } from './glance-viewer';
 
 const WAIT_MS = 5_000;
 const READ_MODEL = 'image_images';
-
-/** Who asks: Glance's request context (`is_admin`, `owner` = the token's project). */
-export interface ImageViewer {
-  admin: boolean;
-  projectId: string | null;
-}
 
 export type SortKey = 'name' | 'status' | 'container_format' | 'disk_format' | 'size' | 'id' | 'created_at' | 'updated_at';
 export const SORT_KEYS: readonly SortKey[] = ['name', 'status', 'container_format', 'disk_format', 'size', 'id', 'created_at', 'updated_at'];
@@ -60,7 +55,7 @@ class Conditions {
  * public and community images, its project's own, and shared images it is a member of (with the
  * asked member status); without a visibility filter, community images only when owned.
  */
-function visibilityConditions(c: Conditions, viewer: ImageViewer, q: ImageQuery): void {
+function visibilityConditions(c: Conditions, viewer: GlanceViewer, q: ImageQuery): void {
   const project = viewer.projectId;
   if (!viewer.admin) {
     const p = c.param(project);
@@ -113,7 +108,7 @@ export class ImageReads implements OnModuleDestroy {
   }
 
   /** Glance's `is_image_visible`: admin, public and community, the owner, and any member (pending ones too, so they can accept). */
-  static visible(row: ImageRow, viewer: ImageViewer): boolean {
+  static visible(row: ImageRow, viewer: GlanceViewer): boolean {
     if (viewer.admin || row.visibility === 'public' || row.visibility === 'community') return true;
     if (viewer.projectId === null) return false;
     if (row.owner === viewer.projectId) return true;
@@ -121,7 +116,7 @@ export class ImageReads implements OnModuleDestroy {
   }
 
   /** Every image the query selects, in list order; the caller pages with the marker. */
-  async images(viewer: ImageViewer, q: ImageQuery): Promise<ImageRow[]> {
+  async images(viewer: GlanceViewer, q: ImageQuery): Promise<ImageRow[]> {
     const c = new Conditions();
     visibilityConditions(c, viewer, q);
     // Compared as text, as the query string gives them: `size=abc` matches nothing rather than failing.

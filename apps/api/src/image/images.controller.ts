@@ -7,16 +7,15 @@ import type { ImageRow } from '../../../../projections/image';
 import { authorize, commandMetadata, CurrentToken, hasRole, isAdmin, scopedProjectId, TokenContext, TokenGuard } from '../../../shared/src/auth';
 import { ACCESS_DENIED, CONFLICT, GlanceError, GlanceExceptionFilter, imageNotFound, RESOURCE_NOT_FOUND, rangeDetail, UnsupportedMediaType } from './glance-errors';
 import { parseCreateBody, parseListQuery, parsePatch, validateTag } from './glance-requests';
-import { BareNoContent, GlanceResponseInterceptor } from './glance-responses';
+import { BareNoContent, GlanceResponseInterceptor, pageLinks } from './glance-responses';
 import { IMAGE_ID } from './glance-schemas';
 import { imageView, memberView } from './glance-views';
-import { ImageReads, ImageViewer } from './image-reads';
+import { viewerOf } from './glance-viewer';
+import { ImageReads } from './image-reads';
 import { ImageUploads } from './image-uploads';
 import { ImageWrites } from './image-writes';
 
 type RawQuery = Record<string, string | string[] | undefined>;
-
-const viewerOf = (token: TokenContext): ImageViewer => ({ admin: isAdmin(token), projectId: scopedProjectId(token) });
 
 /** What refuses a change to an image the caller can see: Glance's words differ per call. */
 interface OwnerRule {
@@ -30,30 +29,6 @@ interface OwnerRule {
 
 const YOU_DO_NOT_OWN = () => 'You do not own this image';
 const imageNotFoundShort = (imageId: string) => new GlanceError(404, `Image ${imageId} not found.`);
-
-/** Python `urllib.parse.urlencode(dict(params))`: one value per key (the last), `quote_plus` escaping. */
-function urlencode(params: [string, string][]): string {
-  const quotePlus = (v: string) =>
-    encodeURIComponent(v)
-      .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-      .replace(/%7E/gi, '~')
-      .replace(/%20/g, '+');
-  const last = new Map<string, string>();
-  for (const [k, v] of params) last.set(k, v);
-  return [...last].map(([k, v]) => `${quotePlus(k)}=${quotePlus(v)}`).join('&');
-}
-
-/**
- * glance/api/v2/images.py `ResponseSerializer.index`: `first` is the query without the marker,
- * `next` that query plus the last image as marker, present whenever the page came back full.
- */
-function pageLinks(request: FastifyRequest, limit: number, page: ImageRow[]): { first: string; next?: string } {
-  const params = [...new URLSearchParams(request.url.split('?')[1] ?? '')].filter(([k]) => k !== 'marker');
-  const query = urlencode(params);
-  const first = `/v2/images${query ? `?${query}` : ''}`;
-  if (limit === 0 || page.length < limit) return { first };
-  return { first, next: `/v2/images?${urlencode([...params, ['marker', page[page.length - 1].id]])}` };
-}
 
 @Controller('image/v2/images')
 @UseFilters(GlanceExceptionFilter)
@@ -127,7 +102,8 @@ export class ImagesController {
       start = index < 0 ? rows.length : index;
     }
     const page = rows.slice(start, start + limit);
-    const { first, next } = pageLinks(request, limit, page);
+    // glance/api/v2/images.py `ResponseSerializer.index`: `next` whenever the page came back full.
+    const { first, next } = pageLinks(request, '/v2/images', limit !== 0 && page.length >= limit ? page[page.length - 1].id : undefined);
     return { images: page.map(imageView), first, schema: '/v2/schemas/images', ...(next === undefined ? {} : { next }) };
   }
 

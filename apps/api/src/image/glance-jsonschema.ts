@@ -1,11 +1,18 @@
-import { GlanceError } from '../image/glance-errors';
-import { pformat, repr } from '../image/python-text';
-import { JsonSchema } from './metadef-schemas';
+import { GlanceError } from './glance-errors';
+import { pformat, repr } from './python-text';
 
-// Glance validates metadef bodies with `jsonschema.validate(body, schema)` (glance/schema.py):
-// python3-jsonschema 4.10, draft 2020-12, no format checker, and `best_match` picks the error it
-// reports. This walks the keywords Glance's metadef schemas use in the same order and words each
-// error as jsonschema does, so a 400 reads as the real Glance's.
+// Glance validates request bodies with `jsonschema.validate(body, schema)` (glance/schema.py
+// `Schema.validate`): python3-jsonschema 4.10 (Debian 12), no format checker, and `best_match`
+// picks the error it reports. This walks the keywords the image and metadef schemas use in the
+// same order and words each error as jsonschema does, so a 400 reads as the real Glance's.
+
+export type JsonSchema = { [keyword: string]: unknown };
+
+/**
+ * The order an `additionalProperties: false` error names the extra keys in. jsonschema 4.10 takes
+ * them from a `set`, whose order is hash-seeded per Glance process, so no capture fixes it: the
+ * metadefs API sorts them, the image API keeps the body's order.
+ */
 
 type PathPart = string | number;
 
@@ -24,7 +31,7 @@ type Partial = Omit<SchemaError, 'validator' | 'schema' | 'instance'> & { valida
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** jsonschema's TYPE_CHECKER for draft 2020-12 (booleans are never numbers). */
+/** jsonschema's TYPE_CHECKER (booleans are never numbers). */
 function isType(instance: unknown, type: unknown): boolean {
   switch (type) {
     case 'string':
@@ -112,6 +119,9 @@ class Validator {
       case 'minLength':
         if (typeof instance === 'string' && length(instance) < (value as number)) yield error(`${repr(instance)} is too short`);
         return;
+      case 'pattern':
+        if (typeof instance === 'string' && !new RegExp(value as string).test(instance)) yield error(`${repr(instance)} does not match ${repr(value)}`);
+        return;
       case 'minimum':
         if (typeof instance === 'number' && instance < (value as number)) yield error(`${repr(instance)} is less than the minimum of ${repr(value)}`);
         return;
@@ -142,6 +152,7 @@ class Validator {
         if (isObject(value)) {
           for (const extra of extras) yield* this.descend(instance[extra], value, extra);
         } else if (value === false && extras.length > 0) {
+          // Python takes them from a set (an order per process); sorted is one of those orders, and stable.
           const names = [...extras].sort().map((k) => repr(k));
           yield error(`Additional properties are not allowed (${names.join(', ')} ${extras.length === 1 ? 'was' : 'were'} unexpected)`);
         }
