@@ -22,8 +22,13 @@ import { DISK_INSPECTOR, IMAGE_BLOBS } from './image.tokens';
 /** Glance's `image_size_cap` default: 1 TiB. */
 const IMAGE_SIZE_CAP = 1024 ** 4;
 const REAP_EVERY_MS = 60_000;
-/** A blob nobody references is swept only this long after it was last written: an upload may be about to record it. */
-const SWEEP_AGE_MS = 60 * 60_000;
+/**
+ * Leftovers are swept only this long after they were last written: a running upload rewrites its
+ * temp file with every batch, and a stored blob is recorded by its image within seconds.
+ */
+const SWEEP_AGE_MS = 15 * 60_000;
+/** PostgreSQL's undefined_table: on a first boot the image read model's view comes a moment after the API. */
+const UNDEFINED_TABLE = '42P01';
 
 /** Advisory-lock keys: one namespace per use, hashed by PostgreSQL. */
 const lockKey = (kind: 'uploader' | 'blob', name: string) => `strata-image-${kind}:${name}`;
@@ -117,7 +122,10 @@ export class ImageUploads implements OnModuleInit, OnModuleDestroy {
   /** One pass of the reaper: fail the uploads of dead uploaders, then sweep unreferenced bytes. */
   reapOnce(): Promise<void> {
     this.reaping ??= this.reap()
-      .catch((error) => this.log.warn(`image reaper: ${(error as Error).message}`))
+      .catch((error) => {
+        if ((error as { code?: string }).code === UNDEFINED_TABLE) return;
+        this.log.warn(`image reaper: ${(error as Error).message}`);
+      })
       .finally(() => (this.reaping = null));
     return this.reaping;
   }
