@@ -14,7 +14,7 @@
  *        KEYSTONE_KEEPALIVE (off: the anchor's uwsgi answers `Connection: close`)
  *      BENCH_KEYSTONE=0 skips Keystone; ANCHORS_DIR (../shared/anchors)
  */
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { DEFAULT_SCRYPT_PARAMS, hashPassword, verifyPassword } from '../../infra/identity/passwords';
 import { commit, machine, percentile, writeSection } from './bench-report';
 import { LoadOptions, LoadReport, OpName, OpResult, runIdentityLoad } from './identity-load';
+import { readPid, startStrata, waitHttp } from './strata-server';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -39,88 +40,7 @@ const OPS: OpName[] = ['token issue', 'token validate', 'project list'];
 
 const log = (line: string) => console.error(line);
 
-function sleep(ms: number) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitHttp(url: string, seconds: number, child?: ChildProcess): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`exited with code ${child.exitCode} before answering on ${url}`);
-    try {
-      const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (r.ok) return;
-    } catch {
-      /* not yet */
-    }
-    await sleep(250);
-  }
-  throw new Error(`no answer on ${url} within ${seconds} s`);
-}
-
 // ---- Strata ----
-
-interface StrataServer {
-  child: ChildProcess;
-  dir: string;
-  url: string;
-  stop(): Promise<void>;
-}
-
-async function startStrata(): Promise<StrataServer> {
-  const dir = `/tmp/strata-bench-identity-${STRATA_PORT}`;
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
-  fs.chmodSync(dir, 0o711); // embedded PostgreSQL runs as an unprivileged user when we are root
-  const logFd = fs.openSync(path.join(dir, 'log'), 'w');
-  const env: NodeJS.ProcessEnv = { ...process.env, STRATA_PORT: String(STRATA_PORT), STRATA_HOST: '127.0.0.1', STRATA_DATA_DIR: path.join(dir, 'data'), STRATA_ADMIN_PASSWORD: STRATA_PASSWORD, STRATA_PUBLIC_URL: `http://127.0.0.1:${STRATA_PORT}` };
-  for (const v of ['DATABASE_URL', 'NATS_URL', 'EVENTSTORE_URL']) delete env[v]; // the all-in-one defaults
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/strata'), 'start'], { cwd: ROOT, env, stdio: ['ignore', logFd, logFd] });
-  fs.closeSync(logFd);
-  const url = `http://127.0.0.1:${STRATA_PORT}/identity/v3`;
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const t0 = performance.now();
-      child.kill('SIGTERM');
-      for (let i = 0; i < 120 && child.exitCode === null && child.signalCode === null; i++) await sleep(250);
-      if (child.exitCode === null && child.signalCode === null) {
-        log('Strata did not stop within 30 s of SIGTERM; SIGKILL');
-        child.kill('SIGKILL');
-      } else log(`Strata stopped ${((performance.now() - t0) / 1000).toFixed(1)} s after SIGTERM`);
-    }
-    // The embedded PostgreSQL is detached; if Strata died without stopping it, stop it by its own pid file.
-    for (const pidfile of findFiles(path.join(dir, 'data'), 'postmaster.pid')) {
-      const pid = Number(fs.readFileSync(pidfile, 'utf8').split('\n')[0]);
-      if (pid > 0 && alive(pid)) {
-        process.kill(pid, 'SIGTERM');
-        for (let i = 0; i < 40 && alive(pid); i++) await sleep(250);
-      }
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitHttp(url, 180, child);
-  } catch (e) {
-    const tail = fs.readFileSync(path.join(dir, 'log'), 'utf8').split('\n').slice(-20).join('\n');
-    await stop();
-    throw new Error(`Strata did not start: ${(e as Error).message}\n${tail}`);
-  }
-  return { child, dir, url, stop };
-}
-
-function findFiles(dir: string, name: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => path.basename(f) === name).map((f) => path.join(dir, f));
-}
 
 async function strataHashCost(): Promise<string> {
   const { ln, r, p } = DEFAULT_SCRYPT_PARAMS;
@@ -146,15 +66,6 @@ interface KeystoneSide {
 function runScript(script: string): { ok: boolean; output: string } {
   const r = spawnSync('bash', [path.join(ANCHORS_DIR, script)], { encoding: 'utf8', timeout: 30 * 60_000 });
   return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? r.error.message : ''}` };
-}
-
-function readPid(file: string): number | undefined {
-  try {
-    const pid = Number(fs.readFileSync(file, 'utf8').trim());
-    return pid > 0 && alive(pid) ? pid : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function startKeystone(): KeystoneSide {
@@ -281,11 +192,11 @@ async function main() {
   const load = () => os.loadavg()[0].toFixed(1);
 
   log(`starting Strata on 127.0.0.1:${STRATA_PORT}…`);
-  const strataServer = await startStrata();
+  const strataServer = await startStrata({ port: STRATA_PORT, password: STRATA_PASSWORD, dir: `/tmp/strata-bench-identity-${STRATA_PORT}`, ownDir: true, readyPath: '/identity/v3', log });
   let strata: LoadReport;
   try {
     loads.push(`1-min load average before Strata ${load()}`);
-    strata = await runIdentityLoad({ ...base, url: strataServer.url, user: 'admin', password: STRATA_PASSWORD, project: 'admin', domain: 'Default', keepAlive: true, pid: strataServer.child.pid });
+    strata = await runIdentityLoad({ ...base, url: `${strataServer.base}/identity/v3`, user: 'admin', password: STRATA_PASSWORD, project: 'admin', domain: 'Default', keepAlive: true, pid: strataServer.pid });
   } finally {
     await strataServer.stop();
   }

@@ -19,7 +19,7 @@
  *        if it does not answer); GLANCE_URL KEYSTONE_URL KEYSTONE_USER KEYSTONE_PASSWORD KEYSTONE_PROJECT
  *        ANCHORS_DIR (../shared/anchors)
  */
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -28,6 +28,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { commit, machine, writeSection } from './bench-report';
 import { MemoryPeak, MemorySampler } from './identity-load';
+import { readPid, sleep, startStrata, waitHttp } from './strata-server';
 
 const ROOT = path.resolve(__dirname, '../..');
 const MIB = 1024 * 1024;
@@ -50,37 +51,12 @@ const CLIENT_CHUNK = MIB;
 const TARGET = 0.7;
 
 const log = (line: string) => console.error(line);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mbps = (bytes: number, seconds: number) => bytes / 1e6 / seconds;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function run(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr || r.error || `exit ${r.status}`}`);
-}
-
-async function waitHttp(url: string, seconds: number, child?: ChildProcess): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`exited with code ${child.exitCode} before answering on ${url}`);
-    try {
-      const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (r.status < 500) return;
-    } catch {
-      /* not yet */
-    }
-    await sleep(250);
-  }
-  throw new Error(`no answer on ${url} within ${seconds} s`);
 }
 
 // ---- the file and the baseline ----
@@ -347,61 +323,12 @@ async function measure(side: GlanceSide, sha512: string, copies: number[] | null
   return result;
 }
 
-// ---- Strata ----
-
-async function startStrata(): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
-  fs.rmSync(DATA_DIR, { recursive: true, force: true });
-  fs.mkdirSync(DATA_DIR, { recursive: true });
-  const logFile = path.join(DIR, 'strata.log');
-  const logFd = fs.openSync(logFile, 'w');
-  const env: NodeJS.ProcessEnv = { ...process.env, STRATA_PORT: String(STRATA_PORT), STRATA_HOST: '127.0.0.1', STRATA_DATA_DIR: DATA_DIR, STRATA_ADMIN_PASSWORD: STRATA_PASSWORD, STRATA_PUBLIC_URL: `http://127.0.0.1:${STRATA_PORT}` };
-  for (const v of ['DATABASE_URL', 'NATS_URL', 'EVENTSTORE_URL']) delete env[v]; // the all-in-one defaults
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/strata'), 'start'], { cwd: ROOT, env, stdio: ['ignore', logFd, logFd] });
-  fs.closeSync(logFd);
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      for (let i = 0; i < 120 && child.exitCode === null && child.signalCode === null; i++) await sleep(250);
-      if (child.exitCode === null && child.signalCode === null) {
-        log('Strata did not stop within 30 s of SIGTERM; SIGKILL');
-        child.kill('SIGKILL');
-      }
-    }
-    // The embedded PostgreSQL is detached; if Strata died without stopping it, stop it by its own pid file.
-    const pidfiles = (fs.existsSync(DATA_DIR) ? (fs.readdirSync(DATA_DIR, { recursive: true }) as string[]) : []).filter((f) => path.basename(f) === 'postmaster.pid');
-    for (const pidfile of pidfiles) {
-      const pid = Number(fs.readFileSync(path.join(DATA_DIR, pidfile), 'utf8').split('\n')[0]);
-      if (pid > 0 && alive(pid)) {
-        process.kill(pid, 'SIGTERM');
-        for (let i = 0; i < 40 && alive(pid); i++) await sleep(250);
-      }
-    }
-  };
-  try {
-    await waitHttp(`http://127.0.0.1:${STRATA_PORT}/image/v2/`, 180, child);
-  } catch (e) {
-    const tail = fs.readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n');
-    await stop();
-    throw new Error(`Strata did not start: ${(e as Error).message}\n${tail}`);
-  }
-  return { child, stop };
-}
-
 // ---- Glance anchor (optional) ----
-
-function readPid(file: string): number | undefined {
-  try {
-    const pid = Number(fs.readFileSync(file, 'utf8').trim());
-    return pid > 0 && alive(pid) ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 async function glanceSide(): Promise<{ side: GlanceSide; setup: string; stop(): void }> {
   let started = false;
   try {
-    await waitHttp(`${GLANCE_URL}/`, 2);
+    await waitHttp(`${GLANCE_URL}/`, 2, { accept: (status) => status < 500 });
   } catch {
     log('Glance does not answer; bringing up the anchor (glance-up.sh)…');
     const up = spawnSync('bash', [path.join(ANCHORS_DIR, 'glance-up.sh')], { encoding: 'utf8', timeout: 20 * 60_000 });
@@ -507,7 +434,6 @@ async function main() {
   if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error('BENCH_RUNS: a positive integer');
   fs.rmSync(DIR, { recursive: true, force: true });
   fs.mkdirSync(DIR, { recursive: true });
-  fs.chmodSync(DIR, 0o711); // embedded PostgreSQL runs as an unprivileged user when we are root
   try {
     log(`writing ${SIZE_MIB} MiB of random bytes to ${SOURCE}…`);
     const t0 = performance.now();
@@ -515,19 +441,18 @@ async function main() {
     log(`  ${((performance.now() - t0) / 1000).toFixed(1)} s, sha512 ${sha512.slice(0, 16)}…`);
 
     log(`starting Strata on 127.0.0.1:${STRATA_PORT} (data dir ${DATA_DIR})…`);
-    const server = await startStrata();
+    const server = await startStrata({ port: STRATA_PORT, password: STRATA_PASSWORD, dir: DIR, dataDir: DATA_DIR, logFile: path.join(DIR, 'strata.log'), readyPath: '/image/v2/', readyStatus: (status) => status < 500, log });
     if (fs.statSync(DATA_DIR).dev !== fs.statSync(SOURCE).dev) throw new Error(`${SOURCE} and ${DATA_DIR} are on different filesystems`);
     const fsName = filesystemOf(SOURCE);
     const load = `1-min load average before Strata ${os.loadavg()[0].toFixed(1)}`;
     const copies: number[] = [];
     let strata: SideResult;
     try {
-      const token = await issueToken(`http://127.0.0.1:${STRATA_PORT}/identity/v3`, 'admin', STRATA_PASSWORD, 'admin');
-      strata = await measure({ name: 'Strata', images: `http://127.0.0.1:${STRATA_PORT}/image/v2`, token, pid: server.child.pid! }, sha512, copies);
+      const token = await issueToken(`${server.base}/identity/v3`, 'admin', STRATA_PASSWORD, 'admin');
+      strata = await measure({ name: 'Strata', images: `${server.base}/image/v2`, token, pid: server.pid }, sha512, copies);
     } catch (e) {
       const exit = server.child.exitCode ?? server.child.signalCode;
-      const tail = fs.readFileSync(path.join(DIR, 'strata.log'), 'utf8').split('\n').slice(-30).join('\n');
-      throw new Error(`${(e as Error).message}\nStrata ${exit === null ? 'still running' : `exited (${exit})`}; the end of its log:\n${tail}`);
+      throw new Error(`${(e as Error).message}\nStrata ${exit === null ? 'still running' : `exited (${exit})`}; the end of its log:\n${server.logTail(30)}`);
     } finally {
       await server.stop();
     }
