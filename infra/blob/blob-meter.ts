@@ -1,6 +1,7 @@
 import { createHash, Hash } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
 import { BlobSizeMismatch, BlobTooLarge, PutBlobOptions, StoredBlob, blobKeyOf } from './blob-store';
+import type { Md5Job, Md5Worker } from './md5-worker';
 
 function checkLimit(name: string, value: number | undefined): void {
   if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
@@ -8,7 +9,8 @@ function checkLimit(name: string, value: number | undefined): void {
 
 /**
  * Passes bytes through unchanged while counting them and feeding MD5 and SHA-512 in the same
- * pass; fails the pipeline as soon as a limit is crossed, so an oversized upload is never read to its end.
+ * pass (MD5 on a worker thread when given an `Md5Worker`); fails the pipeline as soon as a limit is
+ * crossed, so an oversized upload is never read to its end.
  */
 export class BlobMeter extends Transform {
   private readonly md5: Hash = createHash('md5');
@@ -16,13 +18,16 @@ export class BlobMeter extends Transform {
   private size = 0;
   private readonly maxBytes: number | undefined;
   private readonly expectedSize: number | undefined;
+  private readonly md5Job: Md5Job | undefined;
+  private md5Hex: string | undefined;
 
-  constructor({ maxBytes, expectedSize }: Pick<PutBlobOptions, 'maxBytes' | 'expectedSize'> = {}) {
+  constructor({ maxBytes, expectedSize, md5Worker }: Pick<PutBlobOptions, 'maxBytes' | 'expectedSize'> & { md5Worker?: Md5Worker } = {}) {
     super();
     checkLimit('maxBytes', maxBytes);
     checkLimit('expectedSize', expectedSize);
     this.maxBytes = maxBytes;
     this.expectedSize = expectedSize;
+    this.md5Job = md5Worker?.begin();
   }
 
   override _transform(chunk: Buffer | string, encoding: BufferEncoding, callback: TransformCallback): void {
@@ -30,19 +35,32 @@ export class BlobMeter extends Transform {
     this.size += bytes.length;
     if (this.maxBytes !== undefined && this.size > this.maxBytes) return callback(new BlobTooLarge(this.maxBytes));
     if (this.expectedSize !== undefined && this.size > this.expectedSize) return callback(new BlobSizeMismatch(this.expectedSize, this.size));
-    this.md5.update(bytes);
     this.sha512.update(bytes);
+    if (this.md5Job) {
+      this.md5Job.update(bytes).then(() => callback(null, bytes), callback);
+      return;
+    }
+    this.md5.update(bytes);
     callback(null, bytes);
   }
 
   override _flush(callback: TransformCallback): void {
     if (this.expectedSize !== undefined && this.size !== this.expectedSize) return callback(new BlobSizeMismatch(this.expectedSize, this.size));
-    callback();
+    if (!this.md5Job) return callback();
+    this.md5Job.digest().then((hex) => {
+      this.md5Hex = hex;
+      callback();
+    }, callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.md5Job?.discard();
+    callback(error);
   }
 
   /** The measurement; valid once the pipeline finished without error. */
   result(): StoredBlob {
     const sha512 = this.sha512.digest('hex');
-    return { key: blobKeyOf(sha512), size: this.size, md5: this.md5.digest('hex'), sha512 };
+    return { key: blobKeyOf(sha512), size: this.size, md5: this.md5Hex ?? this.md5.digest('hex'), sha512 };
   }
 }

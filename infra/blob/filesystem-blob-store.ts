@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlobMeter } from './blob-meter';
+import { Md5Worker } from './md5-worker';
 import {
   BlobKey,
   BlobNotFound,
@@ -21,9 +22,14 @@ import {
 export interface FilesystemBlobStoreOptions {
   /** Directory the store owns, e.g. `<data dir>/images`; created when missing. */
   root: string;
+  /** Where MD5 runs: a worker thread shared by every store of the process (default), or `false` for the upload's own thread. */
+  md5Worker?: Md5Worker | false;
   /** Wall clock for sweep ages, compared with file mtimes. */
   clock?: () => number;
 }
+
+/** One MD5 thread for the process: uploads interleave on it. */
+const sharedMd5Worker = new Md5Worker();
 
 /** Large chunks cut syscalls per GiB; a few of them in flight keep memory flat all the same. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -97,6 +103,7 @@ export class FilesystemBlobStore implements BlobStore {
   private readonly tmpDir: string;
   private readonly blobsDir: string;
   private readonly clock: () => number;
+  private readonly md5Worker: Md5Worker | false;
   /** Temp files of this process's running uploads: a sweep never touches them, however old. */
   private readonly writing = new Set<string>();
   private ready: Promise<void> | undefined;
@@ -106,11 +113,15 @@ export class FilesystemBlobStore implements BlobStore {
     this.tmpDir = path.join(this.root, 'tmp');
     this.blobsDir = path.join(this.root, 'blobs');
     this.clock = options.clock ?? Date.now;
+    this.md5Worker = options.md5Worker ?? sharedMd5Worker;
   }
 
   async put(source: Readable, options: PutBlobOptions = {}): Promise<StoredBlob> {
-    const meter = new BlobMeter(options);
-    await this.prepare();
+    const meter = new BlobMeter({ ...options, md5Worker: this.md5Worker || undefined });
+    await this.prepare().catch((error) => {
+      meter.destroy();
+      throw error;
+    });
     const temp = path.join(this.tmpDir, `${randomUUID()}${PARTIAL_SUFFIX}`);
     this.writing.add(temp);
     let handle: FileHandle | undefined;
@@ -131,6 +142,7 @@ export class FilesystemBlobStore implements BlobStore {
       await this.commit(temp, blob.key);
       return blob;
     } catch (error) {
+      meter.destroy();
       await handle?.close().catch(() => undefined);
       await rm(temp, { force: true });
       throw error;
