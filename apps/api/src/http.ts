@@ -2,8 +2,8 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { newRequestId } from '../../../infra/ids/ids';
-import { IdentityPathExceptionFilter } from './identity/keystone-errors';
 import { glanceErrorBody } from './image/glance-errors';
+import { ServiceFaultsFilter } from './service-faults.filter';
 
 const REQUEST_ID = /^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -54,7 +54,7 @@ export async function createHttpApp(rootModule: unknown): Promise<NestFastifyApp
     },
   );
   const app = await NestFactory.create<NestFastifyApplication>(rootModule as never, adapter, { bufferLogs: false, abortOnError: false, bodyParser: false });
-  app.useGlobalFilters(new IdentityPathExceptionFilter(app.getHttpAdapter()));
+  app.useGlobalFilters(new ServiceFaultsFilter(app.getHttpAdapter()));
   return app;
 }
 

@@ -1,11 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { BaseExceptionFilter } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Unauthorized } from '../../../../domain/identity';
 import { DomainError } from '../../../../domain/kernel';
 import { PolicyDenied, Unauthenticated } from '../../../shared/src/auth';
 import { identityBaseUrl } from './keystone-views';
-import { GlanceExceptionFilter } from '../image/glance-errors';
 
 /** An answer in Keystone's error dialect, thrown from the identity controllers. */
 export class KeystoneError extends Error {
@@ -86,22 +84,5 @@ export class KeystoneExceptionFilter implements ExceptionFilter {
       .header('Content-Type', 'application/json')
       .header('Vary', 'X-Auth-Token')
       .send(keystoneErrorBody(status, message));
-  }
-}
-
-/**
- * Errors raised before a controller runs (an unparsable body, a route that does not exist) reach
- * only global filters: those under /identity get Keystone's body, every other path Nest's default.
- */
-@Catch()
-export class IdentityPathExceptionFilter extends BaseExceptionFilter {
-  private readonly keystone = new KeystoneExceptionFilter();
-  private readonly glance = new GlanceExceptionFilter();
-
-  override catch(error: unknown, host: ArgumentsHost): void {
-    const request = host.switchToHttp().getRequest<FastifyRequest>();
-    if (request?.url?.startsWith('/identity')) return this.keystone.catch(error, host);
-    if (request?.url?.startsWith('/image')) return this.glance.catch(error, host);
-    super.catch(error, host);
   }
 }
