@@ -168,23 +168,26 @@ export const imageMetadefsProjection: Projection = {
     }
     if (e.type === 'MetadefNamespaceUpdated') {
       const d = e.data;
-      rows.put(METADEF_NAMESPACES_TABLE, {
-        ...row,
-        namespace: d.namespace,
-        namespace_key: metadefNameKey(d.namespace),
-        display_name: d.displayName,
-        description: d.description,
-        visibility: d.visibility,
-        protected: d.protected,
-        owner: d.owner,
-        ...touched(event),
-      } satisfies MetadefNamespaceRow);
+      rows.put(METADEF_NAMESPACES_TABLE, { ...row, ...namespaceColumns(d), ...touched(event) } satisfies MetadefNamespaceRow);
       return;
     }
     // Glance's namespace updated_at follows the namespace's own fields only, not its content.
     rows.put(METADEF_NAMESPACES_TABLE, { ...row, ...contentChange(e, row, at), stream_version: Number(event.version) } satisfies MetadefNamespaceRow);
   },
 };
+
+/** The namespace's own fields, as a create and an update both carry them. */
+function namespaceColumns(d: Extract<MetadefEvent, { type: 'MetadefNamespaceUpdated' }>['data']) {
+  return {
+    namespace: d.namespace,
+    namespace_key: metadefNameKey(d.namespace),
+    display_name: d.displayName,
+    description: d.description,
+    visibility: d.visibility,
+    protected: d.protected,
+    owner: d.owner,
+  };
+}
 
 const stamped = (at: string): Times => ({ created_at: at, updated_at: at });
 const property = (p: MetadefProperty, times: Times): MetadefPropertyEntry => ({ name: p.name, schema: p.schema, ...times });
@@ -202,13 +205,7 @@ function createdRow(e: Extract<MetadefEvent, { type: 'MetadefNamespaceCreated' }
   const at = event.metadata.occurredAt;
   return {
     id: event.stream,
-    namespace: d.namespace,
-    namespace_key: metadefNameKey(d.namespace),
-    display_name: d.displayName,
-    description: d.description,
-    visibility: d.visibility,
-    protected: d.protected,
-    owner: d.owner,
+    ...namespaceColumns(d),
     properties: d.properties.map((p) => property(p, timesFrom(from?.properties, p.name, at))),
     objects: d.objects.map((o) => object(o, timesFrom(from?.objects, o.name, at))),
     tags: d.tags.map((name) => ({ name, ...timesFrom(from?.tags, name, at) })),
