@@ -1,29 +1,14 @@
-import { MetadefNamespaceCreated, MetadefNamespaceEvent, MetadefResourceTypeEvent } from '../../domain/image';
+import { MetadefNamespaceEvent, MetadefResourceTypeEvent } from '../../domain/image';
 import { RecordedEvent } from '../../domain/kernel';
 import { at, recordedStream } from '../../test/support/recorded-stream';
 import { projectInMemory } from '../kernel/projection';
 import { imageMetadefsProjection as projection, METADEF_NAMESPACES_TABLE, METADEF_RESOURCE_TYPES_TABLE, MetadefNamespaceRow, MetadefResourceTypeRow } from './metadefs';
+import { METADEF_NS, metadefNamespaceCreated } from '../../test/support/metadef-events';
 
 const STREAM = 'metadef-1';
-const NS = 'OS::Strata::Test';
+const NS = METADEF_NS;
 
-const created = (data: Partial<MetadefNamespaceCreated['data']> = {}): MetadefNamespaceEvent => ({
-  type: 'MetadefNamespaceCreated',
-  data: {
-    namespace: NS,
-    displayName: null,
-    description: null,
-    visibility: 'private',
-    protected: false,
-    owner: 'p1',
-    properties: [],
-    objects: [],
-    tags: [],
-    resourceTypeAssociations: [],
-    renamedFrom: null,
-    ...data,
-  },
-});
+const created = metadefNamespaceCreated;
 const event = <T extends MetadefNamespaceEvent['type']>(type: T, data: Extract<MetadefNamespaceEvent, { type: T }>['data']) => ({ type, data }) as MetadefNamespaceEvent;
 const seeded = (name: string): MetadefResourceTypeEvent => ({ type: 'MetadefResourceTypeCreated', data: { name, protected: true } });
 

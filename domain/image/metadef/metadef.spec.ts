@@ -1,9 +1,9 @@
 import { Conflict, Forbidden, InvalidInput, InvalidState, NotFound, SYSTEM_ACTOR } from '../../kernel';
 import { deciderSpec, FIXED_NOW } from '../../../test/support/decider-spec';
+import { METADEF_NS, metadefNamespaceCreated } from '../../../test/support/metadef-events';
 import {
   CreateMetadefNamespace,
   MetadefNamespaceCommand,
-  MetadefNamespaceCreated,
   metadefNamespaceDecider,
   MetadefNamespaceEvent,
   metadefNamespaceStream,
@@ -16,29 +16,13 @@ import {
 
 const metadata = { requestId: 'req-1', correlationId: 'c-1', causationId: 'c-1', actor: SYSTEM_ACTOR, now: FIXED_NOW };
 const spec = deciderSpec(metadefNamespaceDecider);
-const NS = 'OS::Strata::Test';
+const NS = METADEF_NS;
 
 const command = <T extends MetadefNamespaceCommand['type']>(type: T, data: Extract<MetadefNamespaceCommand, { type: T }>['data']) =>
   ({ type, data, metadata }) as MetadefNamespaceCommand;
 const create = (data: Partial<CreateMetadefNamespace['data']> = {}) => command('CreateMetadefNamespace', { namespace: NS, owner: 'p1', ...data });
 
-const created = (data: Partial<MetadefNamespaceCreated['data']> = {}): MetadefNamespaceEvent => ({
-  type: 'MetadefNamespaceCreated',
-  data: {
-    namespace: NS,
-    displayName: null,
-    description: null,
-    visibility: 'private',
-    protected: false,
-    owner: 'p1',
-    properties: [],
-    objects: [],
-    tags: [],
-    resourceTypeAssociations: [],
-    renamedFrom: null,
-    ...data,
-  },
-});
+const created = metadefNamespaceCreated;
 const property = (name: string, title = name): MetadefProperty => ({ name, schema: { name, type: 'string', title } });
 const object = (name: string, extra: Partial<MetadefObject> = {}): MetadefObject => ({ name, description: null, required: null, properties: null, ...extra });
 const event = <T extends MetadefNamespaceEvent['type']>(type: T, data: Extract<MetadefNamespaceEvent, { type: T }>['data']) => ({ type, data }) as MetadefNamespaceEvent;
