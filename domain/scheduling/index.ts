@@ -1,0 +1,5 @@
+export * from './host-state';
+export * from './resources';
+export * from './filters';
+export * from './weighers';
+export * from './schedule';
