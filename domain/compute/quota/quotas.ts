@@ -1,0 +1,22 @@
+/** Nova's quota resources and their defaults (nova/conf/quota.py). -1 is unlimited. */
+export const QUOTA_DEFAULTS = {
+  instances: 10,
+  cores: 20,
+  ram: 51200,
+  metadata_items: 128,
+  key_pairs: 100,
+  server_groups: 10,
+  server_group_members: 10,
+  injected_files: 5,
+  injected_file_content_bytes: 10240,
+  injected_file_path_bytes: 255,
+} as const;
+
+export type QuotaResource = keyof typeof QUOTA_DEFAULTS;
+export const QUOTA_RESOURCES = Object.keys(QUOTA_DEFAULTS) as QuotaResource[];
+export type QuotaLimits = Record<QuotaResource, number>;
+
+/** A project's limits: the defaults, overridden by its own quota set. */
+export function effectiveLimits(overrides: Partial<QuotaLimits>): QuotaLimits {
+  return { ...QUOTA_DEFAULTS, ...overrides };
+}

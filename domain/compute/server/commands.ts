@@ -1,0 +1,62 @@
+import { Command } from '../../kernel';
+import { FlavorSnapshot } from '../flavor-spec';
+import { PowerState } from '../vm-states';
+import { ServerAction, ServerFault, ServerImage, ServerSpec } from './events';
+
+/** What the caller may do regardless of locks and ownership: decided by the API's policy, not here. */
+interface Caller {
+  byAdmin: boolean;
+}
+
+export type CreateServer = Command<'CreateServer', ServerSpec>;
+export type UpdateServer = Command<'UpdateServer', Caller & { serverId: string; name?: string; description?: string | null; accessIPv4?: string | null; accessIPv6?: string | null }>;
+/** `replace`: PUT (the whole set); otherwise POST/PUT of items merge. `remove`: keys to delete. */
+export type ChangeServerMetadata = Command<'ChangeServerMetadata', Caller & { serverId: string; set: Record<string, string>; remove: string[]; replace: boolean }>;
+export type LockServer = Command<'LockServer', Caller & { serverId: string; reason: string | null }>;
+export type UnlockServer = Command<'UnlockServer', Caller & { serverId: string }>;
+
+export type PowerAction = 'stop' | 'start' | 'reboot' | 'pause' | 'unpause' | 'suspend' | 'resume';
+export type RequestServerAction = Command<'RequestServerAction', Caller & { serverId: string; action: PowerAction; rebootType?: 'SOFT' | 'HARD' }>;
+export type RebuildServer = Command<
+  'RebuildServer',
+  Caller & { serverId: string; image: ServerImage; name?: string; metadata?: Record<string, string>; description?: string | null; keyName?: string | null; keyData?: string | null }
+>;
+export type ResizeServer = Command<'ResizeServer', Caller & { serverId: string; flavor: FlavorSnapshot }>;
+export type ConfirmServerResize = Command<'ConfirmServerResize', Caller & { serverId: string }>;
+export type RevertServerResize = Command<'RevertServerResize', Caller & { serverId: string }>;
+export type DeleteServer = Command<'DeleteServer', Caller & { serverId: string; force: boolean }>;
+
+// Commands of the conductor (reports of agents and scheduling decisions).
+export type RecordServerScheduled = Command<'RecordServerScheduled', { serverId: string; host: string; node: string; availabilityZone: string; claimId: string; attempt: number }>;
+export type RecordServerRescheduled = Command<'RecordServerRescheduled', { serverId: string; attempt: number; previousHost: string; reason: string }>;
+export type RecordServerSpawned = Command<'RecordServerSpawned', { serverId: string; host: string; powerState: PowerState }>;
+export type FailServerBuild = Command<'FailServerBuild', { serverId: string; fault: Omit<ServerFault, 'created'> }>;
+export type RecordResizeClaimed = Command<'RecordResizeClaimed', { serverId: string; orderId: string; host: string; node: string; claimId: string }>;
+export type CompleteServerAction = Command<'CompleteServerAction', { serverId: string; orderId: string; action: ServerAction; powerState: PowerState }>;
+export type FailServerAction = Command<'FailServerAction', { serverId: string; orderId: string; action: ServerAction; message: string; powerState?: PowerState }>;
+export type CompleteServerDeletion = Command<'CompleteServerDeletion', { serverId: string }>;
+export type SyncServerPowerState = Command<'SyncServerPowerState', { serverId: string; host: string; powerState: PowerState }>;
+
+export type ServerCommand =
+  | CreateServer
+  | UpdateServer
+  | ChangeServerMetadata
+  | LockServer
+  | UnlockServer
+  | RequestServerAction
+  | RebuildServer
+  | ResizeServer
+  | ConfirmServerResize
+  | RevertServerResize
+  | DeleteServer
+  | RecordServerScheduled
+  | RecordServerRescheduled
+  | RecordServerSpawned
+  | FailServerBuild
+  | RecordResizeClaimed
+  | CompleteServerAction
+  | FailServerAction
+  | CompleteServerDeletion
+  | SyncServerPowerState;
+
+export type { ServerAction };

@@ -1,0 +1,158 @@
+import { DomainEvent } from '../../kernel';
+import { FlavorSnapshot } from '../flavor-spec';
+import { PowerState, TaskState, VmState } from '../vm-states';
+
+export interface ServerImage {
+  id: string;
+  name: string | null;
+  properties: Record<string, string>;
+  diskFormat: string | null;
+  minDisk: number;
+  minRam: number;
+}
+
+/** Nova's instance fault: shown on a server in ERROR. */
+export interface ServerFault {
+  code: number;
+  message: string;
+  details: string;
+  created: string;
+}
+
+/**
+ * A server as requested (POST /servers), everything a projection and the conductor need to build
+ * it. `adminPass` is never recorded: the API returns it once.
+ */
+export interface ServerSpec {
+  serverId: string;
+  name: string;
+  description: string | null;
+  projectId: string;
+  userId: string;
+  flavor: FlavorSnapshot;
+  image: ServerImage;
+  keyName: string | null;
+  keyData: string | null;
+  metadata: Record<string, string>;
+  /** The zone asked for (null: any); the zone of the chosen host is in ServerScheduled. */
+  availabilityZone: string | null;
+  /** `az:host` or `host` (2.74): build only there. */
+  requestedHost: string | null;
+  serverGroupId: string | null;
+  hints: { sameHost: string[]; differentHost: string[] };
+  reservationId: string;
+  launchIndex: number;
+  hostname: string;
+  /** Nova's `instance-%08x` name of the domain on the hypervisor. */
+  instanceName: string;
+  accessIPv4: string | null;
+  accessIPv6: string | null;
+  userData: string | null;
+  configDrive: string;
+  tags: string[];
+}
+
+export type ServerCreationRequested = DomainEvent<'ServerCreationRequested', ServerSpec & { vmState: 'building'; taskState: 'scheduling'; powerState: PowerState }>;
+export type ServerScheduled = DomainEvent<'ServerScheduled', { serverId: string; host: string; node: string; availabilityZone: string; claimId: string; attempt: number; taskState: TaskState }>;
+export type ServerRescheduled = DomainEvent<'ServerRescheduled', { serverId: string; attempt: number; previousHost: string; reason: string; taskState: TaskState }>;
+export type ServerSpawned = DomainEvent<'ServerSpawned', { serverId: string; host: string; vmState: VmState; powerState: PowerState; launchedAt: string }>;
+export type ServerBuildFailed = DomainEvent<'ServerBuildFailed', { serverId: string; fault: ServerFault; vmState: 'error' }>;
+export type ServerUpdated = DomainEvent<'ServerUpdated', { serverId: string; name?: string; description?: string | null; accessIPv4?: string | null; accessIPv6?: string | null }>;
+/** The whole metadata after the change. */
+export type ServerMetadataChanged = DomainEvent<'ServerMetadataChanged', { serverId: string; metadata: Record<string, string> }>;
+export type ServerLocked = DomainEvent<'ServerLocked', { serverId: string; reason: string | null; lockedBy: 'owner' | 'admin' }>;
+export type ServerUnlocked = DomainEvent<'ServerUnlocked', { serverId: string }>;
+
+/** Every action a compute agent performs on a running server. */
+export type ServerAction = 'stop' | 'start' | 'reboot' | 'pause' | 'unpause' | 'suspend' | 'resume' | 'rebuild' | 'resize' | 'revertResize';
+
+interface Requested {
+  serverId: string;
+  /** The work order the conductor sends to the host: the request id of the API call. */
+  orderId: string;
+  host: string;
+  taskState: TaskState;
+}
+interface Done {
+  serverId: string;
+  orderId: string;
+  vmState: VmState;
+  powerState: PowerState;
+}
+
+export type ServerStopRequested = DomainEvent<'ServerStopRequested', Requested>;
+export type ServerStopped = DomainEvent<'ServerStopped', Done>;
+export type ServerStartRequested = DomainEvent<'ServerStartRequested', Requested>;
+export type ServerStarted = DomainEvent<'ServerStarted', Done>;
+export type ServerRebootRequested = DomainEvent<'ServerRebootRequested', Requested & { rebootType: 'SOFT' | 'HARD' }>;
+export type ServerRebooted = DomainEvent<'ServerRebooted', Done>;
+export type ServerPauseRequested = DomainEvent<'ServerPauseRequested', Requested>;
+export type ServerPaused = DomainEvent<'ServerPaused', Done>;
+export type ServerUnpauseRequested = DomainEvent<'ServerUnpauseRequested', Requested>;
+export type ServerUnpaused = DomainEvent<'ServerUnpaused', Done>;
+export type ServerSuspendRequested = DomainEvent<'ServerSuspendRequested', Requested>;
+export type ServerSuspended = DomainEvent<'ServerSuspended', Done>;
+export type ServerResumeRequested = DomainEvent<'ServerResumeRequested', Requested>;
+export type ServerResumed = DomainEvent<'ServerResumed', Done>;
+/** Rebuild: a new root disk from `image`; name and metadata replaced when given. */
+export type ServerRebuildRequested = DomainEvent<
+  'ServerRebuildRequested',
+  Requested & { image: ServerImage; name: string; metadata: Record<string, string>; description: string | null; keyName: string | null; keyData: string | null }
+>;
+export type ServerRebuilt = DomainEvent<'ServerRebuilt', Done & { launchedAt: string }>;
+/** Resize: the new flavor is claimed (on the same host, or another the scheduler picks) before the agent resizes. */
+export type ServerResizeRequested = DomainEvent<'ServerResizeRequested', Requested & { newFlavor: FlavorSnapshot }>;
+export type ServerResizeClaimed = DomainEvent<'ServerResizeClaimed', { serverId: string; orderId: string; host: string; node: string; claimId: string; taskState: TaskState }>;
+export type ServerResized = DomainEvent<'ServerResized', Done & { host: string; node: string; oldFlavor: FlavorSnapshot; flavor: FlavorSnapshot }>;
+export type ServerResizeConfirmed = DomainEvent<'ServerResizeConfirmed', { serverId: string; vmState: VmState; releasedClaimId: string | null; sourceHost: string }>;
+export type ServerRevertResizeRequested = DomainEvent<'ServerRevertResizeRequested', Requested>;
+export type ServerResizeReverted = DomainEvent<
+  'ServerResizeReverted',
+  Done & { host: string; node: string; flavor: FlavorSnapshot; releasedClaimId: string | null; releasedHost: string }
+>;
+/** An agent failed an action: the task is cleared, the state stays where it was (Nova's `reverts_task_state`). */
+export type ServerActionFailed = DomainEvent<
+  'ServerActionFailed',
+  { serverId: string; orderId: string; action: ServerAction; message: string; vmState: VmState; powerState: PowerState; releasedClaimId: string | null; releasedHost: string | null }
+>;
+/** The hypervisor reports a power state Strata did not cause (Nova's `_sync_power_states`). */
+export type ServerPowerStateChanged = DomainEvent<'ServerPowerStateChanged', { serverId: string; powerState: PowerState; vmState: VmState }>;
+export type ServerDeletionRequested = DomainEvent<'ServerDeletionRequested', { serverId: string; orderId: string; host: string | null; force: boolean; taskState: 'deleting' }>;
+/** The claims the server held are listed so that the conductor can release them without reading anything. */
+export type ServerDeleted = DomainEvent<
+  'ServerDeleted',
+  { serverId: string; orderId: string | null; projectId: string; host: string | null; claims: { host: string; claimId: string }[]; serverGroupId: string | null; vmState: 'deleted'; terminatedAt: string }
+>;
+
+export type ServerActionRequestedEvent =
+  | ServerStopRequested
+  | ServerStartRequested
+  | ServerRebootRequested
+  | ServerPauseRequested
+  | ServerUnpauseRequested
+  | ServerSuspendRequested
+  | ServerResumeRequested
+  | ServerRebuildRequested
+  | ServerResizeRequested
+  | ServerRevertResizeRequested;
+
+export type ServerActionDoneEvent = ServerStopped | ServerStarted | ServerRebooted | ServerPaused | ServerUnpaused | ServerSuspended | ServerResumed | ServerRebuilt | ServerResized | ServerResizeReverted;
+
+export type ServerEvent =
+  | ServerCreationRequested
+  | ServerScheduled
+  | ServerRescheduled
+  | ServerSpawned
+  | ServerBuildFailed
+  | ServerUpdated
+  | ServerMetadataChanged
+  | ServerLocked
+  | ServerUnlocked
+  | ServerActionRequestedEvent
+  | ServerActionDoneEvent
+  | ServerResizeClaimed
+  | ServerResizeConfirmed
+  | ServerActionFailed
+  | ServerPowerStateChanged
+  | ServerDeletionRequested
+  | ServerDeleted;

@@ -1,0 +1,532 @@
+import { deciderSpec, FIXED_NOW } from '../../../test/support/decider-spec';
+import { Conflict, DomainError, Forbidden, InvalidInput, InvalidState, NotFound, SYSTEM_ACTOR } from '../../kernel';
+import { FlavorSnapshot } from '../flavor-spec';
+import { serverStream } from '../streams';
+import { POWER } from '../vm-states';
+import { PowerAction, ServerAction, ServerCommand, serverDecider, ServerEvent, ServerImage, ServerSpec } from '.';
+
+const ID = '6f0a6c4e-0000-4000-8000-000000000001';
+const REQ = 'req-00000000-0000-4000-8000-000000000099';
+const metadata = { requestId: REQ, correlationId: 'c-1', causationId: 'c-1', actor: SYSTEM_ACTOR, now: FIXED_NOW };
+const spec = deciderSpec(serverDecider);
+
+const flavor = (id: string, rootGb = 1, vcpus = 1): FlavorSnapshot => ({
+  id,
+  name: `f-${id}`,
+  vcpus,
+  memoryMb: 512,
+  rootGb,
+  ephemeralGb: 0,
+  swapMb: 0,
+  rxtxFactor: 1,
+  isPublic: true,
+  description: null,
+  extraSpecs: {},
+});
+const TINY = flavor('tiny');
+const SMALL = flavor('small', 2, 2);
+const image = (id = 'img-1'): ServerImage => ({ id, name: 'cirros', properties: {}, diskFormat: 'qcow2', minDisk: 0, minRam: 0 });
+
+const serverSpec: ServerSpec = {
+  serverId: ID,
+  name: 'vm-1',
+  description: null,
+  projectId: 'p1',
+  userId: 'u1',
+  flavor: TINY,
+  image: image(),
+  keyName: null,
+  keyData: null,
+  metadata: { role: 'web' },
+  availabilityZone: null,
+  requestedHost: null,
+  serverGroupId: null,
+  hints: { sameHost: [], differentHost: [] },
+  reservationId: 'r-abcdefgh',
+  launchIndex: 0,
+  hostname: 'vm-1',
+  instanceName: 'instance-00000001',
+  accessIPv4: null,
+  accessIPv6: null,
+  userData: null,
+  configDrive: '',
+  tags: [],
+};
+
+// Commands
+const cmd = <T extends ServerCommand['type']>(type: T, data: Extract<ServerCommand, { type: T }>['data']): ServerCommand => ({ type, data, metadata }) as ServerCommand;
+const create = cmd('CreateServer', serverSpec);
+const action = (a: PowerAction, byAdmin = false, rebootType?: 'SOFT' | 'HARD') => cmd('RequestServerAction', { serverId: ID, action: a, byAdmin, ...(rebootType ? { rebootType } : {}) });
+const complete = (a: ServerAction, orderId = REQ, powerState: 0 | 1 | 3 | 4 | 6 | 7 = POWER.RUNNING) => cmd('CompleteServerAction', { serverId: ID, orderId, action: a, powerState });
+const fail = (a: ServerAction, orderId = REQ) => cmd('FailServerAction', { serverId: ID, orderId, action: a, message: 'boom' });
+const del = (byAdmin = false) => cmd('DeleteServer', { serverId: ID, force: false, byAdmin });
+
+// Events
+const created: ServerEvent = { type: 'ServerCreationRequested', data: { ...serverSpec, vmState: 'building', taskState: 'scheduling', powerState: POWER.NOSTATE } };
+const scheduled = (host = 'h1', claimId = 'c1', attempt = 1): ServerEvent => ({ type: 'ServerScheduled', data: { serverId: ID, host, node: host, availabilityZone: 'nova', claimId, attempt, taskState: 'spawning' } });
+const rescheduled = (attempt = 2, previousHost = 'h1'): ServerEvent => ({ type: 'ServerRescheduled', data: { serverId: ID, attempt, previousHost, reason: 'spawn failed', taskState: 'scheduling' } });
+const spawned = (host = 'h1'): ServerEvent => ({ type: 'ServerSpawned', data: { serverId: ID, host, vmState: 'active', powerState: POWER.RUNNING, launchedAt: FIXED_NOW } });
+const buildFailed: ServerEvent = { type: 'ServerBuildFailed', data: { serverId: ID, fault: { code: 500, message: 'No valid host was found. ', details: '', created: FIXED_NOW }, vmState: 'error' } };
+const requested = (type: 'ServerStopRequested' | 'ServerStartRequested' | 'ServerPauseRequested' | 'ServerUnpauseRequested' | 'ServerSuspendRequested' | 'ServerResumeRequested', taskState: string, orderId = REQ, host = 'h1'): ServerEvent =>
+  ({ type, data: { serverId: ID, orderId, host, taskState } }) as ServerEvent;
+const done = (type: 'ServerStopped' | 'ServerStarted' | 'ServerRebooted' | 'ServerPaused' | 'ServerUnpaused' | 'ServerSuspended' | 'ServerResumed', vmState: string, powerState: number, orderId = REQ): ServerEvent =>
+  ({ type, data: { serverId: ID, orderId, vmState, powerState } }) as ServerEvent;
+const locked = (lockedBy: 'owner' | 'admin' = 'owner', reason: string | null = null): ServerEvent => ({ type: 'ServerLocked', data: { serverId: ID, reason, lockedBy } });
+const deletionRequested = (host: string | null = 'h1', orderId = REQ): ServerEvent => ({ type: 'ServerDeletionRequested', data: { serverId: ID, orderId, host, force: false, taskState: 'deleting' } });
+const deleted = (host: string | null, claims: { host: string; claimId: string }[], orderId: string | null = REQ): ServerEvent => ({
+  type: 'ServerDeleted',
+  data: { serverId: ID, orderId, projectId: 'p1', host, claims, serverGroupId: null, vmState: 'deleted', terminatedAt: FIXED_NOW },
+});
+const resizeRequested = (orderId = 'req-resize'): ServerEvent => ({ type: 'ServerResizeRequested', data: { serverId: ID, orderId, host: 'h1', taskState: 'resize_prep', newFlavor: SMALL } });
+const resizeClaimed = (host = 'h2', orderId = 'req-resize'): ServerEvent => ({ type: 'ServerResizeClaimed', data: { serverId: ID, orderId, host, node: host, claimId: 'c2', taskState: 'resize_migrating' } });
+const resized = (host = 'h2', orderId = 'req-resize'): ServerEvent => ({
+  type: 'ServerResized',
+  data: { serverId: ID, orderId, vmState: 'resized', powerState: POWER.RUNNING, host, node: host, oldFlavor: TINY, flavor: SMALL },
+});
+
+const BUILDING = [created];
+const SPAWNING = [created, scheduled()];
+const ACTIVE = [created, scheduled(), spawned()];
+const STOPPED = [...ACTIVE, requested('ServerStopRequested', 'powering-off', 'req-stop'), done('ServerStopped', 'stopped', POWER.SHUTDOWN, 'req-stop')];
+const PAUSED = [...ACTIVE, requested('ServerPauseRequested', 'pausing', 'req-pause'), done('ServerPaused', 'paused', POWER.PAUSED, 'req-pause')];
+const SUSPENDED = [...ACTIVE, requested('ServerSuspendRequested', 'suspending', 'req-s'), done('ServerSuspended', 'suspended', POWER.SUSPENDED, 'req-s')];
+const ERROR = [created, buildFailed];
+const RESIZED = [...ACTIVE, resizeRequested(), resizeClaimed(), resized()];
+const DELETED = [...ACTIVE, deletionRequested('h1', 'req-del'), deleted('h1', [{ host: 'h1', claimId: 'c1' }], 'req-del')];
+
+const message = (text: string) => (e: DomainError) => expect(e.message).toBe(text);
+const cannot = (act: string, attr: string, value: string) => message(`Cannot '${act}' instance ${ID} while it is in ${attr} ${value}`);
+
+describe('server', () => {
+  it('lives on the server-<id> stream', () => {
+    expect(serverStream(ID)).toBe(`server-${ID}`);
+  });
+
+  describe('CreateServer', () => {
+    it('records the request as building/scheduling with no power state', () => {
+      spec.given([]).when(create).then([created]);
+    });
+
+    it('refuses a second creation with the same id', () => {
+      spec.given(BUILDING).when(create).thenThrows(Conflict);
+    });
+  });
+
+  describe('every command on an unknown server', () => {
+    it('answers Nova InstanceNotFound', () => {
+      spec.given([]).when(action('stop')).thenThrows(NotFound, message(`Instance ${ID} could not be found.`));
+    });
+
+    it('treats a deleted server as gone', () => {
+      spec.given(DELETED).when(action('start')).thenThrows(NotFound);
+      spec.given(DELETED).when(cmd('UpdateServer', { serverId: ID, name: 'x', byAdmin: false })).thenThrows(NotFound);
+    });
+  });
+
+  describe('build facts', () => {
+    it('records the host the conductor scheduled and moves to spawning', () => {
+      spec.given(BUILDING).when(cmd('RecordServerScheduled', { serverId: ID, host: 'h1', node: 'h1', availabilityZone: 'nova', claimId: 'c1', attempt: 1 })).then([scheduled()]);
+    });
+
+    it('ignores a repeated scheduling of the same claim', () => {
+      spec.given(SPAWNING).when(cmd('RecordServerScheduled', { serverId: ID, host: 'h1', node: 'h1', availabilityZone: 'nova', claimId: 'c1', attempt: 1 })).thenNothingHappens();
+    });
+
+    it('ignores the scheduling of an earlier attempt repeated after a reschedule', () => {
+      spec
+        .given([...SPAWNING, rescheduled(2)])
+        .when(cmd('RecordServerScheduled', { serverId: ID, host: 'h1', node: 'h1', availabilityZone: 'nova', claimId: 'c1', attempt: 1 }))
+        .thenNothingHappens();
+    });
+
+    it('reschedules: back to scheduling, off the host', () => {
+      spec.given(SPAWNING).when(cmd('RecordServerRescheduled', { serverId: ID, attempt: 2, previousHost: 'h1', reason: 'spawn failed' })).then([rescheduled(2)]);
+    });
+
+    it('ignores a reschedule it has already recorded', () => {
+      spec.given([...SPAWNING, rescheduled(2)]).when(cmd('RecordServerRescheduled', { serverId: ID, attempt: 2, previousHost: 'h1', reason: 'spawn failed' })).thenNothingHappens();
+    });
+
+    it('turns active and running when the agent reports the spawn, launched now', () => {
+      spec.given(SPAWNING).when(cmd('RecordServerSpawned', { serverId: ID, host: 'h1', powerState: POWER.RUNNING })).then([spawned()]);
+    });
+
+    it('refuses a spawn report from a host the server is not on (a stale attempt)', () => {
+      spec.given([...SPAWNING, rescheduled(2), scheduled('h2', 'c2', 2)]).when(cmd('RecordServerSpawned', { serverId: ID, host: 'h1', powerState: POWER.RUNNING })).thenThrows(InvalidState);
+    });
+
+    it('refuses build facts once the server is active', () => {
+      spec.given(ACTIVE).when(cmd('RecordServerSpawned', { serverId: ID, host: 'h1', powerState: POWER.RUNNING })).thenThrows(InvalidState, cannot('spawn', 'vm_state', 'active'));
+    });
+
+    it('refuses build facts while the server is being deleted, so the saga releases its claim', () => {
+      const history = [...SPAWNING, deletionRequested()];
+      spec.given(history).when(cmd('RecordServerSpawned', { serverId: ID, host: 'h1', powerState: POWER.RUNNING })).thenThrows(InvalidState, cannot('spawn', 'task_state', 'deleting'));
+      spec.given([created, deletionRequested(null)]).when(cmd('RecordServerScheduled', { serverId: ID, host: 'h1', node: 'h1', availabilityZone: 'nova', claimId: 'c1', attempt: 1 })).thenThrows(InvalidState);
+    });
+
+    it('fails the build into ERROR with the fault, created now', () => {
+      spec.given(BUILDING).when(cmd('FailServerBuild', { serverId: ID, fault: { code: 500, message: 'No valid host was found. ', details: '' } })).then([buildFailed]);
+    });
+
+    it('ignores a build failure once the server left building or is being deleted', () => {
+      const failBuild = cmd('FailServerBuild', { serverId: ID, fault: { code: 500, message: 'x', details: '' } });
+      spec.given(ACTIVE).when(failBuild).thenNothingHappens();
+      spec.given(ERROR).when(failBuild).thenNothingHappens();
+      spec.given([...SPAWNING, deletionRequested()]).when(failBuild).thenNothingHappens();
+    });
+  });
+
+  describe('UpdateServer', () => {
+    it('records only the fields that change', () => {
+      spec
+        .given(ACTIVE)
+        .when(cmd('UpdateServer', { serverId: ID, name: 'vm-1', description: 'web', accessIPv4: '10.0.0.1', byAdmin: false }))
+        .then([{ type: 'ServerUpdated', data: { serverId: ID, description: 'web', accessIPv4: '10.0.0.1' } }]);
+    });
+
+    it('does nothing when nothing changes', () => {
+      spec.given(ACTIVE).when(cmd('UpdateServer', { serverId: ID, name: 'vm-1', byAdmin: false })).thenNothingHappens();
+    });
+  });
+
+  describe('ChangeServerMetadata', () => {
+    const change = (data: { set?: Record<string, string>; remove?: string[]; replace?: boolean }, byAdmin = false) =>
+      cmd('ChangeServerMetadata', { serverId: ID, set: data.set ?? {}, remove: data.remove ?? [], replace: data.replace ?? false, byAdmin });
+
+    it('merges items into the metadata', () => {
+      spec.given(ACTIVE).when(change({ set: { fx: '1' } })).then([{ type: 'ServerMetadataChanged', data: { serverId: ID, metadata: { role: 'web', fx: '1' } } }]);
+    });
+
+    it('replaces the whole set', () => {
+      spec.given(ACTIVE).when(change({ set: { only: 'this' }, replace: true })).then([{ type: 'ServerMetadataChanged', data: { serverId: ID, metadata: { only: 'this' } } }]);
+    });
+
+    it('deletes a key, and 404s a key that is not there', () => {
+      spec.given(ACTIVE).when(change({ remove: ['role'] })).then([{ type: 'ServerMetadataChanged', data: { serverId: ID, metadata: {} } }]);
+      spec.given(ACTIVE).when(change({ remove: ['missing'] })).thenThrows(NotFound, message('Metadata item was not found'));
+    });
+
+    it('does nothing when the metadata stays the same', () => {
+      spec.given(ACTIVE).when(change({ set: { role: 'web' } })).thenNothingHappens();
+    });
+
+    it('works on stopped, paused and suspended servers', () => {
+      for (const history of [STOPPED, PAUSED, SUSPENDED]) spec.given(history).when(change({ set: { a: 'b' } })).then([{ type: 'ServerMetadataChanged', data: { serverId: ID, metadata: { role: 'web', a: 'b' } } }]);
+    });
+
+    it('refuses a locked server to its owner, not to an admin', () => {
+      spec.given([...ACTIVE, locked()]).when(change({ set: { a: 'b' } })).thenThrows(Conflict, message(`Instance ${ID} is locked`));
+      spec.given([...ACTIVE, locked()]).when(change({ set: { a: 'b' } }, true)).then([{ type: 'ServerMetadataChanged', data: { serverId: ID, metadata: { role: 'web', a: 'b' } } }]);
+    });
+
+    it("refuses building and error servers and running tasks with Nova's 'update metadata' / 'delete metadata' 409", () => {
+      spec.given(BUILDING).when(change({ set: { a: 'b' } })).thenThrows(InvalidState, cannot('update metadata', 'vm_state', 'building'));
+      spec.given(ERROR).when(change({ remove: ['role'] })).thenThrows(InvalidState, cannot('delete metadata', 'vm_state', 'error'));
+      spec.given([...ACTIVE, requested('ServerStopRequested', 'powering-off')]).when(change({ set: { a: 'b' } })).thenThrows(InvalidState, cannot('update metadata', 'task_state', 'powering-off'));
+    });
+  });
+
+  describe('LockServer / UnlockServer', () => {
+    it('locks with the reason, by the owner or an admin', () => {
+      spec.given(ACTIVE).when(cmd('LockServer', { serverId: ID, reason: 'maintenance', byAdmin: false })).then([locked('owner', 'maintenance')]);
+      spec.given(ACTIVE).when(cmd('LockServer', { serverId: ID, reason: null, byAdmin: true })).then([locked('admin')]);
+    });
+
+    it("ignores the owner's lock of a locked server; an admin takes the lock over (nova/compute/api.py lock)", () => {
+      spec.given([...ACTIVE, locked()]).when(cmd('LockServer', { serverId: ID, reason: null, byAdmin: false })).thenNothingHappens();
+      spec.given([...ACTIVE, locked()]).when(cmd('LockServer', { serverId: ID, reason: 'audit', byAdmin: true })).then([locked('admin', 'audit')]);
+    });
+
+    it('unlocks; unlocking an unlocked server does nothing', () => {
+      spec.given([...ACTIVE, locked()]).when(cmd('UnlockServer', { serverId: ID, byAdmin: false })).then([{ type: 'ServerUnlocked', data: { serverId: ID } }]);
+      spec.given(ACTIVE).when(cmd('UnlockServer', { serverId: ID, byAdmin: false })).thenNothingHappens();
+    });
+
+    it("refuses an owner the unlock of an admin's lock (unlock_override)", () => {
+      spec.given([...ACTIVE, locked('admin')]).when(cmd('UnlockServer', { serverId: ID, byAdmin: false })).thenThrows(Forbidden);
+      spec.given([...ACTIVE, locked('admin')]).when(cmd('UnlockServer', { serverId: ID, byAdmin: true })).then([{ type: 'ServerUnlocked', data: { serverId: ID } }]);
+    });
+  });
+
+  describe('power actions', () => {
+    const cases: { act: PowerAction; given: ServerEvent[]; type: string; task: string; done: string; vmState: string; power: 0 | 1 | 3 | 4 | 6 | 7 }[] = [
+      { act: 'stop', given: ACTIVE, type: 'ServerStopRequested', task: 'powering-off', done: 'ServerStopped', vmState: 'stopped', power: POWER.SHUTDOWN },
+      { act: 'start', given: STOPPED, type: 'ServerStartRequested', task: 'powering-on', done: 'ServerStarted', vmState: 'active', power: POWER.RUNNING },
+      { act: 'pause', given: ACTIVE, type: 'ServerPauseRequested', task: 'pausing', done: 'ServerPaused', vmState: 'paused', power: POWER.PAUSED },
+      { act: 'unpause', given: PAUSED, type: 'ServerUnpauseRequested', task: 'unpausing', done: 'ServerUnpaused', vmState: 'active', power: POWER.RUNNING },
+      { act: 'suspend', given: ACTIVE, type: 'ServerSuspendRequested', task: 'suspending', done: 'ServerSuspended', vmState: 'suspended', power: POWER.SUSPENDED },
+      { act: 'resume', given: SUSPENDED, type: 'ServerResumeRequested', task: 'resuming', done: 'ServerResumed', vmState: 'active', power: POWER.RUNNING },
+    ];
+
+    for (const c of cases) {
+      describe(c.act, () => {
+        const asked = { type: c.type, data: { serverId: ID, orderId: REQ, host: 'h1', taskState: c.task } } as ServerEvent;
+
+        it(`orders the host to ${c.act}, the request id as order id`, () => {
+          spec.given(c.given).when(action(c.act)).then([asked]);
+        });
+
+        it('records the outcome the agent reports', () => {
+          spec.given([...c.given, asked]).when(complete(c.act, REQ, c.power)).then([{ type: c.done, data: { serverId: ID, orderId: REQ, vmState: c.vmState, powerState: c.power } } as ServerEvent]);
+        });
+
+        it('ignores a report of an order that is not pending (stale or repeated)', () => {
+          spec.given([...c.given, asked]).when(complete(c.act, 'req-other', c.power)).thenNothingHappens();
+          spec.given(c.given).when(complete(c.act, REQ, c.power)).thenNothingHappens();
+        });
+
+        it('refuses a locked server to its owner (409), not to an admin', () => {
+          spec.given([...c.given, locked()]).when(action(c.act)).thenThrows(Conflict, message(`Instance ${ID} is locked`));
+          spec.given([...c.given, locked()]).when(action(c.act, true)).then([asked]);
+        });
+
+        it('refuses while another task runs', () => {
+          spec.given([...c.given, asked]).when(action(c.act)).thenThrows(InvalidState, cannot(c.act, 'task_state', c.task));
+        });
+
+        it('clears the task and keeps the state when the agent fails', () => {
+          const before = c.given.reduce(serverDecider.evolve, serverDecider.initialState);
+          const vmState = before.status === 'live' ? before.server.vmState : 'x';
+          const power = before.status === 'live' ? before.server.powerState : 0;
+          spec
+            .given([...c.given, asked])
+            .when(fail(c.act))
+            .then([{ type: 'ServerActionFailed', data: { serverId: ID, orderId: REQ, action: c.act, message: 'boom', vmState, powerState: power, releasedClaimId: null, releasedHost: null } } as ServerEvent]);
+        });
+      });
+    }
+
+    it('refuses each action in a vm_state Nova does not allow it in', () => {
+      spec.given(STOPPED).when(action('stop')).thenThrows(InvalidState, cannot('stop', 'vm_state', 'stopped'));
+      spec.given(ACTIVE).when(action('start')).thenThrows(InvalidState, cannot('start', 'vm_state', 'active'));
+      spec.given(PAUSED).when(action('pause')).thenThrows(InvalidState, cannot('pause', 'vm_state', 'paused'));
+      spec.given(ACTIVE).when(action('unpause')).thenThrows(InvalidState, cannot('unpause', 'vm_state', 'active'));
+      spec.given(STOPPED).when(action('suspend')).thenThrows(InvalidState, cannot('suspend', 'vm_state', 'stopped'));
+      spec.given(ACTIVE).when(action('resume')).thenThrows(InvalidState, cannot('resume', 'vm_state', 'active'));
+      spec.given(SPAWNING).when(action('pause')).thenThrows(InvalidState, cannot('pause', 'vm_state', 'building'));
+    });
+
+    it("stops an ERROR server on a host, but a server on no host is 'not ready' (check_instance_host; captured: server-no-valid-host #7)", () => {
+      const errorOnHost = [...ACTIVE, { type: 'ServerPowerStateChanged', data: { serverId: ID, powerState: POWER.RUNNING, vmState: 'error' } } as ServerEvent];
+      spec.given(errorOnHost).when(action('stop')).then([{ type: 'ServerStopRequested', data: { serverId: ID, orderId: REQ, host: 'h1', taskState: 'powering-off' } }]);
+      spec.given(ERROR).when(action('stop')).thenThrows(InvalidState, message(`Instance ${ID} is not ready`));
+      spec.given(BUILDING).when(action('start')).thenThrows(InvalidState, message(`Instance ${ID} is not ready`));
+    });
+  });
+
+  describe('reboot', () => {
+    const rebootRequested = (rebootType: 'SOFT' | 'HARD'): ServerEvent => ({
+      type: 'ServerRebootRequested',
+      data: { serverId: ID, orderId: REQ, host: 'h1', rebootType, taskState: rebootType === 'SOFT' ? 'rebooting' : 'rebooting_hard' },
+    });
+
+    it('soft-reboots an active server by default', () => {
+      spec.given(ACTIVE).when(action('reboot')).then([rebootRequested('SOFT')]);
+    });
+
+    it('hard-reboots stopped, paused and suspended servers', () => {
+      for (const history of [STOPPED, PAUSED, SUSPENDED]) spec.given(history).when(action('reboot', false, 'HARD')).then([rebootRequested('HARD')]);
+    });
+
+    it('refuses a soft reboot of a stopped server', () => {
+      spec.given(STOPPED).when(action('reboot', false, 'SOFT')).thenThrows(InvalidState, cannot('reboot', 'vm_state', 'stopped'));
+    });
+
+    it('forces a stuck soft reboot hard, but not the other way round', () => {
+      spec.given([...ACTIVE, rebootRequested('SOFT')]).when(action('reboot', false, 'HARD')).then([rebootRequested('HARD')]);
+      spec.given([...ACTIVE, rebootRequested('HARD')]).when(action('reboot', false, 'SOFT')).thenThrows(InvalidState, cannot('reboot', 'task_state', 'rebooting_hard'));
+    });
+
+    it('ends active when done', () => {
+      spec.given([...ACTIVE, rebootRequested('SOFT')]).when(complete('reboot')).then([done('ServerRebooted', 'active', POWER.RUNNING)]);
+    });
+
+    it('refuses a locked server', () => {
+      spec.given([...ACTIVE, locked()]).when(action('reboot')).thenThrows(Conflict);
+    });
+
+    it("refuses a hard reboot of a server that never launched with Nova's stateless message (captured: server-no-valid-host #8)", () => {
+      spec.given(ERROR).when(action('reboot', false, 'HARD')).thenThrows(InvalidState, message(`Instance ${ID} is in an invalid state for 'reboot'`));
+    });
+  });
+
+  describe('rebuild', () => {
+    const rebuild = (data: Partial<{ name: string; metadata: Record<string, string> }> = {}, byAdmin = false) => cmd('RebuildServer', { serverId: ID, image: image('img-2'), byAdmin, ...data });
+    const rebuildRequested = (name = 'vm-1', md: Record<string, string> = { role: 'web' }): ServerEvent => ({
+      type: 'ServerRebuildRequested',
+      data: { serverId: ID, orderId: REQ, host: 'h1', taskState: 'rebuilding', image: image('img-2'), name, metadata: md, description: null, keyName: null, keyData: null },
+    });
+
+    it('keeps what is not given and replaces what is', () => {
+      spec.given(ACTIVE).when(rebuild()).then([rebuildRequested()]);
+      spec.given(ACTIVE).when(rebuild({ name: 'new', metadata: {} })).then([rebuildRequested('new', {})]);
+    });
+
+    it('relaunches the server active, or stopped again when it was stopped', () => {
+      spec
+        .given([...ACTIVE, rebuildRequested()])
+        .when(complete('rebuild'))
+        .then([{ type: 'ServerRebuilt', data: { serverId: ID, orderId: REQ, vmState: 'active', powerState: POWER.RUNNING, launchedAt: FIXED_NOW } }]);
+      spec
+        .given([...STOPPED, rebuildRequested()])
+        .when(complete('rebuild'))
+        .then([{ type: 'ServerRebuilt', data: { serverId: ID, orderId: REQ, vmState: 'stopped', powerState: POWER.SHUTDOWN, launchedAt: FIXED_NOW } }]);
+    });
+
+    it('refuses paused servers, locked servers, and servers never launched (must_have_launched)', () => {
+      spec.given(PAUSED).when(rebuild()).thenThrows(InvalidState, cannot('rebuild', 'vm_state', 'paused'));
+      spec.given([...ACTIVE, locked()]).when(rebuild()).thenThrows(Conflict);
+      spec.given(ERROR).when(rebuild()).thenThrows(InvalidState, message(`Instance ${ID} is in an invalid state for 'rebuild'`));
+    });
+  });
+
+  describe('resize', () => {
+    const resize = (f: FlavorSnapshot = SMALL, byAdmin = false) => ({ type: 'ResizeServer', data: { serverId: ID, flavor: f, byAdmin }, metadata: { ...metadata, requestId: 'req-resize' } }) as ServerCommand;
+    const confirm = (byAdmin = false) => cmd('ConfirmServerResize', { serverId: ID, byAdmin });
+    const revert = (byAdmin = false) => ({ type: 'RevertServerResize', data: { serverId: ID, byAdmin }, metadata: { ...metadata, requestId: 'req-revert' } }) as ServerCommand;
+    const revertRequested: ServerEvent = { type: 'ServerRevertResizeRequested', data: { serverId: ID, orderId: 'req-revert', host: 'h2', taskState: 'resize_reverting' } };
+
+    it('asks for the new flavor in resize_prep', () => {
+      spec.given(ACTIVE).when(resize()).then([resizeRequested()]);
+      spec.given(STOPPED).when(resize()).then([{ ...resizeRequested(), data: { ...(resizeRequested().data as object), host: 'h1' } } as ServerEvent]);
+    });
+
+    it('refuses the same flavor and a smaller disk (400)', () => {
+      spec.given(ACTIVE).when(resize(TINY)).thenThrows(InvalidInput, message('When resizing, instances must change flavor!'));
+      spec.given([...ACTIVE, ...[]]).when(resize(flavor('zero', 0))).thenThrows(InvalidInput, message('Resize error: Unable to resize disk down.'));
+    });
+
+    it('refuses paused and locked servers', () => {
+      spec.given(PAUSED).when(resize()).thenThrows(InvalidState, cannot('resize', 'vm_state', 'paused'));
+      spec.given([...ACTIVE, locked()]).when(resize()).thenThrows(Conflict);
+    });
+
+    it('records the claim of the new flavor once, for the pending order only', () => {
+      const claim = (orderId = 'req-resize') => cmd('RecordResizeClaimed', { serverId: ID, orderId, host: 'h2', node: 'h2', claimId: 'c2' });
+      spec.given([...ACTIVE, resizeRequested()]).when(claim()).then([resizeClaimed()]);
+      spec.given([...ACTIVE, resizeRequested(), resizeClaimed()]).when(claim()).thenNothingHappens();
+      spec.given([...ACTIVE, resizeRequested()]).when(claim('req-other')).thenNothingHappens();
+    });
+
+    it('moves to the new host and flavor in VERIFY_RESIZE when the agent is done, only once claimed', () => {
+      spec.given([...ACTIVE, resizeRequested(), resizeClaimed()]).when(complete('resize', 'req-resize')).then([resized()]);
+      spec.given([...ACTIVE, resizeRequested()]).when(complete('resize', 'req-resize')).thenNothingHappens();
+    });
+
+    it('confirms: back to active, the old claim released on the source host', () => {
+      spec.given(RESIZED).when(confirm()).then([{ type: 'ServerResizeConfirmed', data: { serverId: ID, vmState: 'active', releasedClaimId: 'c1', sourceHost: 'h1' } }]);
+    });
+
+    it('confirms a resize of a stopped server back to stopped', () => {
+      const history = [...STOPPED, resizeRequested(), resizeClaimed(), { ...resized(), data: { ...(resized().data as object), powerState: POWER.SHUTDOWN } } as ServerEvent];
+      spec.given(history).when(confirm()).then([{ type: 'ServerResizeConfirmed', data: { serverId: ID, vmState: 'stopped', releasedClaimId: 'c1', sourceHost: 'h1' } }]);
+    });
+
+    it('refuses confirm and revert unless VERIFY_RESIZE, and when locked', () => {
+      spec.given(ACTIVE).when(confirm()).thenThrows(InvalidState, cannot('confirmResize', 'vm_state', 'active'));
+      spec.given(ACTIVE).when(revert()).thenThrows(InvalidState, cannot('revertResize', 'vm_state', 'active'));
+      spec.given([...RESIZED, locked()]).when(confirm()).thenThrows(Conflict);
+      spec.given([...RESIZED, locked()]).when(revert()).thenThrows(Conflict);
+    });
+
+    it('reverts: orders the destination host, then returns to the source with the old flavor, the new claim released', () => {
+      spec.given(RESIZED).when(revert()).then([revertRequested]);
+      spec
+        .given([...RESIZED, revertRequested])
+        .when(complete('revertResize', 'req-revert'))
+        .then([
+          {
+            type: 'ServerResizeReverted',
+            data: { serverId: ID, orderId: 'req-revert', vmState: 'active', powerState: POWER.RUNNING, host: 'h1', node: 'h1', flavor: TINY, releasedClaimId: 'c2', releasedHost: 'h2' },
+          },
+        ]);
+    });
+
+    it('refuses a second revert while one runs', () => {
+      spec.given([...RESIZED, revertRequested]).when(revert()).thenThrows(InvalidState, cannot('revertResize', 'task_state', 'resize_reverting'));
+    });
+
+    it('releases the new claim when the agent fails the resize, and allows a new resize', () => {
+      const history = [...ACTIVE, resizeRequested(), resizeClaimed()];
+      spec.given(history).when(fail('resize', 'req-resize')).then([
+        { type: 'ServerActionFailed', data: { serverId: ID, orderId: 'req-resize', action: 'resize', message: 'boom', vmState: 'active', powerState: POWER.RUNNING, releasedClaimId: 'c2', releasedHost: 'h2' } },
+      ]);
+      const failed: ServerEvent = { type: 'ServerActionFailed', data: { serverId: ID, orderId: 'req-resize', action: 'resize', message: 'boom', vmState: 'active', powerState: POWER.RUNNING, releasedClaimId: 'c2', releasedHost: 'h2' } };
+      spec.given([...history, failed]).when(resize()).then([resizeRequested()]);
+    });
+
+    it('lists every claim of a server deleted in VERIFY_RESIZE', () => {
+      spec.given([...RESIZED, deletionRequested('h2')]).when(cmd('CompleteServerDeletion', { serverId: ID })).then([
+        deleted('h2', [
+          { host: 'h2', claimId: 'c2' },
+          { host: 'h1', claimId: 'c1' },
+        ]),
+      ]);
+    });
+  });
+
+  describe('SyncServerPowerState', () => {
+    const sync = (powerState: 0 | 1 | 3 | 4 | 6 | 7, host = 'h1') => cmd('SyncServerPowerState', { serverId: ID, host, powerState });
+
+    it('stops an active server whose guest shut down behind Strata', () => {
+      spec.given(ACTIVE).when(sync(POWER.SHUTDOWN)).then([{ type: 'ServerPowerStateChanged', data: { serverId: ID, powerState: POWER.SHUTDOWN, vmState: 'stopped' } }]);
+      spec.given(ACTIVE).when(sync(POWER.CRASHED)).then([{ type: 'ServerPowerStateChanged', data: { serverId: ID, powerState: POWER.CRASHED, vmState: 'stopped' } }]);
+    });
+
+    it('records a changed power state without changing vm_state otherwise', () => {
+      spec.given(STOPPED).when(sync(POWER.RUNNING)).then([{ type: 'ServerPowerStateChanged', data: { serverId: ID, powerState: POWER.RUNNING, vmState: 'stopped' } }]);
+    });
+
+    it('ignores an unchanged state, a running task, and a report from another host', () => {
+      spec.given(ACTIVE).when(sync(POWER.RUNNING)).thenNothingHappens();
+      spec.given([...ACTIVE, requested('ServerStopRequested', 'powering-off')]).when(sync(POWER.SHUTDOWN)).thenNothingHappens();
+      spec.given(ACTIVE).when(sync(POWER.SHUTDOWN, 'h9')).thenNothingHappens();
+    });
+  });
+
+  describe('DeleteServer', () => {
+    it('asks the host to destroy a placed server', () => {
+      spec.given(ACTIVE).when(del()).then([deletionRequested()]);
+    });
+
+    it('deletes at once a server never placed on a host (Nova local delete), while building or in ERROR', () => {
+      spec.given(BUILDING).when(del()).then([deletionRequested(null), deleted(null, [])]);
+      spec.given(ERROR).when(del()).then([deletionRequested(null), deleted(null, [])]);
+    });
+
+    it('deletes a server while it spawns through its host, and lists its claim when done', () => {
+      spec.given(SPAWNING).when(del()).then([deletionRequested()]);
+      spec.given([...SPAWNING, deletionRequested()]).when(cmd('CompleteServerDeletion', { serverId: ID })).then([deleted('h1', [{ host: 'h1', claimId: 'c1' }])]);
+    });
+
+    it('does nothing for a repeated delete or one of a deleted server', () => {
+      spec.given([...ACTIVE, deletionRequested()]).when(del()).thenNothingHappens();
+      spec.given(DELETED).when(del()).thenNothingHappens();
+      spec.given(DELETED).when(cmd('CompleteServerDeletion', { serverId: ID })).thenNothingHappens();
+    });
+
+    it('refuses a locked server to its owner, not to an admin', () => {
+      spec.given([...ACTIVE, locked()]).when(del()).thenThrows(Conflict, message(`Instance ${ID} is locked`));
+      spec.given([...ACTIVE, locked()]).when(del(true)).then([deletionRequested()]);
+    });
+
+    it('refuses to complete a deletion nobody asked for', () => {
+      spec.given(ACTIVE).when(cmd('CompleteServerDeletion', { serverId: ID })).thenThrows(InvalidState, cannot('delete', 'task_state', 'null'));
+    });
+
+    it('cancels a pending action: its late report changes nothing', () => {
+      spec.given([...ACTIVE, requested('ServerStopRequested', 'powering-off'), deletionRequested('h1', 'req-del')]).when(complete('stop')).thenNothingHappens();
+    });
+  });
+
+  describe('evolve', () => {
+    it('folds a whole life: scheduled, rescheduled, spawned elsewhere, deleted with the host kept', () => {
+      const history = [created, scheduled(), rescheduled(2), scheduled('h2', 'c2', 2), spawned('h2'), deletionRequested('h2'), deleted('h2', [{ host: 'h2', claimId: 'c2' }])];
+      const state = history.reduce(serverDecider.evolve, serverDecider.initialState);
+      expect(state.status).toBe('deleted');
+      if (state.status !== 'deleted') return;
+      expect(state.server).toMatchObject({ host: 'h2', hostAvailabilityZone: 'nova', attempt: 2, vmState: 'deleted', taskState: null, powerState: POWER.NOSTATE, terminatedAt: FIXED_NOW, launchedAt: FIXED_NOW });
+    });
+  });
+});

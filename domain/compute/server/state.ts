@@ -1,0 +1,212 @@
+import { FlavorSnapshot } from '../flavor-spec';
+import { POWER, PowerState, TaskState, VmState } from '../vm-states';
+import { ServerAction, ServerEvent, ServerFault, ServerSpec } from './events';
+
+/** An action a compute agent is performing: the conductor resends its order after a crash. */
+export interface PendingAction {
+  action: ServerAction;
+  orderId: string;
+  rebootType?: 'SOFT' | 'HARD';
+}
+
+export interface ResizeInProgress {
+  orderId: string;
+  oldFlavor: FlavorSnapshot;
+  newFlavor: FlavorSnapshot;
+  sourceHost: string;
+  sourceNode: string;
+  sourceClaimId: string | null;
+  /** Set once the new flavor is claimed. */
+  destHost: string | null;
+  destNode: string | null;
+  destClaimId: string | null;
+  /** vm_state before the resize: a stopped server stays stopped after confirm (Nova). */
+  previousVmState: VmState;
+}
+
+export interface Server extends ServerSpec {
+  vmState: VmState;
+  taskState: TaskState | null;
+  powerState: PowerState;
+  host: string | null;
+  node: string | null;
+  /** The zone of the host the server runs on (OS-EXT-AZ), or the zone asked for before that. */
+  hostAvailabilityZone: string | null;
+  claimId: string | null;
+  attempt: number;
+  launchedAt: string | null;
+  terminatedAt: string | null;
+  locked: boolean;
+  lockedReason: string | null;
+  lockedBy: 'owner' | 'admin' | null;
+  fault: ServerFault | null;
+  pending: PendingAction | null;
+  resize: ResizeInProgress | null;
+  deleteOrderId: string | null;
+}
+
+export type ServerState = { status: 'absent' } | { status: 'live'; server: Server } | { status: 'deleted'; server: Server };
+
+export const initialServerState: ServerState = { status: 'absent' };
+
+const live = (server: Server): ServerState => ({ status: 'live', server });
+
+export function evolveServer(state: ServerState, event: ServerEvent): ServerState {
+  if (event.type === 'ServerCreationRequested') {
+    const { vmState, taskState, powerState, ...spec } = event.data;
+    return live({
+      ...spec,
+      vmState,
+      taskState,
+      powerState,
+      host: null,
+      node: null,
+      hostAvailabilityZone: null,
+      claimId: null,
+      attempt: 0,
+      launchedAt: null,
+      terminatedAt: null,
+      locked: false,
+      lockedReason: null,
+      lockedBy: null,
+      fault: null,
+      pending: null,
+      resize: null,
+      deleteOrderId: null,
+    });
+  }
+  if (state.status !== 'live') return state;
+  const s = state.server;
+  switch (event.type) {
+    case 'ServerScheduled': {
+      const d = event.data;
+      return live({ ...s, host: d.host, node: d.node, hostAvailabilityZone: d.availabilityZone, claimId: d.claimId, attempt: d.attempt, taskState: d.taskState });
+    }
+    case 'ServerRescheduled':
+      return live({ ...s, host: null, node: null, claimId: null, attempt: event.data.attempt, taskState: event.data.taskState });
+    case 'ServerSpawned':
+      return live({ ...s, vmState: event.data.vmState, taskState: null, powerState: event.data.powerState, launchedAt: event.data.launchedAt });
+    case 'ServerBuildFailed':
+      return live({ ...s, vmState: 'error', taskState: null, claimId: null, host: null, node: null, fault: event.data.fault });
+    case 'ServerUpdated': {
+      const { serverId: _id, ...changes } = event.data;
+      return live({ ...s, ...changes });
+    }
+    case 'ServerMetadataChanged':
+      return live({ ...s, metadata: event.data.metadata });
+    case 'ServerLocked':
+      return live({ ...s, locked: true, lockedReason: event.data.reason, lockedBy: event.data.lockedBy });
+    case 'ServerUnlocked':
+      return live({ ...s, locked: false, lockedReason: null, lockedBy: null });
+    case 'ServerStopRequested':
+    case 'ServerStartRequested':
+    case 'ServerPauseRequested':
+    case 'ServerUnpauseRequested':
+    case 'ServerSuspendRequested':
+    case 'ServerResumeRequested':
+      return live({ ...s, taskState: event.data.taskState, pending: { action: ACTION_OF[event.type], orderId: event.data.orderId } });
+    case 'ServerRebootRequested':
+      return live({ ...s, taskState: event.data.taskState, pending: { action: 'reboot', orderId: event.data.orderId, rebootType: event.data.rebootType } });
+    case 'ServerRebuildRequested': {
+      const d = event.data;
+      return live({
+        ...s,
+        taskState: d.taskState,
+        pending: { action: 'rebuild', orderId: d.orderId },
+        image: d.image,
+        name: d.name,
+        metadata: d.metadata,
+        description: d.description,
+        keyName: d.keyName,
+        keyData: d.keyData,
+      });
+    }
+    case 'ServerResizeRequested':
+      return live({
+        ...s,
+        taskState: event.data.taskState,
+        pending: { action: 'resize', orderId: event.data.orderId },
+        resize: {
+          orderId: event.data.orderId,
+          oldFlavor: s.flavor,
+          newFlavor: event.data.newFlavor,
+          sourceHost: s.host ?? event.data.host,
+          sourceNode: s.node ?? event.data.host,
+          sourceClaimId: s.claimId,
+          destHost: null,
+          destNode: null,
+          destClaimId: null,
+          previousVmState: s.vmState,
+        },
+      });
+    case 'ServerResizeClaimed':
+      return live({
+        ...s,
+        taskState: event.data.taskState,
+        resize: s.resize && { ...s.resize, destHost: event.data.host, destNode: event.data.node, destClaimId: event.data.claimId },
+      });
+    case 'ServerRevertResizeRequested':
+      return live({ ...s, taskState: event.data.taskState, pending: { action: 'revertResize', orderId: event.data.orderId } });
+    case 'ServerStopped':
+    case 'ServerStarted':
+    case 'ServerRebooted':
+    case 'ServerPaused':
+    case 'ServerUnpaused':
+    case 'ServerSuspended':
+    case 'ServerResumed':
+      return live({ ...s, vmState: event.data.vmState, powerState: event.data.powerState, taskState: null, pending: null });
+    case 'ServerRebuilt':
+      return live({ ...s, vmState: event.data.vmState, powerState: event.data.powerState, taskState: null, pending: null, launchedAt: event.data.launchedAt, fault: null });
+    case 'ServerResized':
+      return live({
+        ...s,
+        vmState: event.data.vmState,
+        powerState: event.data.powerState,
+        taskState: null,
+        pending: null,
+        host: event.data.host,
+        node: event.data.node,
+        flavor: event.data.flavor,
+        claimId: s.resize?.destClaimId ?? s.claimId,
+      });
+    case 'ServerResizeConfirmed':
+      return live({ ...s, vmState: event.data.vmState, resize: null });
+    case 'ServerResizeReverted':
+      return live({
+        ...s,
+        vmState: event.data.vmState,
+        powerState: event.data.powerState,
+        taskState: null,
+        pending: null,
+        host: event.data.host,
+        node: event.data.node,
+        flavor: event.data.flavor,
+        claimId: s.resize?.sourceClaimId ?? null,
+        resize: null,
+      });
+    case 'ServerActionFailed': {
+      // A failed resize before it finished migrating drops the resize (its new claim is released).
+      const resize = event.data.action === 'resize' ? null : s.resize;
+      return live({ ...s, vmState: event.data.vmState, powerState: event.data.powerState, taskState: null, pending: null, resize });
+    }
+    case 'ServerPowerStateChanged':
+      return live({ ...s, vmState: event.data.vmState, powerState: event.data.powerState });
+    case 'ServerDeletionRequested':
+      return live({ ...s, taskState: 'deleting', deleteOrderId: event.data.orderId, pending: null });
+    case 'ServerDeleted':
+      return { status: 'deleted', server: { ...s, vmState: 'deleted', taskState: null, powerState: POWER.NOSTATE, terminatedAt: event.data.terminatedAt, pending: null } };
+    default: {
+      const _exhaustive: never = event;
+      return state;
+    }
+  }
+}
+
+const ACTION_OF = {
+  ServerStopRequested: 'stop',
+  ServerStartRequested: 'start',
+  ServerPauseRequested: 'pause',
+  ServerUnpauseRequested: 'unpause',
+  ServerSuspendRequested: 'suspend',
+  ServerResumeRequested: 'resume',
+} as const;
