@@ -1,0 +1,15 @@
+import { Projection } from '../kernel/projection';
+import { computeFlavorsProjection } from './flavors';
+import { computeHostsProjection } from './hosts';
+import { computeKeypairsProjection } from './keypairs';
+import { computeQuotasProjection } from './quotas';
+import { computeServerGroupsProjection } from './server-groups';
+
+export * from './flavors';
+export * from './hosts';
+export * from './keypairs';
+export * from './quotas';
+export * from './server-groups';
+
+/** Nova's resources besides servers: flavors, keypairs, compute hosts, server groups, quotas. */
+export const COMPUTE_RESOURCE_PROJECTIONS: Projection[] = [computeFlavorsProjection, computeKeypairsProjection, computeHostsProjection, computeServerGroupsProjection, computeQuotasProjection];

@@ -1,0 +1,18 @@
+import { recordedStream } from '../../test/support/recorded-stream';
+import { projectInMemory } from '../kernel/projection';
+import { computeServerGroupsProjection, SERVER_GROUPS_TABLE } from './server-groups';
+
+const created = { type: 'ServerGroupCreated', data: { groupId: 'g1', name: 'grp', policy: 'anti-affinity', rules: { max_server_per_host: 2 }, projectId: 'p1', userId: 'u1' } };
+const member = (type: string, serverId: string) => ({ type, data: { groupId: 'g1', serverId } });
+const rowOf = (events: Array<{ type: string; data: unknown }>) => projectInMemory(computeServerGroupsProjection, recordedStream('servergroup-g1', events)).get(SERVER_GROUPS_TABLE, 'g1');
+
+describe('compute_server_groups projection', () => {
+  it('keeps policy, rules, owner and members in order', () => {
+    const row = rowOf([created, member('ServerGroupMemberAdded', 's1'), member('ServerGroupMemberAdded', 's2'), member('ServerGroupMemberRemoved', 's1')]);
+    expect(row).toMatchObject({ id: 'g1', name: 'grp', policy: 'anti-affinity', rules: { max_server_per_host: 2 }, project_id: 'p1', user_id: 'u1', members: ['s2'] });
+  });
+
+  it('drops a deleted group', () => {
+    expect(rowOf([created, { type: 'ServerGroupDeleted', data: { groupId: 'g1', projectId: 'p1' } }])).toBeUndefined();
+  });
+});
