@@ -12,7 +12,13 @@ describe('loadConfig', () => {
       eventStoreUrl: undefined,
       computeDriver: 'fake',
       volumeDriver: 'file',
-      fakeHosts: [],
+      fakeHosts: ['fake-1', 'fake-2'],
+      fakeHostResources: undefined,
+      fakeDelayMs: 0,
+      fakeFailures: undefined,
+      availabilityZone: 'nova',
+      serviceDownTimeSec: 60,
+      reportIntervalSec: 10,
       logLevel: 'info',
     });
   });

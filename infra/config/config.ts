@@ -26,8 +26,20 @@ export interface StrataConfig {
   computeDriver: ComputeDriverName;
   /** `VOLUME_DRIVER`. */
   volumeDriver: VolumeDriverName;
-  /** `STRATA_FAKE_HOSTS`: host names the fake compute driver reports (default: this host only). */
+  /** `STRATA_FAKE_HOSTS`: host names the fake compute driver runs, or a count N for fake-1..fake-N (default 2). */
   fakeHosts: string[];
+  /** `STRATA_FAKE_HOST_RESOURCES`: what each fake host offers, `vcpus=N,ram=MB,disk=GB` (default Nova's fake driver sizes). */
+  fakeHostResources: string | undefined;
+  /** `STRATA_FAKE_DELAY_MS`: time each fake driver operation takes (default 0). */
+  fakeDelayMs: number;
+  /** `STRATA_FAKE_FAIL`: injected fake driver failures, `operation:displayNameRegex[:times]`, comma-separated. */
+  fakeFailures: string | undefined;
+  /** `STRATA_AVAILABILITY_ZONE`: the zone this process's compute hosts are in (Nova's default `nova`). */
+  availabilityZone: string;
+  /** `STRATA_SERVICE_DOWN_TIME`: seconds without a report after which a compute host is down (Nova's service_down_time, 60). */
+  serviceDownTimeSec: number;
+  /** `STRATA_REPORT_INTERVAL`: seconds between a compute agent's liveness reports (Nova's report_interval, 10). */
+  reportIntervalSec: number;
   /** `STRATA_LOG_LEVEL`. */
   logLevel: LogLevel;
 }
@@ -66,6 +78,13 @@ function port(env: Env, name: string, fallback: number): number {
   return n;
 }
 
+function integer(env: Env, name: string, fallback: number, min: number): number {
+  const v = text(env, name);
+  if (v === undefined) return fallback;
+  if (!/^\d+$/.test(v) || Number(v) < min) throw new ConfigError(name, `"${v}" is not an integer of at least ${min}; set it to one (default ${fallback})`);
+  return Number(v);
+}
+
 function url(env: Env, name: string, protocols: string[], example: string): string | undefined {
   const v = text(env, name);
   if (v === undefined) return undefined;
@@ -92,10 +111,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (adminPassword !== undefined && adminPassword.length === 0) {
     throw new ConfigError('STRATA_ADMIN_PASSWORD', 'is empty; set a password or unset it to have one generated on first boot');
   }
-  const fakeHosts = (text(env, 'STRATA_FAKE_HOSTS') ?? '')
-    .split(',')
-    .map((h) => h.trim())
-    .filter(Boolean);
+  const fakeHostsText = text(env, 'STRATA_FAKE_HOSTS') ?? '2';
+  const fakeHosts = /^\d+$/.test(fakeHostsText)
+    ? Array.from({ length: Number(fakeHostsText) }, (_, i) => `fake-${i + 1}`)
+    : fakeHostsText
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean);
   for (const h of fakeHosts) {
     if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(h)) {
       throw new ConfigError('STRATA_FAKE_HOSTS', `"${h}" is not a host name usable in a NATS subject; use letters, digits, "-" and "_", comma-separated`);
@@ -113,6 +135,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     computeDriver: oneOf(env, 'COMPUTE_DRIVER', ['fake', 'libvirt'] as const, 'fake'),
     volumeDriver: oneOf(env, 'VOLUME_DRIVER', ['file', 'lvm'] as const, 'file'),
     fakeHosts,
+    fakeHostResources: text(env, 'STRATA_FAKE_HOST_RESOURCES'),
+    fakeDelayMs: integer(env, 'STRATA_FAKE_DELAY_MS', 0, 0),
+    fakeFailures: text(env, 'STRATA_FAKE_FAIL'),
+    availabilityZone: text(env, 'STRATA_AVAILABILITY_ZONE') ?? 'nova',
+    serviceDownTimeSec: integer(env, 'STRATA_SERVICE_DOWN_TIME', 60, 1),
+    reportIntervalSec: integer(env, 'STRATA_REPORT_INTERVAL', 10, 1),
     logLevel: oneOf(env, 'STRATA_LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info'),
   };
 }

@@ -1,15 +1,99 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Pool } from 'pg';
+import { EventStore, Position } from '../../../domain/kernel';
+import { StrataConfig } from '../../../infra/config';
+import { Bus } from '../../../infra/messaging/bus';
+import { PgCheckpointStore } from '../../../infra/messaging/pg-checkpoint-store';
+import { ProjectionEngine } from '../../../infra/projections';
+import { BUS, DATABASE_URL, EVENT_STORE, PROJECTION_ENGINE, STRATA_CONFIG } from '../../shared/src/runtime.tokens';
+import { ComputeConductor, CONDUCTOR_EVENT_TYPES } from './compute-conductor';
+import { HostAggregates } from './host-aggregates';
+import { HostLiveness } from './host-liveness';
 
-/** Scheduler and sagas (DESIGN.md, Messaging and agents); later issues give it work. */
+const CHECKPOINT = 'conductor-compute';
+
+/**
+ * Scheduler and sagas (DESIGN.md, Messaging and agents). The conductor follows the log itself,
+ * from its own checkpoint, rather than the bus: the in-process bus of the embedded mode forgets on
+ * restart, the log does not. Agents' reports come over the bus; in-flight work found at start
+ * (from the servers read model, once it has caught up) is resumed.
+ */
 @Injectable()
 export class ConductorService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('conductor');
+  private readonly checkpoints: PgCheckpointStore;
+  private readonly pool: Pool;
+  private readonly abort = new AbortController();
+  private following: Promise<void> | null = null;
+  readonly hosts: HostAggregates;
+  readonly conductor: ComputeConductor;
+  private readonly liveness: HostLiveness;
 
-  onApplicationBootstrap(): void {
-    this.logger.log('conductor started (no sagas yet)');
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(BUS) bus: Bus,
+    @Inject(PROJECTION_ENGINE) private readonly engine: ProjectionEngine,
+    @Inject(DATABASE_URL) databaseUrl: string,
+    @Inject(STRATA_CONFIG) config: StrataConfig,
+  ) {
+    this.pool = new Pool({ connectionString: databaseUrl, max: 2 });
+    this.pool.on('error', () => undefined);
+    this.checkpoints = new PgCheckpointStore(this.pool);
+    this.hosts = new HostAggregates(store);
+    const log = { info: (m: string) => this.logger.log(m), warn: (m: string) => this.logger.warn(m), error: (m: string) => this.logger.error(m) };
+    this.conductor = new ComputeConductor(store, bus, this.hosts, log);
+    this.liveness = new HostLiveness(bus, this.hosts, config.serviceDownTimeSec * 1000, (e) => this.logger.warn(`host liveness: ${e.message}`));
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    await this.hosts.discover();
+    await this.conductor.startReports();
+    this.liveness.start();
+    const from = await this.checkpoints.load(CHECKPOINT);
+    this.following = this.follow(from);
+    void this.resumeInFlight();
+    this.logger.log(`conductor started: ${this.hosts.names.length} known compute hosts, following the log from ${from ?? 'the start'}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.abort.abort();
+    await this.following?.catch(() => undefined);
+    await this.liveness.stop();
+    await this.conductor.stop();
+    await this.pool.end();
     this.logger.log('conductor stopped');
+  }
+
+  /** Handles each event once it is committed; a failing event is retried (never skipped), with back-off. */
+  private async follow(from: Position | undefined): Promise<void> {
+    let position = from;
+    while (!this.abort.signal.aborted) {
+      try {
+        for await (const event of this.store.subscribeToAll({ fromPosition: position, filter: { eventTypes: CONDUCTOR_EVENT_TYPES }, signal: this.abort.signal })) {
+          await this.conductor.onEvent(event);
+          position = event.position;
+          await this.checkpoints.save(CHECKPOINT, position);
+        }
+      } catch (e) {
+        if (this.abort.signal.aborted) return;
+        this.logger.warn(`conductor: ${(e as Error).message}; retrying from ${position ?? 'the start'}`);
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+  }
+
+  /** Builds, actions and deletions that were in flight when the last conductor stopped. */
+  private async resumeInFlight(): Promise<void> {
+    try {
+      const head = await this.store.headPosition();
+      if (head !== null) await this.engine.waiter().waitFor(head, ['compute_servers'], 60_000);
+      const { rows } = await this.pool.query<{ id: string; vm_state: string; task_state: string | null }>(
+        `SELECT id, vm_state, task_state FROM rm.compute_servers WHERE NOT deleted AND (vm_state = 'building' OR task_state IS NOT NULL)`,
+      );
+      if (rows.length > 0) this.logger.log(`resuming ${rows.length} operations in flight`);
+      await this.conductor.resume(rows.map((r) => ({ id: r.id, vmState: r.vm_state, taskState: r.task_state })));
+    } catch (e) {
+      this.logger.warn(`could not resume in-flight operations: ${(e as Error).message}`);
+    }
   }
 }

@@ -1,0 +1,196 @@
+import { HostAllocation } from '../../../domain/compute';
+import { Bus, Consumer } from '../../../infra/messaging/bus';
+import { ComputeDriver, ComputeDriverError, InstanceNotFound, POWER_STATE, PowerState } from '../../../infra/hypervisor';
+import { ComputeHeartbeat, ComputeReport, ComputeWorkOrder, computeSubjects, ConsoleReply, ConsoleRequest } from '../../shared/src/compute-protocol';
+
+export interface HostAgentOptions {
+  host: string;
+  driver: ComputeDriver;
+  bus: Bus;
+  availabilityZone: string;
+  allocation: HostAllocation;
+  reportIntervalMs: number;
+  log: { info(m: string): void; warn(m: string): void };
+}
+
+/**
+ * One compute host: takes its work orders from the bus, performs them through its ComputeDriver and
+ * reports back; announces its resources at start and beats its heart every report interval. An order
+ * is acked only after its report is published, so a crash mid-operation gets the order again, and
+ * every operation is idempotent (spawn of an existing guest, destroy of a missing one).
+ */
+export class ComputeHostAgent {
+  private consumer: Consumer | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private stopConsole: (() => void) | null = null;
+  /** Orders for one instance run one after the other, in the order they arrived. */
+  private readonly lanes = new Map<string, Promise<void>>();
+
+  constructor(private readonly o: HostAgentOptions) {}
+
+  async start(): Promise<void> {
+    await this.announce();
+    this.beat();
+    this.heartbeat = setInterval(() => this.beat(), this.o.reportIntervalMs);
+    this.heartbeat.unref();
+    this.stopConsole = this.o.bus.listen<ConsoleRequest>(computeSubjects.console(this.o.host), (request) => void this.answerConsole(request));
+    this.consumer = await this.o.bus.consume<ComputeWorkOrder>(
+      { durable: `compute-agent-${this.o.host}`, filterSubject: computeSubjects.work(this.o.host), ackWaitMs: 10 * 60_000 },
+      (msg) => this.inLane(msg.data.serverId, () => this.perform(msg.data)),
+    );
+  }
+
+  async stop(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.stopConsole?.();
+    await this.consumer?.stop();
+    await Promise.allSettled([...this.lanes.values()]);
+  }
+
+  /** The host's resources as the driver sees them; the conductor records a change as an event. */
+  async announce(): Promise<void> {
+    const r = await this.o.driver.getAvailableResource();
+    await this.report({
+      kind: 'host',
+      host: this.o.host,
+      availabilityZone: this.o.availabilityZone,
+      allocation: this.o.allocation,
+      resources: {
+        hypervisorHostname: r.hypervisorHostname,
+        hypervisorType: r.hypervisorType,
+        hypervisorVersion: r.hypervisorVersion,
+        cpuArch: r.cpuArch,
+        cpuInfo: r.cpuInfo,
+        hostIp: r.hostIp,
+        vcpus: r.vcpus,
+        memoryMb: r.memoryMb,
+        localGb: r.localGb,
+      },
+    });
+  }
+
+  private beat(): void {
+    const beat: ComputeHeartbeat = { host: this.o.host, at: new Date().toISOString() };
+    this.o.bus.notify(computeSubjects.heartbeat(this.o.host), beat);
+  }
+
+  private inLane(serverId: string, work: () => Promise<void>): Promise<void> {
+    const previous = this.lanes.get(serverId) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    this.lanes.set(serverId, next);
+    void next.finally(() => {
+      if (this.lanes.get(serverId) === next) this.lanes.delete(serverId);
+    }).catch(() => undefined);
+    return next;
+  }
+
+  private report(report: ComputeReport): Promise<void> {
+    const id = 'orderId' in report ? `${report.orderId}:${report.kind}:${report.serverId}` : `host:${this.o.host}:${Date.now()}`;
+    return this.o.bus.publish(computeSubjects.report(this.o.host), report, { msgId: id });
+  }
+
+  private async powerStateOf(serverId: string): Promise<PowerState> {
+    try {
+      return (await this.o.driver.getInfo({ instanceId: serverId })).state;
+    } catch (e) {
+      if (e instanceof InstanceNotFound) return POWER_STATE.NOSTATE;
+      throw e;
+    }
+  }
+
+  private async perform(order: ComputeWorkOrder): Promise<void> {
+    const d = this.o.driver;
+    const host = this.o.host;
+    switch (order.kind) {
+      case 'spawn':
+        try {
+          await d.spawn({ instance: order.instance });
+          await this.report({ kind: 'spawned', orderId: order.orderId, serverId: order.serverId, attempt: order.attempt, host, powerState: await this.powerStateOf(order.serverId) });
+        } catch (e) {
+          if (!(e instanceof ComputeDriverError)) throw e; // an infrastructure fault: redelivered
+          // A failed spawn leaves nothing behind (driver contract); the conductor reschedules.
+          this.o.log.warn(`spawn of ${order.serverId} on ${host} failed: ${e.message}`);
+          await this.report({ kind: 'spawn-failed', orderId: order.orderId, serverId: order.serverId, attempt: order.attempt, host, reason: e.message });
+        }
+        return;
+      case 'destroy':
+        await d.destroy({ instanceId: order.serverId });
+        await this.report({ kind: 'destroyed', orderId: order.orderId, serverId: order.serverId, host });
+        return;
+      case 'confirm-resize':
+        await d.confirmResize({ instanceId: order.serverId });
+        return;
+      case 'action':
+        try {
+          await this.act(order);
+          await this.report({ kind: 'action-done', orderId: order.orderId, serverId: order.serverId, action: order.action, host, powerState: await this.powerStateOf(order.serverId) });
+        } catch (e) {
+          if (!(e instanceof ComputeDriverError)) throw e;
+          this.o.log.warn(`${order.action} of ${order.serverId} on ${host} failed: ${e.message}`);
+          await this.report({
+            kind: 'action-failed',
+            orderId: order.orderId,
+            serverId: order.serverId,
+            action: order.action,
+            host,
+            reason: e.message,
+            powerState: await this.powerStateOf(order.serverId).catch(() => null),
+          });
+        }
+        return;
+    }
+  }
+
+  /** Each action looks at the guest first, so a redelivered order that already took effect just reports. */
+  private async act(order: Extract<ComputeWorkOrder, { kind: 'action' }>): Promise<void> {
+    const d = this.o.driver;
+    const instanceId = order.serverId;
+    const state = await this.powerStateOf(instanceId);
+    switch (order.action) {
+      case 'stop':
+        if (state !== POWER_STATE.SHUTDOWN) await d.powerOff({ instanceId });
+        return;
+      case 'start':
+        if (state !== POWER_STATE.RUNNING) await d.powerOn({ instanceId });
+        return;
+      case 'reboot':
+        await d.reboot({ instanceId, type: order.rebootType ?? 'SOFT' });
+        return;
+      case 'pause':
+        if (state !== POWER_STATE.PAUSED) await d.pause({ instanceId });
+        return;
+      case 'unpause':
+        if (state === POWER_STATE.PAUSED) await d.unpause({ instanceId });
+        return;
+      case 'suspend':
+        if (state !== POWER_STATE.SUSPENDED) await d.suspend({ instanceId });
+        return;
+      case 'resume':
+        if (state === POWER_STATE.SUSPENDED) await d.resume({ instanceId });
+        return;
+      case 'rebuild':
+        await d.rebuild({ instance: order.instance });
+        // nova/compute/manager.py: a server stopped before its rebuild is stopped again.
+        if (!order.powerOn) await d.powerOff({ instanceId });
+        return;
+      case 'resize':
+        await d.resize({ instance: order.instance, powerOn: order.powerOn });
+        return;
+      case 'revertResize':
+        await d.revertResize({ instance: order.instance, powerOn: order.powerOn });
+        return;
+    }
+  }
+
+  private async answerConsole(request: ConsoleRequest): Promise<void> {
+    let reply: ConsoleReply;
+    try {
+      let output = await this.o.driver.getConsoleOutput({ instanceId: request.serverId });
+      if (request.length !== null) output = output.split('\n').slice(-request.length).join('\n');
+      reply = { ok: true, output };
+    } catch (e) {
+      reply = { ok: false, notFound: e instanceof InstanceNotFound, message: (e as Error).message };
+    }
+    this.o.bus.notify(request.replyTo, reply);
+  }
+}

@@ -1,0 +1,522 @@
+import {
+  BuildSagaCommand,
+  buildSagaDecider,
+  BuildSagaState,
+  buildSagaStream,
+  InsufficientHostResources,
+  maxRetriesExceeded,
+  nextBuildStep,
+  NO_VALID_HOST,
+  Server,
+  ServerCommand,
+  serverDecider,
+  ServerEvent,
+  serverGroupDecider,
+  ServerGroupState,
+  serverGroupStream,
+  ServerState,
+  serverStream,
+} from '../../../domain/compute';
+import { describeNoValidHost, RequestSpec, schedule } from '../../../domain/scheduling';
+import { Actor, Command, CommandMetadata, Decider, DomainEvent, DomainError, EventStore, fold, handleCommand, InvalidState, RecordedEvent } from '../../../domain/kernel';
+import { InstanceSpec } from '../../../infra/hypervisor';
+import { deterministicEventId, uuidFromName } from '../../../infra/ids/ids';
+import { Bus, Consumer } from '../../../infra/messaging/bus';
+import { ComputeReport, ComputeWorkOrder, computeSubjects } from '../../shared/src/compute-protocol';
+import { HostAggregates } from './host-aggregates';
+
+/** Nova's `[scheduler] max_attempts`. */
+export const MAX_BUILD_ATTEMPTS = 3;
+
+/** The conductor acts for the service, not for a user; the correlation id ties its events to the user's request. */
+const CONDUCTOR: Actor = { userId: null, projectId: null, domainId: null, roles: ['service'] };
+
+/** Events the conductor reacts to (through its own checkpointed subscription to the log). */
+export const CONDUCTOR_EVENT_TYPES = [
+  'ServerCreationRequested',
+  'ServerDeletionRequested',
+  'ServerDeleted',
+  'ServerStopRequested',
+  'ServerStartRequested',
+  'ServerRebootRequested',
+  'ServerPauseRequested',
+  'ServerUnpauseRequested',
+  'ServerSuspendRequested',
+  'ServerResumeRequested',
+  'ServerRebuildRequested',
+  'ServerResizeRequested',
+  'ServerRevertResizeRequested',
+  'ServerResizeConfirmed',
+  'ServerResizeReverted',
+  'ServerActionFailed',
+];
+
+export interface ConductorLog {
+  info(m: string): void;
+  warn(m: string): void;
+  error(m: string): void;
+}
+
+interface Loaded<S> {
+  state: S;
+  correlationId: string | null;
+}
+
+export function instanceSpecOf(s: Server, flavor = s.flavor): InstanceSpec {
+  return {
+    instanceId: s.serverId,
+    name: s.instanceName,
+    displayName: s.name,
+    flavor: { id: flavor.id, name: flavor.name, vcpus: flavor.vcpus, memoryMb: flavor.memoryMb, rootGb: flavor.rootGb, ephemeralGb: flavor.ephemeralGb, swapMb: flavor.swapMb, extraSpecs: flavor.extraSpecs },
+    image: { id: s.image.id, properties: s.image.properties, diskFormat: s.image.diskFormat },
+    metadata: s.metadata,
+    keyData: s.keyData,
+    userData: s.userData,
+  };
+}
+
+/**
+ * Nova's conductor and scheduler on the event log: builds servers through a saga whose every step
+ * is an event on `saga-build-<serverId>` (so a restarted conductor folds it and carries on), turns
+ * action requests into work orders for the host's agent, and agents' reports into commands.
+ */
+export class ComputeConductor {
+  private readonly building = new Map<string, Promise<void>>();
+  /** Builds scheduled at once: enough to keep the store busy, few enough that claims rarely collide. */
+  private readonly slots = new Slots(8);
+  private reports: Consumer | null = null;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly bus: Bus,
+    readonly hosts: HostAggregates,
+    private readonly log: ConductorLog,
+  ) {}
+
+  async startReports(): Promise<void> {
+    this.reports = await this.bus.consume<ComputeReport>({ durable: 'conductor-compute-reports', filterSubject: computeSubjects.reports }, (msg) => this.onReport(msg.data));
+  }
+
+  async stop(): Promise<void> {
+    await this.reports?.stop();
+    await Promise.allSettled([...this.building.values()]);
+  }
+
+  // ---- commands ---------------------------------------------------------------------------
+
+  private meta(requestKey: string, correlationId: string | null, causationId: string): CommandMetadata {
+    const requestId = `req-${uuidFromName(`conductor\u0000${requestKey}`)}`;
+    return { requestId, correlationId: correlationId ?? requestId.slice(4), causationId, actor: CONDUCTOR, now: new Date().toISOString() };
+  }
+
+  private async load<S, E extends DomainEvent>(decider: Pick<Decider<never, E, S>, 'initialState' | 'evolve'>, stream: string): Promise<Loaded<S>> {
+    const events: RecordedEvent[] = [];
+    for await (const e of this.store.readStream(stream)) events.push(e);
+    return { state: fold(decider, events as unknown as E[]), correlationId: (events[0]?.metadata.correlationId as string | undefined) ?? null };
+  }
+
+  loadServer(serverId: string): Promise<Loaded<ServerState>> {
+    return this.load(serverDecider, serverStream(serverId));
+  }
+
+  private loadSaga(serverId: string): Promise<Loaded<BuildSagaState>> {
+    return this.load(buildSagaDecider, buildSagaStream(serverId));
+  }
+
+  private server<T extends ServerCommand['type']>(type: T, data: Extract<ServerCommand, { type: T }>['data'], meta: CommandMetadata) {
+    const stream = serverStream((data as { serverId: string }).serverId);
+    return handleCommand(this.store, serverDecider, stream, { type, data, metadata: meta } as ServerCommand, { eventId: deterministicEventId });
+  }
+
+  private saga<T extends BuildSagaCommand['type']>(type: T, data: Extract<BuildSagaCommand, { type: T }>['data'], meta: CommandMetadata) {
+    return handleCommand(this.store, buildSagaDecider, buildSagaStream(data.serverId), { type, data, metadata: meta } as BuildSagaCommand, { eventId: deterministicEventId });
+  }
+
+  private async releaseClaim(host: string, claimId: string, correlationId: string | null, cause: string): Promise<void> {
+    await this.hosts.run({ type: 'ReleaseHostClaim', data: { host, claimId }, metadata: this.meta(`release/${claimId}`, correlationId, cause) }, `release/${claimId}`, this.meta(`release/${claimId}`, correlationId, cause));
+  }
+
+  private order(host: string, order: ComputeWorkOrder): Promise<void> {
+    const attempt = order.kind === 'spawn' ? `:${order.attempt}` : '';
+    return this.bus.publish(computeSubjects.work(host), order, { msgId: `${order.orderId}:${order.kind}:${order.serverId}${attempt}` });
+  }
+
+  // ---- events from the log ---------------------------------------------------------------
+
+  /** One event of the conductor's subscription; idempotent, since the subscription resumes from a checkpoint. */
+  async onEvent(event: RecordedEvent): Promise<void> {
+    const e = event as unknown as ServerEvent;
+    const correlationId = (event.metadata.correlationId as string | undefined) ?? null;
+    switch (e.type) {
+      case 'ServerCreationRequested':
+        await this.saga('StartBuildSaga', { serverId: e.data.serverId, maxAttempts: MAX_BUILD_ATTEMPTS }, this.meta(`start/${e.data.serverId}`, correlationId, event.id));
+        // Not awaited: builds run side by side (bounded); one that a crash interrupts is resumed from its saga.
+        void this.advanceBuild(e.data.serverId, false);
+        return;
+      case 'ServerDeletionRequested':
+        if (e.data.host !== null) await this.order(e.data.host, { kind: 'destroy', orderId: e.data.orderId, serverId: e.data.serverId });
+        return;
+      case 'ServerDeleted':
+        await this.afterDeletion(e.data, correlationId, event.id);
+        return;
+      case 'ServerStopRequested':
+      case 'ServerStartRequested':
+      case 'ServerRebootRequested':
+      case 'ServerPauseRequested':
+      case 'ServerUnpauseRequested':
+      case 'ServerSuspendRequested':
+      case 'ServerResumeRequested':
+      case 'ServerRebuildRequested':
+      case 'ServerRevertResizeRequested':
+        await this.orderPendingAction(e.data.serverId);
+        return;
+      case 'ServerResizeRequested':
+        await this.claimForResize(e.data.serverId, correlationId, event.id);
+        return;
+      case 'ServerResizeConfirmed':
+        if (e.data.releasedClaimId) await this.releaseClaim(e.data.sourceHost, e.data.releasedClaimId, correlationId, event.id);
+        await this.order(e.data.sourceHost, { kind: 'confirm-resize', orderId: event.id, serverId: e.data.serverId });
+        return;
+      case 'ServerResizeReverted':
+        if (e.data.releasedClaimId) await this.releaseClaim(e.data.releasedHost, e.data.releasedClaimId, correlationId, event.id);
+        return;
+      case 'ServerActionFailed':
+        if (e.data.releasedClaimId && e.data.releasedHost) await this.releaseClaim(e.data.releasedHost, e.data.releasedClaimId, correlationId, event.id);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private async afterDeletion(d: Extract<ServerEvent, { type: 'ServerDeleted' }>['data'], correlationId: string | null, cause: string): Promise<void> {
+    for (const claim of d.claims) await this.releaseClaim(claim.host, claim.claimId, correlationId, cause);
+    // A build that held a claim not yet recorded on the server gives it back too.
+    const saga = await this.loadSaga(d.serverId);
+    if (saga.state.status === 'running') {
+      const b = saga.state.build;
+      await this.saga('CancelBuildSaga', { serverId: d.serverId }, this.meta(`cancel/${d.serverId}`, correlationId, cause));
+      if (b.host && b.claimId && b.phase !== 'scheduling') await this.releaseClaim(b.host, b.claimId, correlationId, cause);
+    }
+    if (d.serverGroupId) {
+      await handleCommand(
+        this.store,
+        serverGroupDecider,
+        serverGroupStream(d.serverGroupId),
+        { type: 'RemoveServerGroupMember', data: { groupId: d.serverGroupId, serverId: d.serverId }, metadata: this.meta(`ungroup/${d.serverId}`, correlationId, cause) },
+        { eventId: deterministicEventId },
+      );
+    }
+  }
+
+  /** Sends the order of the server's pending action to its host (again, after a restart: agents are idempotent). */
+  async orderPendingAction(serverId: string): Promise<void> {
+    const { state } = await this.loadServer(serverId);
+    if (state.status !== 'live') return;
+    const s = state.server;
+    const p = s.pending;
+    if (!p || p.action === 'resize' || s.host === null) return;
+    let instance = instanceSpecOf(s);
+    let host = s.host;
+    let powerOn = s.vmState !== 'stopped';
+    if (p.action === 'revertResize' && s.resize) {
+      instance = instanceSpecOf(s, s.resize.oldFlavor);
+      host = s.resize.sourceHost;
+      powerOn = s.resize.previousVmState !== 'stopped';
+    }
+    await this.order(host, { kind: 'action', orderId: p.orderId, serverId, action: p.action, rebootType: p.rebootType, instance, powerOn });
+  }
+
+  /** Resize on the server's own host (Nova with allow_resize_to_same_host, as DevStack sets it): claim the new flavor, then order it. */
+  async claimForResize(serverId: string, correlationId: string | null, cause: string): Promise<void> {
+    const { state } = await this.loadServer(serverId);
+    if (state.status !== 'live' || !state.server.resize) return;
+    const s = state.server;
+    const r = s.resize!;
+    if (r.destClaimId === null) {
+      const claimId = uuidFromName(`resize/${serverId}/${r.orderId}`);
+      const meta = this.meta(`resize-claim/${r.orderId}`, correlationId, cause);
+      try {
+        await this.hosts.run(
+          { type: 'ClaimHostResources', data: { host: r.sourceHost, claimId, serverId, vcpus: r.newFlavor.vcpus, memoryMb: r.newFlavor.memoryMb, diskGb: r.newFlavor.rootGb + r.newFlavor.ephemeralGb + Math.ceil(r.newFlavor.swapMb / 1024) }, metadata: meta },
+          `resize-claim/${r.orderId}`,
+          meta,
+        );
+      } catch (e) {
+        if (!(e instanceof InsufficientHostResources)) throw e;
+        await this.server('FailServerAction', { serverId, orderId: r.orderId, action: 'resize', message: NO_VALID_HOST }, this.meta(`resize-fail/${r.orderId}`, correlationId, cause));
+        return;
+      }
+      await this.server('RecordResizeClaimed', { serverId, orderId: r.orderId, host: r.sourceHost, node: r.sourceNode, claimId }, this.meta(`resize-claimed/${r.orderId}`, correlationId, cause));
+    }
+    const again = await this.loadServer(serverId);
+    if (again.state.status !== 'live' || !again.state.server.resize) return;
+    const now = again.state.server;
+    await this.order(now.resize!.destHost ?? now.resize!.sourceHost, { kind: 'action', orderId: r.orderId, serverId, action: 'resize', instance: instanceSpecOf(now, now.resize!.newFlavor), powerOn: r.previousVmState !== 'stopped' });
+  }
+
+  // ---- the build saga ---------------------------------------------------------------------
+
+  /** Runs the build's next steps until it waits for an agent or ends; one runner per server in this process. */
+  advanceBuild(serverId: string, resumed: boolean): Promise<void> {
+    const previous = this.building.get(serverId) ?? Promise.resolve();
+    const next = previous.then(() => this.slots.run(() => this.runBuild(serverId, resumed))).catch((e: Error) => this.log.error(`build of ${serverId}: ${e.stack ?? e.message}`));
+    this.building.set(serverId, next);
+    void next.finally(() => {
+      if (this.building.get(serverId) === next) this.building.delete(serverId);
+    });
+    return next;
+  }
+
+  private async runBuild(serverId: string, resumed: boolean): Promise<void> {
+    for (let steps = 0; steps < 200; steps++) {
+      const saga = await this.loadSaga(serverId);
+      const correlationId = saga.correlationId;
+      const step = nextBuildStep(saga.state);
+      const key = (what: string) => this.meta(`build/${serverId}/${what}`, correlationId, `saga-build-${serverId}`);
+      switch (step.kind) {
+        case 'none':
+          return;
+        case 'await-spawn':
+          if (resumed) {
+            const { state } = await this.loadServer(serverId);
+            if (state.status === 'live') await this.order(step.host, { kind: 'spawn', orderId: `build-${serverId}-${step.attempt}`, serverId, attempt: step.attempt, instance: instanceSpecOf(state.server) });
+          }
+          return;
+        case 'fail':
+          await this.failBuild(serverId, step.reason, correlationId);
+          return;
+        case 'schedule': {
+          const { state } = await this.loadServer(serverId);
+          if (state.status !== 'live' || state.server.vmState !== 'building' || state.server.taskState === 'deleting') {
+            await this.saga('CancelBuildSaga', { serverId }, key('cancel'));
+            return;
+          }
+          const spec = await this.requestSpec(state.server, step.ignoreHosts);
+          const result = schedule(await this.hosts.schedulerHosts(), spec);
+          const chosen = result.hosts[0];
+          if (!chosen) {
+            this.log.info(`build of ${serverId}: ${describeNoValidHost(result).log}`);
+            await this.failBuild(serverId, step.attempt > 1 ? maxRetriesExceeded(serverId) : NO_VALID_HOST, correlationId);
+            return;
+          }
+          const refusals = saga.state.status === 'running' ? saga.state.build.claimRefusals : 0;
+          const claimId = uuidFromName(`claim/${serverId}/${step.attempt}/${refusals}`);
+          await this.saga('SelectBuildHost', { serverId, attempt: step.attempt, host: chosen.host, node: chosen.host, availabilityZone: chosen.availabilityZone, claimId }, key(`select/${step.attempt}/${refusals}`));
+          break;
+        }
+        case 'claim': {
+          const { state } = await this.loadServer(serverId);
+          if (state.status !== 'live') return;
+          const f = state.server.flavor;
+          const meta = key(`claim/${step.claimId}`);
+          try {
+            await this.hosts.run(
+              { type: 'ClaimHostResources', data: { host: step.host, claimId: step.claimId, serverId, vcpus: f.vcpus, memoryMb: f.memoryMb, diskGb: f.rootGb + f.ephemeralGb + Math.ceil(f.swapMb / 1024) }, metadata: meta },
+              `claim/${step.claimId}`,
+              meta,
+            );
+          } catch (e) {
+            if (!(e instanceof DomainError)) throw e;
+            await this.saga('RefuseBuildClaim', { serverId, attempt: step.attempt, claimId: step.claimId, reason: e.message }, key(`refused/${step.claimId}`));
+            break;
+          }
+          await this.saga('RecordBuildClaim', { serverId, attempt: step.attempt, claimId: step.claimId }, key(`claimed/${step.claimId}`));
+          break;
+        }
+        case 'assign': {
+          try {
+            await this.server(
+              'RecordServerScheduled',
+              { serverId, host: step.host, node: step.node, availabilityZone: step.availabilityZone, claimId: step.claimId, attempt: step.attempt },
+              key(`scheduled/${step.claimId}`),
+            );
+          } catch (e) {
+            if (!(e instanceof InvalidState) && !(e instanceof DomainError)) throw e;
+            // Deleted while we claimed: give the room back and stop.
+            await this.releaseClaim(step.host, step.claimId, correlationId, `saga-build-${serverId}`);
+            await this.saga('CancelBuildSaga', { serverId }, key('cancel'));
+            return;
+          }
+          const { state } = await this.loadServer(serverId);
+          if (state.status !== 'live') return;
+          await this.order(step.host, { kind: 'spawn', orderId: `build-${serverId}-${step.attempt}`, serverId, attempt: step.attempt, instance: instanceSpecOf(state.server) });
+          await this.saga('RecordSpawnOrdered', { serverId, attempt: step.attempt, claimId: step.claimId }, key(`ordered/${step.claimId}`));
+          return;
+        }
+      }
+    }
+    this.log.warn(`build of ${serverId}: gave up after 200 steps`);
+  }
+
+  private async failBuild(serverId: string, reason: string, correlationId: string | null): Promise<void> {
+    const meta = (what: string) => this.meta(`build/${serverId}/${what}`, correlationId, `saga-build-${serverId}`);
+    // nova/conductor/manager.py: the instance goes to ERROR with the fault (code 500 for NoValidHost, as Nova records it).
+    await this.server('FailServerBuild', { serverId, fault: { code: 500, message: reason, details: '' } }, meta('fail-server'));
+    await this.saga('FailBuildSaga', { serverId, reason }, meta('fail'));
+  }
+
+  private async requestSpec(s: Server, ignoreHosts: string[]): Promise<RequestSpec> {
+    const hostsOfServers: Record<string, string> = {};
+    for (const id of [...s.hints.sameHost, ...s.hints.differentHost]) {
+      const other = await this.loadServer(id);
+      if (other.state.status === 'live' && other.state.server.host) hostsOfServers[id] = other.state.server.host;
+    }
+    let group: RequestSpec['group'] = null;
+    if (s.serverGroupId) {
+      const g = await this.load<ServerGroupState, DomainEvent>(serverGroupDecider as never, serverGroupStream(s.serverGroupId));
+      if (g.state.status === 'active') {
+        const memberCountByHost: Record<string, number> = {};
+        for (const member of g.state.group.members) {
+          if (member === s.serverId) continue;
+          const m = await this.loadServer(member);
+          const host = m.state.status === 'live' ? m.state.server.host : null;
+          if (host) memberCountByHost[host] = (memberCountByHost[host] ?? 0) + 1;
+        }
+        group = {
+          id: g.state.group.groupId,
+          policy: g.state.group.policy,
+          hosts: Object.keys(memberCountByHost),
+          maxServerPerHost: g.state.group.rules.max_server_per_host ?? 1,
+          memberCountByHost,
+        };
+      }
+    }
+    const [az, forced] = requestedPlacement(s);
+    return {
+      instanceId: s.serverId,
+      projectId: s.projectId,
+      flavor: { vcpus: s.flavor.vcpus, memoryMb: s.flavor.memoryMb, rootGb: s.flavor.rootGb, ephemeralGb: s.flavor.ephemeralGb, swapMb: s.flavor.swapMb, extraSpecs: s.flavor.extraSpecs },
+      image: { properties: s.image.properties },
+      availabilityZone: az,
+      forcedHost: forced,
+      ignoreHosts,
+      group,
+      hints: s.hints,
+      hostsOfServers,
+    };
+  }
+
+  // ---- reports of agents ------------------------------------------------------------------
+
+  async onReport(r: ComputeReport): Promise<void> {
+    const correlation = 'orderId' in r ? r.orderId.replace(/^req-/, '') : null;
+    const meta = (what: string) => this.meta(`report/${'orderId' in r ? r.orderId : r.host}/${what}`, correlation, 'orderId' in r ? r.orderId : r.host);
+    switch (r.kind) {
+      case 'host': {
+        const m = meta(`host/${JSON.stringify(r.resources)}/${JSON.stringify(r.allocation)}/${r.availabilityZone}/${Date.now()}`);
+        const hostUuid = uuidFromName(`host:${r.host}`);
+        await this.hosts.run(
+          {
+            type: 'RegisterComputeHost',
+            data: { host: r.host, serviceId: uuidFromName(`service:${r.host}`), hypervisorId: hostUuid, availabilityZone: r.availabilityZone, resources: r.resources, allocation: r.allocation },
+            metadata: m,
+          },
+          m.requestId,
+          m,
+        );
+        return;
+      }
+      case 'spawned': {
+        const saga = await this.loadSaga(r.serverId);
+        const correlationId = saga.correlationId;
+        const m = (what: string) => this.meta(`build/${r.serverId}/${what}`, correlationId, r.orderId);
+        try {
+          await this.server('RecordServerSpawned', { serverId: r.serverId, host: r.host, powerState: r.powerState }, m(`spawned/${r.attempt}`));
+        } catch (e) {
+          if (!(e instanceof DomainError)) throw e;
+          // Deleted while it spawned (or a late duplicate): make sure nothing is left running on the host.
+          const { state } = await this.loadServer(r.serverId);
+          if (state.status === 'deleted' || (state.status === 'live' && state.server.host !== r.host)) {
+            await this.order(r.host, { kind: 'destroy', orderId: `${r.orderId}-late`, serverId: r.serverId });
+          }
+          return;
+        }
+        await this.saga('CompleteBuildSaga', { serverId: r.serverId, host: r.host }, m(`complete/${r.attempt}`));
+        return;
+      }
+      case 'spawn-failed': {
+        const saga = await this.loadSaga(r.serverId);
+        if (saga.state.status !== 'running' || saga.state.build.attempt !== r.attempt || saga.state.build.phase !== 'spawning') return;
+        const b = saga.state.build;
+        const m = (what: string) => this.meta(`build/${r.serverId}/${what}`, saga.correlationId, r.orderId);
+        await this.releaseClaim(r.host, b.claimId!, saga.correlationId, r.orderId);
+        await this.saga('FailBuildAttempt', { serverId: r.serverId, attempt: r.attempt, host: r.host, reason: r.reason }, m(`attempt-failed/${r.attempt}`));
+        if (r.attempt < b.maxAttempts) {
+          try {
+            await this.server('RecordServerRescheduled', { serverId: r.serverId, attempt: r.attempt + 1, previousHost: r.host, reason: r.reason }, m(`rescheduled/${r.attempt}`));
+          } catch (e) {
+            if (!(e instanceof DomainError)) throw e;
+          }
+        }
+        await this.advanceBuild(r.serverId, false);
+        return;
+      }
+      case 'action-done':
+        await this.server('CompleteServerAction', { serverId: r.serverId, orderId: r.orderId, action: r.action, powerState: r.powerState }, meta(`done/${r.action}`)).catch(ignoreGone);
+        return;
+      case 'action-failed':
+        await this.server(
+          'FailServerAction',
+          { serverId: r.serverId, orderId: r.orderId, action: r.action, message: r.reason, ...(r.powerState === null ? {} : { powerState: r.powerState }) },
+          meta(`failed/${r.action}`),
+        ).catch(ignoreGone);
+        return;
+      case 'destroyed':
+        await this.server('CompleteServerDeletion', { serverId: r.serverId }, meta('destroyed')).catch(ignoreGone);
+        return;
+    }
+  }
+
+  /** After a restart: everything in flight gets its next step (builds), or its order again (actions, deletions). */
+  async resume(serverIds: { id: string; vmState: string; taskState: string | null }[]): Promise<void> {
+    for (const s of serverIds) {
+      if (s.taskState === 'deleting') {
+        const { state } = await this.loadServer(s.id);
+        if (state.status === 'live' && state.server.host && state.server.deleteOrderId) {
+          await this.order(state.server.host, { kind: 'destroy', orderId: state.server.deleteOrderId, serverId: s.id });
+        }
+      } else if (s.vmState === 'building') {
+        await this.advanceBuild(s.id, true);
+      } else if (s.taskState === 'resize_prep' || s.taskState === 'resize_migrating') {
+        await this.claimForResize(s.id, null, 'resume');
+      } else {
+        await this.orderPendingAction(s.id);
+      }
+    }
+  }
+}
+
+/** A counting semaphore. */
+class Slots {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active >= this.size) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+    try {
+      return await work();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+/** A report about a server that is gone, or a command made moot by newer state, changes nothing. */
+function ignoreGone(e: unknown): void {
+  if (e instanceof DomainError) return;
+  throw e;
+}
+
+/** `az`, `az:host` or `az:host:node` (nova/compute/api.py `parse_availability_zone`), or a host asked for at 2.74. */
+function requestedPlacement(s: Server): [string | null, string | null] {
+  if (s.requestedHost) return [s.availabilityZone, s.requestedHost];
+  if (!s.availabilityZone) return [null, null];
+  const [az, host] = s.availabilityZone.split(':');
+  return [az || null, host || null];
+}
+
+export type { Command };

@@ -1,0 +1,112 @@
+import { ComputeHost, HostCommand, hostDecider, HostState, hostStream } from '../../../domain/compute';
+import { HostState as SchedulerHost } from '../../../domain/scheduling';
+import { CommandMetadata, EventStore, NO_STREAM, WrongExpectedVersionError } from '../../../domain/kernel';
+import { eventMetadata } from '../../../domain/kernel/command-handler';
+import { deterministicEventId, uuidFromName } from '../../../infra/ids/ids';
+
+interface Cached {
+  state: HostState;
+  version: bigint | null;
+}
+
+export const hostStreamOf = (host: string) => hostStream(uuidFromName(`host:${host}`));
+
+/**
+ * The compute hosts, folded in memory and kept current by reading only what was appended since
+ * (a host stream grows with every claim). Commands append with the folded version as expected
+ * version, so a claim decided on a stale view is refused by the store and decided again: two
+ * concurrent builds can never overcommit a host (DESIGN.md, Compute).
+ */
+export class HostAggregates {
+  private readonly cache = new Map<string, Cached>();
+  private readonly refreshing = new Map<string, Promise<Cached>>();
+
+  constructor(private readonly store: EventStore) {}
+
+  get names(): string[] {
+    return [...this.cache.keys()];
+  }
+
+  know(host: string): void {
+    if (!this.cache.has(host)) this.cache.set(host, { state: hostDecider.initialState, version: null });
+  }
+
+  /** Every host that ever registered, from the log: done once at start. */
+  async discover(): Promise<void> {
+    for await (const e of this.store.readAll({ filter: { eventTypes: ['ComputeHostRegistered'] } })) this.know((e.data as { host: string }).host);
+  }
+
+  /** Catches the host up with its stream; concurrent callers share one read, so no event is folded twice. */
+  refresh(host: string): Promise<Cached> {
+    this.know(host);
+    const running = this.refreshing.get(host);
+    if (running) return running.then(() => this.refresh(host));
+    const entry = this.cache.get(host)!;
+    const done = (async () => {
+      const from = entry.version === null ? undefined : entry.version + 1n;
+      for await (const e of this.store.readStream(hostStreamOf(host), from === undefined ? {} : { fromVersion: from })) {
+        entry.state = hostDecider.evolve(entry.state, e as never);
+        entry.version = e.version;
+      }
+      return entry;
+    })().finally(() => this.refreshing.delete(host));
+    this.refreshing.set(host, done);
+    return done;
+  }
+
+  async host(host: string): Promise<ComputeHost | null> {
+    const { state } = await this.refresh(host);
+    return state.status === 'registered' ? state.host : null;
+  }
+
+  /** Current views of every registered host, as the scheduler takes them. */
+  async schedulerHosts(): Promise<SchedulerHost[]> {
+    const out: SchedulerHost[] = [];
+    for (const name of this.names) {
+      const h = await this.host(name);
+      if (h) out.push(toSchedulerHost(h));
+    }
+    return out;
+  }
+
+  /** Decides against the cached state and appends with its version; on a conflict, catches up and decides again. */
+  async run(command: HostCommand, requestKey: string, metadata: CommandMetadata): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const entry = await this.refresh(command.data.host);
+      const events = hostDecider.decide(command, entry.state);
+      if (events.length === 0) return;
+      const stream = hostStreamOf(command.data.host);
+      try {
+        await this.store.append(
+          stream,
+          events.map((e, i) => ({ id: deterministicEventId(requestKey, stream, i, command.type), type: e.type, data: e.data, metadata: eventMetadata({ ...command, metadata }, 1) })),
+          entry.version === null ? NO_STREAM : entry.version,
+        );
+        return;
+      } catch (e) {
+        if (e instanceof WrongExpectedVersionError && attempt < 100) continue;
+        throw e;
+      }
+    }
+  }
+}
+
+export function toSchedulerHost(h: ComputeHost): SchedulerHost {
+  return {
+    host: h.host,
+    availabilityZone: h.availabilityZone,
+    enabled: h.enabled,
+    up: h.reporting && !h.forcedDown,
+    vcpus: h.resources.vcpus,
+    memoryMb: h.resources.memoryMb,
+    localGb: h.resources.localGb,
+    vcpusUsed: h.vcpusUsed,
+    memoryMbUsed: h.memoryMbUsed,
+    localGbUsed: h.localGbUsed,
+    ...h.allocation,
+    instances: Object.values(h.claims).map((c) => c.serverId),
+    hypervisorType: h.resources.hypervisorType,
+    hypervisorVersion: h.resources.hypervisorVersion,
+    cpuArch: h.resources.cpuArch,
+  };
+}

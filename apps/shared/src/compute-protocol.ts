@@ -1,0 +1,44 @@
+import type { HostAllocation, HostResources, ServerAction } from '../../../domain/compute';
+import type { InstanceSpec, PowerState, RebootType } from '../../../infra/hypervisor';
+
+/**
+ * What the conductor and the compute agents say to each other over the bus (DESIGN.md, Messaging
+ * and agents): work orders on `strata.work.compute.<host>`, reports on `strata.report.compute.<host>`,
+ * liveness on `strata.live.compute.<host>`. Agents never touch the event store.
+ */
+export type ComputeWorkOrder =
+  | { kind: 'spawn'; orderId: string; serverId: string; attempt: number; instance: InstanceSpec }
+  | { kind: 'action'; orderId: string; serverId: string; action: ServerAction; rebootType?: RebootType; instance: InstanceSpec; powerOn: boolean }
+  | { kind: 'destroy'; orderId: string; serverId: string }
+  | { kind: 'confirm-resize'; orderId: string; serverId: string };
+
+export type ComputeReport =
+  | { kind: 'spawned'; orderId: string; serverId: string; attempt: number; host: string; powerState: PowerState }
+  | { kind: 'spawn-failed'; orderId: string; serverId: string; attempt: number; host: string; reason: string }
+  | { kind: 'action-done'; orderId: string; serverId: string; action: ServerAction; host: string; powerState: PowerState }
+  | { kind: 'action-failed'; orderId: string; serverId: string; action: ServerAction; host: string; reason: string; powerState: PowerState | null }
+  | { kind: 'destroyed'; orderId: string; serverId: string; host: string }
+  | { kind: 'host'; host: string; availabilityZone: string; resources: HostResources; allocation: HostAllocation };
+
+/** A liveness beat: not persisted, never an event (DESIGN.md, Events). */
+export interface ComputeHeartbeat {
+  host: string;
+  at: string;
+}
+
+/** Console output is read, not changed: a plain request/reply over liveness subjects, answered by the host's agent. */
+export interface ConsoleRequest {
+  replyTo: string;
+  serverId: string;
+  length: number | null;
+}
+export type ConsoleReply = { ok: true; output: string } | { ok: false; notFound: boolean; message: string };
+
+export const computeSubjects = {
+  work: (host: string) => `strata.work.compute.${host}`,
+  report: (host: string) => `strata.report.compute.${host}`,
+  reports: 'strata.report.compute.>',
+  heartbeat: (host: string) => `strata.live.compute.${host}`,
+  heartbeats: 'strata.live.compute.*',
+  console: (host: string) => `strata.live.console.${host}`,
+};
