@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ComputeModule } from './compute/compute.module';
 import { HealthController } from './health.controller';
 import { IdentityModule } from './identity/identity.module';
 import { ImageModule } from './image/image.module';
@@ -10,5 +11,5 @@ const controllers = [RootController, HealthController];
 const providers = [ReadinessService];
 
 /** The HTTP API. Service modules (identity, compute, ...) are added here by later issues. */
-@Module({ imports: [IdentityModule, ImageModule, MetadefsModule], controllers, providers, exports: [ReadinessService] })
+@Module({ imports: [IdentityModule, ImageModule, MetadefsModule, ComputeModule], controllers, providers, exports: [ReadinessService] })
 export class ApiModule {}

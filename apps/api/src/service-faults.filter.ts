@@ -3,6 +3,7 @@ import { BaseExceptionFilter } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { KeystoneExceptionFilter } from './identity/keystone-errors';
 import { GlanceExceptionFilter } from './image/glance-errors';
+import { NovaExceptionFilter } from './compute/nova-errors';
 
 /**
  * Errors raised before a controller runs (an unparsable body, a route that does not exist) reach
@@ -13,6 +14,7 @@ export class ServiceFaultsFilter extends BaseExceptionFilter {
   private readonly byPrefix: [string, { catch(error: unknown, host: ArgumentsHost): void }][] = [
     ['/identity', new KeystoneExceptionFilter()],
     ['/image', new GlanceExceptionFilter()],
+    ['/compute', new NovaExceptionFilter()],
   ];
 
   override catch(error: unknown, host: ArgumentsHost): void {

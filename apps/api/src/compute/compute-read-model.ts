@@ -1,0 +1,38 @@
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Pool } from 'pg';
+import { Position } from '../../../../domain/kernel';
+import { ProjectionEngine } from '../../../../infra/projections';
+import { DATABASE_URL, PROJECTION_ENGINE } from '../../../shared/src/runtime.tokens';
+
+const WAIT_MS = 5_000;
+
+/** Every compute read model: a command's answer waits until these have passed its position (read-your-writes). */
+export const COMPUTE_READ_MODELS = ['compute_servers', 'compute_instance_actions', 'compute_flavors', 'compute_keypairs', 'compute_hosts', 'compute_server_groups', 'compute_quotas'];
+
+/** One pool over the `rm.compute_*` views for the whole compute API, and the read-your-writes wait. */
+@Injectable()
+export class ComputeReadModel implements OnModuleDestroy {
+  readonly pool: Pool;
+
+  constructor(
+    @Inject(DATABASE_URL) databaseUrl: string,
+    @Inject(PROJECTION_ENGINE) private readonly engine: ProjectionEngine,
+  ) {
+    this.pool = new Pool({ connectionString: databaseUrl, max: 6 });
+    this.pool.on('error', () => undefined);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /** Waits until the named read models (all compute ones by default) have passed `position`. */
+  async waitFor(position: Position | null, readModels: string[] = COMPUTE_READ_MODELS): Promise<void> {
+    if (position === null) return;
+    await this.engine.waiter().waitFor(position, readModels, WAIT_MS);
+  }
+
+  query<R extends object>(sql: string, params: unknown[] = []): Promise<R[]> {
+    return this.pool.query(sql, params).then((r) => r.rows as R[]);
+  }
+}

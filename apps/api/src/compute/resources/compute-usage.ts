@@ -1,0 +1,97 @@
+import { Injectable } from '@nestjs/common';
+import { effectiveLimits, QuotaLimits, QuotaResource } from '../../../../../domain/compute/quota';
+import { KEYPAIRS_TABLE } from '../../../../../projections/compute/keypairs';
+import { QuotaRow, QUOTAS_TABLE } from '../../../../../projections/compute/quotas';
+import { SERVER_GROUPS_TABLE } from '../../../../../projections/compute/server-groups';
+import { ComputeReadModel } from '../compute-read-model';
+import { NovaError } from '../nova-errors';
+import { ResourceReads } from './resource-reads';
+
+/** What a project uses of each counted quota resource (Nova counts, it keeps no usage records). */
+export interface ProjectUsage {
+  instances: number;
+  cores: number;
+  ram: number;
+  server_groups: number;
+}
+
+export type CountedResource = keyof ProjectUsage;
+
+/** PostgreSQL's undefined_table: the servers read model is not there (yet). */
+const UNDEFINED_TABLE = '42P01';
+
+/**
+ * Quota limits and usage of projects and users: os-quota-sets, limits, and the checks the server
+ * API makes before a boot (nova/quota.py `_server_group_count`, `_instances_cores_ram_count`).
+ */
+@Injectable()
+export class ComputeUsage {
+  constructor(
+    private readonly reads: ResourceReads,
+    private readonly rm: ComputeReadModel,
+  ) {}
+
+  /** The project's own limits, without the defaults. */
+  async overrides(projectId: string): Promise<Partial<QuotaLimits>> {
+    const row = await this.reads.one<QuotaRow>(QUOTAS_TABLE, `SELECT * FROM rm.${QUOTAS_TABLE} WHERE project_id = $1`, [projectId]);
+    return row?.limits ?? {};
+  }
+
+  /** The project's limits: the defaults, overridden by its quota set. */
+  async limits(projectId: string): Promise<QuotaLimits> {
+    return effectiveLimits(await this.overrides(projectId));
+  }
+
+  async projectUsage(projectId: string): Promise<ProjectUsage> {
+    const [servers, groups] = await Promise.all([this.serverUsage(projectId), this.serverGroupCount(projectId)]);
+    return { ...servers, server_groups: groups };
+  }
+
+  private async serverUsage(projectId: string): Promise<Pick<ProjectUsage, 'instances' | 'cores' | 'ram'>> {
+    try {
+      const [row] = await this.rm.query<{ instances: number; cores: number; ram: number }>(
+        `SELECT count(*)::int AS instances, coalesce(sum(vcpus), 0)::int AS cores, coalesce(sum(memory_mb), 0)::int AS ram
+           FROM rm.compute_servers WHERE project_id = $1 AND NOT deleted`,
+        [projectId],
+      );
+      return row;
+    } catch (e) {
+      if ((e as { code?: string }).code === UNDEFINED_TABLE) return { instances: 0, cores: 0, ram: 0 };
+      throw e;
+    }
+  }
+
+  async serverGroupCount(projectId: string): Promise<number> {
+    const [row] = await this.rm.query<{ n: number }>(`SELECT count(*)::int AS n FROM rm.${SERVER_GROUPS_TABLE} WHERE project_id = $1`, [projectId]);
+    return row.n;
+  }
+
+  /** Keypairs are counted per user (key_pairs is a user quota in Nova). */
+  async keypairCount(userId: string): Promise<number> {
+    const [row] = await this.rm.query<{ n: number }>(`SELECT count(*)::int AS n FROM rm.${KEYPAIRS_TABLE} WHERE user_id = $1`, [userId]);
+    return row.n;
+  }
+
+  /** Usage of every quota resource Nova counts, for os-quota-sets detail and quota updates. */
+  async inUse(projectId: string, userId?: string): Promise<Partial<Record<QuotaResource, number>>> {
+    const usage = await this.projectUsage(projectId);
+    return { ...usage, ...(userId ? { key_pairs: await this.keypairCount(userId) } : {}) };
+  }
+
+  /**
+   * Refuses a request that would take the project over its limits, with Nova's 403
+   * (nova/exception.py TooManyInstances): "Quota exceeded for instances: Requested 1, but already used 10 of 10 instances".
+   */
+  async assertWithinQuota(projectId: string, requested: Partial<Record<'instances' | 'cores' | 'ram', number>>): Promise<void> {
+    const [limits, usage] = await Promise.all([this.limits(projectId), this.projectUsage(projectId)]);
+    const overs = (Object.keys(requested) as ('instances' | 'cores' | 'ram')[])
+      .filter((r) => limits[r] >= 0 && usage[r] + (requested[r] ?? 0) > limits[r])
+      .sort();
+    if (overs.length === 0) return;
+    const list = (f: (r: (typeof overs)[number]) => number) => overs.map(f).join(', ');
+    throw new NovaError(
+      403,
+      `Quota exceeded for ${overs.join(', ')}: Requested ${list((r) => requested[r] ?? 0)}, but already used ${list((r) => usage[r])} of ${list((r) => limits[r])} ${overs.join(', ')}`,
+    );
+  }
+}

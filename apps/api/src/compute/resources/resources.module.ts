@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { ComputeUsage } from './compute-usage';
+import { FlavorLookup } from './flavor-lookup';
+import { FlavorsController } from './flavors.controller';
+import { HostsController } from './hosts.controller';
+import { KeypairsController } from './keypairs.controller';
+import { QuotasController } from './quotas.controller';
+import { ResourceReads } from './resource-reads';
+import { ServerGroupLookup } from './server-group-lookup';
+import { ServerGroupsController } from './server-groups.controller';
+
+const controllers = [FlavorsController, KeypairsController, HostsController, QuotasController, ServerGroupsController];
+/** What the server API uses: quota checks, flavor and server-group resolution. */
+const lookups = [ComputeUsage, FlavorLookup, ServerGroupLookup];
+
+/** Flavors, keypairs, hypervisors, services, availability zones, limits, quotas, server groups. */
+@Module({ controllers, providers: [ResourceReads, ...lookups], exports: [ResourceReads, ...lookups] })
+export class ComputeResourcesModule {}

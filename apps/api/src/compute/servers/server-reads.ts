@@ -1,0 +1,124 @@
+import { Injectable } from '@nestjs/common';
+import { statesForStatus } from '../../../../../domain/compute';
+import type { ServerRow } from '../../../../../projections/compute/servers';
+import { ComputeReadModel } from '../compute-read-model';
+
+export interface ServerListQuery {
+  /** Null: every project (admin with all_tenants). */
+  projectId: string | null;
+  name?: RegExp;
+  status?: { vmStates: string[]; taskStates: (string | null)[] | 'any' };
+  host?: string;
+  changesSince?: string;
+  changesBefore?: string;
+  /** Deleted servers: only with changes-since, or deleted=true (admin). */
+  deleted: 'no' | 'yes' | 'also';
+  flavorId?: string;
+  imageId?: string;
+  availabilityZone?: string;
+  userId?: string;
+  locked?: boolean;
+  sortKey: 'created_at' | 'updated_at' | 'display_name' | 'launched_at' | 'host' | 'vm_state' | 'task_state' | 'uuid';
+  sortDir: 'asc' | 'desc';
+}
+
+const SORT_COLUMN: Record<ServerListQuery['sortKey'], string> = {
+  created_at: 'created_at',
+  updated_at: 'updated_at',
+  display_name: 'name',
+  launched_at: 'launched_at',
+  host: 'host',
+  vm_state: 'vm_state',
+  task_state: 'task_state',
+  uuid: 'id',
+};
+
+/** Queries over `rm.compute_servers` and `rm.compute_instance_actions`. */
+@Injectable()
+export class ServerReads {
+  constructor(readonly rm: ComputeReadModel) {}
+
+  async server(serverId: string): Promise<ServerRow | null> {
+    const rows = await this.rm.query<ServerRow>('SELECT * FROM rm.compute_servers WHERE id = $1', [serverId]);
+    return rows[0] ?? null;
+  }
+
+  /** Every server the query selects, in list order; the caller pages with the marker (name regexes are applied here). */
+  async servers(q: ServerListQuery): Promise<ServerRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const p = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    if (q.projectId !== null) where.push(`project_id = ${p(q.projectId)}`);
+    if (q.deleted === 'no') where.push('NOT deleted');
+    if (q.deleted === 'yes') where.push('deleted');
+    if (q.status) {
+      where.push(`vm_state = ANY(${p(q.status.vmStates)}::text[])`);
+      if (q.status.taskStates !== 'any') {
+        const tasks = q.status.taskStates.filter((t) => t !== null);
+        where.push(`(task_state = ANY(${p(tasks)}::text[])${q.status.taskStates.includes(null) ? ' OR task_state IS NULL' : ''})`);
+      }
+    }
+    if (q.host !== undefined) where.push(`host = ${p(q.host)}`);
+    if (q.changesSince !== undefined) where.push(`updated_at >= ${p(q.changesSince)}::timestamptz`);
+    if (q.changesBefore !== undefined) where.push(`updated_at <= ${p(q.changesBefore)}::timestamptz`);
+    if (q.flavorId !== undefined) where.push(`flavor_id = ${p(q.flavorId)}`);
+    if (q.imageId !== undefined) where.push(`image_id = ${p(q.imageId)}`);
+    if (q.availabilityZone !== undefined) where.push(`availability_zone = ${p(q.availabilityZone)}`);
+    if (q.userId !== undefined) where.push(`user_id = ${p(q.userId)}`);
+    if (q.locked !== undefined) where.push(`locked = ${p(q.locked)}`);
+    const column = SORT_COLUMN[q.sortKey];
+    const dir = q.sortDir === 'asc' ? 'ASC' : 'DESC';
+    const sql = `SELECT * FROM rm.compute_servers ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${column} ${dir} NULLS LAST, id ${dir}`;
+    const rows = await this.rm.query<ServerRow>(sql, params);
+    return q.name ? rows.filter((r) => q.name!.test(r.name)) : rows;
+  }
+
+  async instanceActions<T extends object>(serverId: string): Promise<T[]> {
+    return this.rm.query<T>('SELECT * FROM rm.compute_instance_actions WHERE server_id = $1 ORDER BY start_time DESC, id DESC', [serverId]);
+  }
+
+  async instanceAction<T extends object>(serverId: string, requestId: string): Promise<T | null> {
+    const rows = await this.rm.query<T>('SELECT * FROM rm.compute_instance_actions WHERE server_id = $1 AND request_id = $2', [serverId, requestId]);
+    return rows[0] ?? null;
+  }
+
+  /** Host status for 2.16's `host_status`: UP, DOWN (not reporting or forced down), MAINTENANCE (disabled). */
+  async hostStatus(host: string | null): Promise<string> {
+    if (host === null) return '';
+    const rows = await this.rm.query<Record<string, unknown>>('SELECT * FROM rm.compute_hosts WHERE host = $1', [host]).catch(() => []);
+    const h = rows[0];
+    if (!h) return 'UNKNOWN';
+    if (h.forced_down === true || h.up === false) return 'DOWN';
+    if (h.enabled === false) return 'MAINTENANCE';
+    return 'UP';
+  }
+
+  /** The zones compute hosts are in. */
+  async availabilityZones(): Promise<string[]> {
+    const rows = await this.rm.query<{ availability_zone: string }>('SELECT DISTINCT availability_zone FROM rm.compute_hosts').catch(() => []);
+    return rows.map((r) => r.availability_zone);
+  }
+
+  async hostExists(host: string): Promise<boolean> {
+    const rows = await this.rm.query('SELECT 1 FROM rm.compute_hosts WHERE host = $1', [host]).catch(() => []);
+    return rows.length > 0;
+  }
+
+  /** An image row of Glance's read model. */
+  async image(imageId: string): Promise<Record<string, unknown> | null> {
+    const rows = await this.rm.query<Record<string, unknown>>('SELECT * FROM rm.image_images WHERE id = $1', [imageId]);
+    return rows[0] ?? null;
+  }
+
+  async keypair(userId: string, name: string): Promise<{ public_key: string } | null> {
+    const rows = await this.rm.query<{ public_key: string }>('SELECT public_key FROM rm.compute_keypairs WHERE user_id = $1 AND name = $2', [userId, name]);
+    return rows[0] ?? null;
+  }
+
+  static statusFilter(status: string) {
+    return statesForStatus(status);
+  }
+}

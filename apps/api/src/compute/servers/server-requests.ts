@@ -1,0 +1,184 @@
+import { ApiVersion } from '../microversion';
+import { badRequest } from '../nova-errors';
+import { NovaSchema, PARAMETER_TYPES, validateBody } from '../resources/nova-schema';
+
+const UUID = '^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$';
+const metadata: NovaSchema = {
+  type: 'object',
+  patternProperties: { '^[a-zA-Z0-9-_:. ]{1,255}$': { type: 'string', maxLength: 255 } },
+  additionalProperties: false,
+};
+const accessIp = { type: 'string' };
+
+/** nova/api/openstack/compute/schemas/servers.py `base_create` and its microversion variants. */
+export function createSchema(v: ApiVersion): NovaSchema {
+  const server: Record<string, NovaSchema> = {
+    name: PARAMETER_TYPES.name,
+    imageRef: { type: 'string' },
+    flavorRef: { type: ['string', 'integer'], minLength: 1 },
+    adminPass: { type: 'string' },
+    metadata,
+    networks: v.atLeast('2.37')
+      ? { oneOf: [{ type: 'array', items: { type: 'object', properties: { uuid: { type: 'string' }, port: { type: ['string', 'null'] }, fixed_ip: { type: 'string' }, tag: { type: 'string' } }, additionalProperties: false } }, { type: 'string', enum: ['none', 'auto'] }] }
+      : { type: 'array', items: { type: 'object', properties: { uuid: { type: 'string' }, port: { type: ['string', 'null'] }, fixed_ip: { type: 'string' } }, additionalProperties: false } },
+    'OS-DCF:diskConfig': { type: 'string', enum: ['AUTO', 'MANUAL'] },
+    accessIPv4: accessIp,
+    accessIPv6: accessIp,
+    config_drive: { type: ['boolean', 'string'] },
+    min_count: PARAMETER_TYPES.positiveInteger,
+    max_count: PARAMETER_TYPES.positiveInteger,
+    return_reservation_id: PARAMETER_TYPES.boolean,
+    security_groups: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' } }, additionalProperties: false } },
+    user_data: { type: 'string', maxLength: 65535 },
+    availability_zone: { type: 'string', minLength: 1, maxLength: 255 },
+    key_name: { type: 'string', minLength: 1, maxLength: 255 },
+    block_device_mapping: { type: 'array' },
+    block_device_mapping_v2: { type: 'array' },
+  };
+  if (v.below('2.57')) server.personality = { type: 'array' };
+  if (v.atLeast('2.19')) server.description = PARAMETER_TYPES.description;
+  if (v.atLeast('2.52')) server.tags = { type: 'array', items: { type: 'string', minLength: 1, maxLength: 60 }, maxItems: 50 };
+  if (v.atLeast('2.63')) server.trusted_image_certificates = { type: ['array', 'null'] };
+  if (v.atLeast('2.74')) {
+    server.host = { type: 'string', minLength: 1, maxLength: 255 };
+    server.hypervisor_hostname = { type: 'string', minLength: 1, maxLength: 255 };
+  }
+  if (v.atLeast('2.90')) server.hostname = { type: 'string', minLength: 1, maxLength: 63 };
+  const required = v.atLeast('2.37') ? ['name', 'flavorRef', 'networks'] : ['name', 'flavorRef'];
+  return {
+    type: 'object',
+    properties: {
+      server: { type: 'object', properties: server, required, additionalProperties: false },
+      'os:scheduler_hints': { type: 'object', properties: { group: { type: 'string', pattern: UUID }, same_host: { type: ['string', 'array'] }, different_host: { type: ['string', 'array'] } } },
+      'OS-SCH-HNT:scheduler_hints': { type: 'object' },
+    },
+    required: ['server'],
+    additionalProperties: false,
+  };
+}
+
+export interface CreateRequest {
+  name: string;
+  imageRef: string | null;
+  flavorRef: string;
+  metadata: Record<string, string>;
+  networks: 'none' | 'auto' | { uuid?: string; port?: string | null }[] | null;
+  availabilityZone: string | null;
+  keyName: string | null;
+  minCount: number;
+  maxCount: number;
+  returnReservationId: boolean;
+  userData: string | null;
+  accessIPv4: string | null;
+  accessIPv6: string | null;
+  configDrive: string;
+  description: string | null;
+  tags: string[];
+  host: string | null;
+  hostname: string | null;
+  hints: { group: string | null; sameHost: string[]; differentHost: string[] };
+}
+
+const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+
+export function parseCreate(body: unknown, v: ApiVersion): CreateRequest {
+  validateBody(createSchema(v), body);
+  const b = body as { server: Record<string, unknown>; 'os:scheduler_hints'?: Record<string, unknown>; 'OS-SCH-HNT:scheduler_hints'?: Record<string, unknown> };
+  const s = b.server;
+  const hints = b['os:scheduler_hints'] ?? b['OS-SCH-HNT:scheduler_hints'] ?? {};
+  const minCount = Number(s.min_count ?? 1);
+  const maxCount = Number(s.max_count ?? minCount);
+  // nova/api/openstack/compute/servers.py `create`
+  if (minCount > maxCount) throw badRequest('min_count must be <= max_count');
+  if (s.user_data !== undefined && !/^[A-Za-z0-9+/]*={0,2}$/.test(String(s.user_data).replace(/\s/g, ''))) {
+    throw badRequest('Invalid input for field/attribute user_data. Value: ' + String(s.user_data) + ". '" + String(s.user_data) + "' is not a 'base64'");
+  }
+  return {
+    name: String(s.name),
+    imageRef: s.imageRef === undefined || s.imageRef === '' ? null : String(s.imageRef).split('/').pop()!,
+    flavorRef: String(s.flavorRef).split('/').pop()!,
+    metadata: (s.metadata as Record<string, string>) ?? {},
+    networks: (s.networks as CreateRequest['networks']) ?? null,
+    availabilityZone: (s.availability_zone as string) ?? null,
+    keyName: (s.key_name as string) ?? null,
+    minCount,
+    maxCount,
+    returnReservationId: s.return_reservation_id === true || /^(true|1|on|yes)$/i.test(String(s.return_reservation_id ?? '')),
+    userData: (s.user_data as string) ?? null,
+    accessIPv4: (s.accessIPv4 as string) ?? null,
+    accessIPv6: (s.accessIPv6 as string) ?? null,
+    configDrive: s.config_drive === true || s.config_drive === 'True' || s.config_drive === 'true' ? 'True' : '',
+    description: (s.description as string | null) ?? null,
+    tags: (s.tags as string[]) ?? [],
+    host: (s.host as string) ?? null,
+    hostname: (s.hostname as string) ?? null,
+    hints: { group: (hints.group as string) ?? null, sameHost: asList(hints.same_host), differentHost: asList(hints.different_host) },
+  };
+}
+
+/** nova/api/openstack/compute/schemas/servers.py `base_update`. */
+export function updateSchema(v: ApiVersion): NovaSchema {
+  const server: Record<string, NovaSchema> = { name: PARAMETER_TYPES.name, 'OS-DCF:diskConfig': { type: 'string', enum: ['AUTO', 'MANUAL'] }, accessIPv4: accessIp, accessIPv6: accessIp };
+  if (v.atLeast('2.19')) server.description = PARAMETER_TYPES.description;
+  if (v.atLeast('2.90')) server.hostname = { type: 'string', minLength: 1, maxLength: 63 };
+  return { type: 'object', properties: { server: { type: 'object', properties: server, additionalProperties: false } }, required: ['server'], additionalProperties: false };
+}
+
+export const metadataSchema = (key: 'metadata' | 'meta'): NovaSchema => ({
+  type: 'object',
+  properties: { [key]: key === 'meta' ? { ...metadata, minProperties: 1, maxProperties: 1 } : metadata },
+  required: [key],
+  additionalProperties: false,
+});
+
+/** The actions of POST /servers/{id}/action and their body schemas (nova/api/openstack/compute/schemas). */
+export function actionSchema(action: string, v: ApiVersion): NovaSchema | null {
+  const empty = { type: ['object', 'null'] };
+  switch (action) {
+    case 'os-start':
+    case 'os-stop':
+    case 'pause':
+    case 'unpause':
+    case 'suspend':
+    case 'resume':
+    case 'unlock':
+    case 'confirmResize':
+    case 'revertResize':
+    case 'forceDelete':
+      return empty;
+    case 'lock':
+      return v.atLeast('2.73') ? { type: ['object', 'null'], properties: { locked_reason: { type: 'string', minLength: 1, maxLength: 255 } }, additionalProperties: false } : empty;
+    case 'reboot':
+      return {
+        type: 'object',
+        properties: { type: { type: 'string', enum: ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft'] } },
+        required: ['type'],
+        additionalProperties: false,
+      };
+    case 'resize':
+      return { type: 'object', properties: { flavorRef: { type: ['string', 'integer'], minLength: 1 }, 'OS-DCF:diskConfig': { type: 'string' } }, required: ['flavorRef'], additionalProperties: false };
+    case 'rebuild': {
+      const p: Record<string, NovaSchema> = {
+        imageRef: { type: 'string' },
+        name: PARAMETER_TYPES.name,
+        adminPass: { type: 'string' },
+        metadata,
+        preserve_ephemeral: PARAMETER_TYPES.boolean,
+        'OS-DCF:diskConfig': { type: 'string' },
+        accessIPv4: accessIp,
+        accessIPv6: accessIp,
+      };
+      if (v.below('2.57')) p.personality = { type: 'array' };
+      if (v.atLeast('2.19')) p.description = PARAMETER_TYPES.description;
+      if (v.atLeast('2.54')) p.key_name = { type: ['string', 'null'] };
+      if (v.atLeast('2.57')) p.user_data = { type: ['string', 'null'] };
+      if (v.atLeast('2.63')) p.trusted_image_certificates = { type: ['array', 'null'] };
+      if (v.atLeast('2.90')) p.hostname = { type: 'string' };
+      return { type: 'object', properties: p, required: ['imageRef'], additionalProperties: false };
+    }
+    case 'os-getConsoleOutput':
+      return { type: 'object', properties: { length: { type: ['integer', 'string', 'null'], pattern: '^-?[0-9]+$', minimum: -1 } }, additionalProperties: false };
+    default:
+      return null;
+  }
+}

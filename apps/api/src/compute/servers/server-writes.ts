@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+import { ServerCommand, serverDecider, serverGroupDecider, serverGroupStream, serverStream } from '../../../../../domain/compute';
+import { CommandMetadata } from '../../../../../domain/kernel';
+import { ComputeWrites } from '../compute-writes';
+
+type DataOf<T extends ServerCommand['type']> = Extract<ServerCommand, { type: T }>['data'];
+
+/** Server commands of the API, each on the server's own stream. */
+@Injectable()
+export class ServerWrites {
+  constructor(private readonly writes: ComputeWrites) {}
+
+  run<T extends ServerCommand['type']>(type: T, data: DataOf<T>, meta: CommandMetadata) {
+    return this.writes.run(serverDecider, serverStream((data as { serverId: string }).serverId), type, data as ServerCommand['data'], meta);
+  }
+
+  addGroupMember(groupId: string, serverId: string, maxMembers: number, meta: CommandMetadata) {
+    return this.writes.run(serverGroupDecider, serverGroupStream(groupId), 'AddServerGroupMember', { groupId, serverId, maxMembers }, meta);
+  }
+
+  removeGroupMember(groupId: string, serverId: string, meta: CommandMetadata) {
+    return this.writes.run(serverGroupDecider, serverGroupStream(groupId), 'RemoveServerGroupMember', { groupId, serverId }, meta);
+  }
+}

@@ -1,0 +1,496 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req, Res, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { FlavorSnapshot, ServerImage, ServerSpec } from '../../../../../domain/compute';
+import { CommandMetadata, QuotaExceeded } from '../../../../../domain/kernel';
+import { uuidFromName } from '../../../../../infra/ids/ids';
+import { Bus } from '../../../../../infra/messaging/bus';
+import type { ServerRow } from '../../../../../projections/compute/servers';
+import { authorize, commandMetadata, CurrentToken, hasRole, isAdmin, scopedProjectId, TokenContext, TokenGuard } from '../../../../shared/src/auth';
+import { computeSubjects, ConsoleReply, ConsoleRequest } from '../../../../shared/src/compute-protocol';
+import { BUS } from '../../../../shared/src/runtime.tokens';
+import { ImageReads } from '../../image/image-reads';
+import { ApiVersion, Microversion } from '../microversion';
+import { badRequest, conflict, forbidden, NovaError, NovaExceptionFilter, notFound } from '../nova-errors';
+import { NovaResponseInterceptor } from '../nova-responses';
+import { ComputeUsage } from '../resources/compute-usage';
+import { FlavorLookup } from '../resources/flavor-lookup';
+import { computeBase, MAX_LIMIT, nextLink } from '../resources/links';
+import { RawQuery, validateBody } from '../resources/nova-schema';
+import { ServerListQuery, ServerReads } from './server-reads';
+import { actionSchema, CreateRequest, parseCreate, updateSchema } from './server-requests';
+import { serverSummary, serverView, ServerViewContext } from './server-views';
+import { ServerWrites } from './server-writes';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SORT_KEYS = ['created_at', 'updated_at', 'display_name', 'launched_at', 'host', 'vm_state', 'task_state', 'uuid'] as const;
+
+/** Nova's generated admin password: 12 characters, the alphabet of nova/utils.py `generate_password`. */
+function generatePassword(): string {
+  const alphabet = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  return [...randomBytes(12)].map((b) => alphabet[b % alphabet.length]).join('');
+}
+
+/** nova/utils.py `sanitize_hostname`. */
+export function sanitizeHostname(name: string): string {
+  const h = name
+    .toLowerCase()
+    .replace(/[ _]/g, '-')
+    .replace(/[^\w.-]+/g, '')
+    .replace(/^[.-]+|[.-]+$/g, '')
+    .slice(0, 63);
+  return h || 'server';
+}
+
+/** nova/compute/api.py `_check_num_instances_quota` message. */
+function quotaMessage(overs: { resource: string; requested: number; used: number; allowed: number }[]): string {
+  const sorted = [...overs].sort((a, b) => (a.resource < b.resource ? -1 : 1));
+  const list = (k: 'requested' | 'used' | 'allowed') => sorted.map((o) => o[k]).join(', ');
+  const names = sorted.map((o) => o.resource).join(', ');
+  return `Quota exceeded for ${names}: Requested ${list('requested')}, but already used ${list('used')} of ${list('allowed')} ${names}`;
+}
+
+@Controller('compute/v2.1/servers')
+@UseFilters(NovaExceptionFilter)
+@UseGuards(TokenGuard)
+@UseInterceptors(NovaResponseInterceptor)
+export class ServersController {
+  constructor(
+    private readonly reads: ServerReads,
+    private readonly writes: ServerWrites,
+    private readonly flavors: FlavorLookup,
+    private readonly usage: ComputeUsage,
+    @Inject(BUS) private readonly bus: Bus,
+  ) {}
+
+  private async ctx(request: FastifyRequest, token: TokenContext, v: ApiVersion, row: ServerRow | null, inList = false): Promise<ServerViewContext> {
+    const admin = isAdmin(token);
+    return { version: v, isAdmin: admin, baseUrl: computeBase(request), inList, ...(admin && v.atLeast('2.16') && row ? { hostStatus: (await this.reads.hostStatus(row.host)) as ServerViewContext['hostStatus'] } : {}) };
+  }
+
+  /** The server if the token may see it: other projects' servers, and deleted ones, do not exist (404). */
+  private async visible(token: TokenContext, serverId: string): Promise<ServerRow> {
+    const row = UUID.test(serverId) ? await this.reads.server(serverId) : null;
+    if (!row || row.deleted || (!isAdmin(token) && row.project_id !== scopedProjectId(token))) throw notFound(`Instance ${serverId} could not be found.`);
+    return row;
+  }
+
+  /** Changing a server takes a member of its project (a reader only reads) or an admin. */
+  private mayChange(token: TokenContext, rule: string): void {
+    authorize(rule, isAdmin(token) || hasRole(token, 'member'));
+  }
+
+  private async shown(request: FastifyRequest, token: TokenContext, v: ApiVersion, serverId: string) {
+    const row = await this.reads.server(serverId);
+    if (!row) throw notFound(`Instance ${serverId} could not be found.`);
+    return { server: serverView(row, await this.ctx(request, token, v, row)) };
+  }
+
+  // ---- create ------------------------------------------------------------------------------
+
+  @Post()
+  @HttpCode(202)
+  async create(@CurrentToken() token: TokenContext, @Microversion() v: ApiVersion, @Body() body: unknown, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const projectId = scopedProjectId(token);
+    authorize('os_compute_api:servers:create', projectId !== null && (isAdmin(token) || hasRole(token, 'member')));
+    const req = parseCreate(body, v);
+    const flavor = await this.flavors.flavor(req.flavorRef, token);
+    if (!flavor) throw badRequest('Invalid flavorRef provided.');
+    const image = await this.image(req.imageRef, token, flavor);
+    const keyData = req.keyName === null ? null : ((await this.reads.keypair(token.user.id, req.keyName))?.public_key ?? null);
+    if (req.keyName !== null && keyData === null) throw badRequest('Invalid key_name provided.');
+    await this.checkNetworks(req);
+    await this.checkPlacement(req, token);
+    const group = req.hints.group;
+    if (group !== null && !(await this.reads.rm.query('SELECT 1 FROM rm.compute_server_groups WHERE id = $1', [group]).catch(() => [])).length) {
+      throw badRequest(`Invalid server group ${group}: instance group ${group} could not be found.`);
+    }
+    const limits = await this.usage.limits(projectId!);
+    await this.checkQuota(projectId!, limits, flavor, req);
+
+    const meta = commandMetadata(request, token);
+    const reservationId = `r-${uuidFromName(`reservation\u0000${meta.requestId}`).slice(0, 8)}`;
+    let firstId: string | null = null;
+    let position = null;
+    for (let i = 0; i < req.maxCount; i++) {
+      const serverId = uuidFromName(`server-create\u0000${meta.requestId}\u0000${token.user.id}\u0000${i}`);
+      firstId ??= serverId;
+      const name = req.maxCount > 1 ? `${req.name}-${i + 1}` : req.name;
+      const stepMeta: CommandMetadata = i === 0 ? meta : { ...meta, requestId: `req-${uuidFromName(`${meta.requestId}\u0000${i}`)}` };
+      if (group !== null) {
+        await this.writes.addGroupMember(group, serverId, limits.server_group_members, stepMeta).catch((e) => {
+          if (e instanceof QuotaExceeded) throw forbidden(e.message);
+          throw e;
+        });
+      }
+      const spec: ServerSpec = {
+        serverId,
+        name,
+        description: req.description,
+        projectId: projectId!,
+        userId: token.user.id,
+        flavor,
+        image,
+        keyName: req.keyName,
+        keyData,
+        metadata: req.metadata,
+        availabilityZone: req.availabilityZone,
+        requestedHost: req.host,
+        serverGroupId: group,
+        hints: { sameHost: req.hints.sameHost, differentHost: req.hints.differentHost },
+        reservationId,
+        launchIndex: i,
+        hostname: req.hostname ?? sanitizeHostname(name),
+        instanceName: `instance-${serverId.slice(0, 8)}`,
+        accessIPv4: req.accessIPv4,
+        accessIPv6: req.accessIPv6,
+        userData: req.userData,
+        configDrive: req.configDrive,
+        tags: req.tags,
+      };
+      const result = await this.writes.run('CreateServer', spec, stepMeta);
+      position = result.position ?? position;
+    }
+    await this.reads.rm.waitFor(position, ['compute_servers', 'compute_instance_actions']);
+    if (req.returnReservationId) return { reservation_id: reservationId };
+    const base = computeBase(request);
+    reply.header('Location', `${base}/v2.1/servers/${firstId}`);
+    return {
+      server: {
+        id: firstId,
+        links: [
+          { rel: 'self', href: `${base}/v2.1/servers/${firstId}` },
+          { rel: 'bookmark', href: `${base}/servers/${firstId}` },
+        ],
+        'OS-DCF:diskConfig': 'MANUAL',
+        security_groups: [{ name: 'default' }],
+        adminPass: generatePassword(),
+      },
+    };
+  }
+
+  /** The image to boot from: visible to the token, active, and fitting the flavor (nova/compute/api.py `_validate_flavor_image`). */
+  private async image(imageRef: string | null, token: TokenContext, flavor: FlavorSnapshot): Promise<ServerImage> {
+    if (imageRef === null) throw badRequest('Missing imageRef attribute');
+    const row = UUID.test(imageRef) ? await this.reads.image(imageRef) : null;
+    if (!row || !ImageReads.visible(row as never, { admin: isAdmin(token), projectId: scopedProjectId(token) } as never)) throw badRequest(`Image ${imageRef} could not be found.`);
+    if (row.status !== 'active') throw badRequest(`Image ${imageRef} is not active.`);
+    const minRam = Number(row.min_ram ?? 0);
+    const minDisk = Number(row.min_disk ?? 0);
+    if (minRam > flavor.memoryMb) throw badRequest("Flavor's memory is too small for requested image.");
+    if (flavor.rootGb > 0 && minDisk > flavor.rootGb) throw badRequest("Flavor's disk is too small for requested image.");
+    const size = Number(row.size ?? 0);
+    if (flavor.rootGb > 0 && size > flavor.rootGb * 1024 ** 3) throw badRequest("Flavor's disk is too small for requested image.");
+    return {
+      id: imageRef,
+      name: (row.name as string | null) ?? null,
+      properties: (row.properties as Record<string, string>) ?? {},
+      diskFormat: (row.disk_format as string | null) ?? null,
+      minDisk,
+      minRam,
+    };
+  }
+
+  /** Strata has no networking service yet: only `none`, `auto` (nothing to allocate) or no networks boot. */
+  private async checkNetworks(req: CreateRequest): Promise<void> {
+    if (!Array.isArray(req.networks)) return;
+    for (const n of req.networks) {
+      if (n.port) throw badRequest(`Port ${n.port} could not be found.`);
+      if (n.uuid) throw badRequest(`Network ${n.uuid} could not be found.`);
+    }
+  }
+
+  private async checkPlacement(req: CreateRequest, token: TokenContext): Promise<void> {
+    if (req.availabilityZone !== null) {
+      const [az, host] = req.availabilityZone.split(':');
+      if (host) authorize('os_compute_api:servers:create:forced_host', isAdmin(token));
+      if (az && !(await this.reads.availabilityZones()).includes(az)) throw badRequest('The requested availability zone is not available');
+      if (host && !(await this.reads.hostExists(host))) throw badRequest(`Compute host ${host} could not be found.`);
+    }
+    if (req.host !== null) {
+      authorize('compute:servers:create:requested_destination', isAdmin(token));
+      if (!(await this.reads.hostExists(req.host))) throw badRequest(`Compute host ${req.host} could not be found.`);
+    }
+  }
+
+  private async checkQuota(projectId: string, limits: Record<string, number>, flavor: FlavorSnapshot, req: CreateRequest): Promise<void> {
+    // nova/compute/api.py `_check_metadata_properties_quota`
+    const items = Object.keys(req.metadata).length;
+    if (limits.metadata_items >= 0 && items > limits.metadata_items) throw forbidden(`Quota exceeded for metadata_items: Requested ${items}, but already used 0 of ${limits.metadata_items} metadata_items`);
+    const used = await this.usage.projectUsage(projectId);
+    const asked = { instances: req.maxCount, cores: flavor.vcpus * req.maxCount, ram: flavor.memoryMb * req.maxCount };
+    const overs = (['instances', 'cores', 'ram'] as const)
+      .filter((r) => limits[r] >= 0 && used[r] + asked[r] > limits[r])
+      .map((r) => ({ resource: r, requested: asked[r], used: used[r], allowed: limits[r] }));
+    if (overs.length > 0) throw forbidden(quotaMessage(overs));
+  }
+
+  // ---- list, show ----------------------------------------------------------------------------
+
+  @Get()
+  async list(@CurrentToken() token: TokenContext, @Microversion() v: ApiVersion, @Query() query: RawQuery, @Req() request: FastifyRequest) {
+    const { page, links } = await this.page(token, v, query, request);
+    const ctx = { baseUrl: computeBase(request) };
+    return { servers: page.map((r) => serverSummary(r, ctx)), ...(links ? { servers_links: links } : {}) };
+  }
+
+  @Get('detail')
+  async detail(@CurrentToken() token: TokenContext, @Microversion() v: ApiVersion, @Query() query: RawQuery, @Req() request: FastifyRequest) {
+    const { page, links } = await this.page(token, v, query, request);
+    const servers = [];
+    for (const r of page) servers.push(serverView(r, await this.ctx(request, token, v, r, true)));
+    return { servers, ...(links ? { servers_links: links } : {}) };
+  }
+
+  private async page(token: TokenContext, v: ApiVersion, query: RawQuery, request: FastifyRequest): Promise<{ page: ServerRow[]; links: unknown[] | null }> {
+    const one = (name: string) => {
+      const raw = query[name];
+      return Array.isArray(raw) ? raw[raw.length - 1] : raw;
+    };
+    const admin = isAdmin(token);
+    const allTenants = one('all_tenants') !== undefined;
+    if (allTenants) authorize('os_compute_api:servers:index:get_all_tenants', admin);
+    const q: ServerListQuery = { projectId: allTenants ? null : scopedProjectId(token), deleted: 'no', sortKey: 'created_at', sortDir: 'desc' };
+    if (admin && allTenants) {
+      const project = one('project_id') ?? one('tenant_id');
+      if (project !== undefined) q.projectId = project;
+    }
+    const name = one('name');
+    if (name !== undefined) {
+      try {
+        q.name = new RegExp(name);
+      } catch {
+        q.name = new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+      }
+    }
+    const status = one('status');
+    if (status !== undefined) {
+      const states = ServerReads.statusFilter(status);
+      if (!states) {
+        // 2.38: an unknown status is a 400; before, it matched nothing.
+        if (v.atLeast('2.38')) throw badRequest(`Invalid status value`);
+        return { page: [], links: null };
+      }
+      q.status = states;
+    }
+    for (const [param, key] of [
+      ['changes-since', 'changesSince'],
+      ['changes-before', 'changesBefore'],
+    ] as const) {
+      const value = one(param);
+      if (value === undefined) continue;
+      if (param === 'changes-before' && v.below('2.66')) continue;
+      if (Number.isNaN(Date.parse(value))) throw badRequest(`Invalid input for query parameters ${param}. Value: ${value}. '${value}' is not a 'date-time'`);
+      q[key] = new Date(value).toISOString();
+      q.deleted = 'also';
+    }
+    if (admin) {
+      const host = one('host');
+      if (host !== undefined) q.host = host;
+      const deleted = one('deleted');
+      if (deleted !== undefined && /^(true|1|yes)$/i.test(deleted)) q.deleted = 'yes';
+    }
+    const flavor = one('flavor');
+    if (flavor !== undefined) q.flavorId = flavor;
+    const image = one('image');
+    if (image !== undefined) q.imageId = image;
+    const az = one('availability_zone');
+    if (az !== undefined && (admin || v.atLeast('2.83'))) q.availabilityZone = az;
+    const sortKey = one('sort_key');
+    if (sortKey !== undefined) {
+      if (!(SORT_KEYS as readonly string[]).includes(sortKey)) throw badRequest(`Invalid input for query parameters sort_key. Value: ${sortKey}. '${sortKey}' is not one of ${JSON.stringify(SORT_KEYS)}`);
+      q.sortKey = sortKey as ServerListQuery['sortKey'];
+    }
+    const sortDir = one('sort_dir');
+    if (sortDir !== undefined) {
+      if (sortDir !== 'asc' && sortDir !== 'desc') throw badRequest(`Invalid input for query parameters sort_dir. Value: ${sortDir}. '${sortDir}' is not one of ['asc', 'desc']`);
+      q.sortDir = sortDir;
+    }
+    const limitText = one('limit');
+    let limit = MAX_LIMIT;
+    if (limitText !== undefined) {
+      if (!/^\d+$/.test(limitText)) throw badRequest(`Invalid input for query parameters limit. Value: ${limitText}. '${limitText}' does not match '^[0-9]*$'`);
+      limit = Math.min(Number(limitText), MAX_LIMIT);
+    }
+    const rows = await this.reads.servers(q);
+    let start = 0;
+    const marker = one('marker');
+    if (marker !== undefined) {
+      const index = rows.findIndex((r) => r.id === marker);
+      if (index < 0) throw badRequest(`marker [${marker}] not found`);
+      start = index + 1;
+    }
+    const page = rows.slice(start, start + limit);
+    const links = page.length > 0 && page.length === limit && limitText !== undefined ? nextLink(request, 'servers', query, page[page.length - 1].id) : null;
+    return { page, links };
+  }
+
+  @Get(':serverId')
+  async show(@CurrentToken() token: TokenContext, @Microversion() v: ApiVersion, @Param('serverId') serverId: string, @Req() request: FastifyRequest) {
+    const row = await this.visible(token, serverId);
+    return { server: serverView(row, await this.ctx(request, token, v, row)) };
+  }
+
+  // ---- update, delete ------------------------------------------------------------------------
+
+  @Put(':serverId')
+  async update(@CurrentToken() token: TokenContext, @Microversion() v: ApiVersion, @Param('serverId') serverId: string, @Body() body: unknown, @Req() request: FastifyRequest) {
+    validateBody(updateSchema(v), body);
+    const row = await this.visible(token, serverId);
+    this.mayChange(token, 'os_compute_api:servers:update');
+    const s = (body as { server: Record<string, unknown> }).server;
+    const { position } = await this.writes.run(
+      'UpdateServer',
+      {
+        serverId: row.id,
+        byAdmin: isAdmin(token),
+        ...(s.name !== undefined ? { name: String(s.name) } : {}),
+        ...(s.description !== undefined ? { description: s.description as string | null } : {}),
+        ...(s.accessIPv4 !== undefined ? { accessIPv4: s.accessIPv4 as string } : {}),
+        ...(s.accessIPv6 !== undefined ? { accessIPv6: s.accessIPv6 as string } : {}),
+      },
+      commandMetadata(request, token),
+    );
+    await this.reads.rm.waitFor(position, ['compute_servers']);
+    return this.shown(request, token, v, row.id);
+  }
+
+  @Delete(':serverId')
+  @HttpCode(204)
+  async remove(@CurrentToken() token: TokenContext, @Param('serverId') serverId: string, @Req() request: FastifyRequest) {
+    const row = await this.visible(token, serverId);
+    this.mayChange(token, 'os_compute_api:servers:delete');
+    const { position } = await this.writes.run('DeleteServer', { serverId: row.id, force: false, byAdmin: isAdmin(token) }, commandMetadata(request, token));
+    await this.reads.rm.waitFor(position, ['compute_servers', 'compute_instance_actions']);
+  }
+
+  // ---- actions -------------------------------------------------------------------------------
+
+  @Post(':serverId/action')
+  async action(
+    @CurrentToken() token: TokenContext,
+    @Microversion() v: ApiVersion,
+    @Param('serverId') serverId: string,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length !== 1) {
+      throw badRequest('Malformed request body');
+    }
+    const [name, args] = Object.entries(body as Record<string, unknown>)[0];
+    const schema = actionSchema(name, v);
+    if (!schema) throw new NovaError(400, `There is no such action: ${name}`);
+    validateBody({ type: 'object', properties: { [name]: schema }, required: [name], additionalProperties: false }, body);
+    const row = await this.visible(token, serverId);
+    const a = (args ?? {}) as Record<string, unknown>;
+    const meta = commandMetadata(request, token);
+    const byAdmin = isAdmin(token);
+    const done = async (position: Parameters<ServerReads['rm']['waitFor']>[0], status = 202) => {
+      await this.reads.rm.waitFor(position, ['compute_servers', 'compute_instance_actions']);
+      reply.status(status);
+      return undefined;
+    };
+    switch (name) {
+      case 'os-start':
+      case 'os-stop':
+      case 'pause':
+      case 'unpause':
+      case 'suspend':
+      case 'resume':
+      case 'reboot': {
+        const action = name === 'os-start' ? 'start' : name === 'os-stop' ? 'stop' : name;
+        this.mayChange(token, `os_compute_api:servers:${action}`);
+        const rebootType = name === 'reboot' ? (String(a.type).toUpperCase() as 'SOFT' | 'HARD') : undefined;
+        const { position } = await this.writes.run('RequestServerAction', { serverId: row.id, action: action as 'start', byAdmin, ...(rebootType ? { rebootType } : {}) }, meta);
+        return done(position);
+      }
+      case 'lock': {
+        this.mayChange(token, 'os_compute_api:os-lock-server:lock');
+        const { position } = await this.writes.run('LockServer', { serverId: row.id, reason: (a.locked_reason as string | undefined) ?? null, byAdmin }, meta);
+        return done(position);
+      }
+      case 'unlock': {
+        this.mayChange(token, 'os_compute_api:os-lock-server:unlock');
+        const { position } = await this.writes.run('UnlockServer', { serverId: row.id, byAdmin }, meta);
+        return done(position);
+      }
+      case 'rebuild': {
+        this.mayChange(token, 'os_compute_api:servers:rebuild');
+        const flavor = row.flavor;
+        const image = await this.image(String(a.imageRef).split('/').pop()!, token, flavor);
+        let keyData: string | null | undefined;
+        if (a.key_name !== undefined) {
+          keyData = a.key_name === null ? null : ((await this.reads.keypair(token.user.id, String(a.key_name)))?.public_key ?? null);
+          if (a.key_name !== null && keyData === null) throw badRequest('Invalid key_name provided.');
+        }
+        const { position } = await this.writes.run(
+          'RebuildServer',
+          {
+            serverId: row.id,
+            byAdmin,
+            image,
+            ...(a.name !== undefined ? { name: String(a.name) } : {}),
+            ...(a.metadata !== undefined ? { metadata: a.metadata as Record<string, string> } : {}),
+            ...(a.description !== undefined ? { description: a.description as string | null } : {}),
+            ...(a.key_name !== undefined ? { keyName: a.key_name as string | null, keyData } : {}),
+          },
+          meta,
+        );
+        await this.reads.rm.waitFor(position, ['compute_servers', 'compute_instance_actions']);
+        reply.status(202);
+        const shown = await this.shown(request, token, v, row.id);
+        return { server: { ...shown.server, adminPass: generatePassword() } };
+      }
+      case 'resize': {
+        this.mayChange(token, 'os_compute_api:servers:resize');
+        const flavor = await this.flavors.flavor(String(a.flavorRef).split('/').pop()!, token);
+        if (!flavor) throw badRequest('Unable to find flavor.');
+        const { position } = await this.writes.run('ResizeServer', { serverId: row.id, flavor, byAdmin }, meta);
+        return done(position);
+      }
+      case 'confirmResize': {
+        this.mayChange(token, 'os_compute_api:servers:confirm_resize');
+        const { position } = await this.writes.run('ConfirmServerResize', { serverId: row.id, byAdmin }, meta);
+        return done(position, 204);
+      }
+      case 'revertResize': {
+        this.mayChange(token, 'os_compute_api:servers:revert_resize');
+        const { position } = await this.writes.run('RevertServerResize', { serverId: row.id, byAdmin }, meta);
+        return done(position);
+      }
+      case 'forceDelete':
+        // Only a soft-deleted server can be force-deleted; Strata deletes at once (reclaim_instance_interval = 0).
+        this.mayChange(token, 'os_compute_api:os-deferred-delete:force');
+        throw conflict(`Cannot 'forceDelete' instance ${row.id} while it is in vm_state ${row.vm_state}`);
+      case 'os-getConsoleOutput': {
+        this.mayChange(token, 'os_compute_api:os-console-output');
+        reply.status(200);
+        const length = a.length === undefined || a.length === null ? null : Number(a.length);
+        return { output: await this.consoleOutput(row, length === -1 ? null : length) };
+      }
+      default:
+        throw badRequest(`There is no such action: ${name}`);
+    }
+  }
+
+  /** Asks the host's agent for the console log (a read, so no event): 409 without a running guest. */
+  private consoleOutput(row: ServerRow, length: number | null): Promise<string> {
+    if (row.host === null || row.vm_state === 'building') throw conflict(`Cannot 'get_console_output' instance ${row.id} while it is in vm_state ${row.vm_state}`);
+    const replyTo = `strata.live.console-reply.${uuidFromName(`${row.id}\u0000${Date.now()}\u0000${Math.random()}`)}`;
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stop();
+        reject(new NovaError(409, `Guest does not have a console available.`));
+      }, 10_000);
+      const stop = this.bus.listen<ConsoleReply>(replyTo, (answer) => {
+        clearTimeout(timer);
+        stop();
+        if (answer.ok) resolve(answer.output);
+        else reject(answer.notFound ? notFound(`Instance ${row.id} could not be found.`) : new NovaError(409, answer.message));
+      });
+      const ask: ConsoleRequest = { replyTo, serverId: row.id, length };
+      this.bus.notify(computeSubjects.console(row.host!), ask);
+    });
+  }
+}

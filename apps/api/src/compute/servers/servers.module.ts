@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { ComputeResourcesModule } from '../resources/resources.module';
+import { InstanceActionsController } from './instance-actions.controller';
+import { ServerMetadataController } from './server-metadata.controller';
+import { ServerReads } from './server-reads';
+import { ServerWrites } from './server-writes';
+import { ServersController } from './servers.controller';
+
+const controllers = [ServersController, ServerMetadataController, InstanceActionsController];
+const providers = [ServerReads, ServerWrites];
+
+/** Servers, their actions and metadata, os-instance-actions. */
+@Module({ imports: [ComputeResourcesModule], controllers, providers })
+export class ComputeServersModule {}
