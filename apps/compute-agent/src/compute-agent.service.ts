@@ -36,9 +36,11 @@ export class ComputeAgentService implements OnApplicationBootstrap, OnApplicatio
     }
     const resources = this.config.fakeHostResources ? parseFakeResources(this.config.fakeHostResources) : {};
     const failures = this.config.fakeFailures ? parseFakeFailures(this.config.fakeFailures) : [];
+    // STRATA_FAKE_FAIL's counts are for the process: `spawn:^x-:1` fails the first spawn of x-*, on whichever host.
+    const sharedFailureBudgets = new Map();
     return this.config.fakeHosts.map((host) => ({
       host,
-      driver: new FakeComputeDriver({ hostname: host, ...resources, delayMs: this.config.fakeDelayMs, failures }),
+      driver: new FakeComputeDriver({ hostname: host, ...resources, delayMs: this.config.fakeDelayMs, failures, sharedFailureBudgets }),
     }));
   }
 

@@ -257,12 +257,16 @@ export class ComputeConductor {
   // ---- the build saga ---------------------------------------------------------------------
 
   /** Runs the build's next steps until it waits for an agent or ends; one runner per server in this process. */
-  advanceBuild(serverId: string, resumed: boolean): Promise<void> {
-    const previous = this.building.get(serverId) ?? Promise.resolve();
+  async advanceBuild(serverId: string, resumed: boolean): Promise<void> {
+    // Members of one server group are placed one after the other, so each sees where the others went
+    // (Nova rechecks the group policy late on the compute host; here it never has to).
+    const { state } = await this.loadServer(serverId);
+    const lane = state.status === 'live' && state.server.serverGroupId ? `group:${state.server.serverGroupId}` : serverId;
+    const previous = this.building.get(lane) ?? Promise.resolve();
     const next = previous.then(() => this.slots.run(() => this.runBuild(serverId, resumed))).catch((e: Error) => this.log.error(`build of ${serverId}: ${e.stack ?? e.message}`));
-    this.building.set(serverId, next);
+    this.building.set(lane, next);
     void next.finally(() => {
-      if (this.building.get(serverId) === next) this.building.delete(serverId);
+      if (this.building.get(lane) === next) this.building.delete(lane);
     });
     return next;
   }
@@ -337,10 +341,11 @@ export class ComputeConductor {
             await this.saga('CancelBuildSaga', { serverId }, key('cancel'));
             return;
           }
+          // The saga records the order before it is sent: a report can never arrive for a step the saga has not reached.
+          await this.saga('RecordSpawnOrdered', { serverId, attempt: step.attempt, claimId: step.claimId }, key(`ordered/${step.claimId}`));
           const { state } = await this.loadServer(serverId);
           if (state.status !== 'live') return;
           await this.order(step.host, { kind: 'spawn', orderId: `build-${serverId}-${step.attempt}`, serverId, attempt: step.attempt, instance: instanceSpecOf(state.server) });
-          await this.saga('RecordSpawnOrdered', { serverId, attempt: step.attempt, claimId: step.claimId }, key(`ordered/${step.claimId}`));
           return;
         }
       }

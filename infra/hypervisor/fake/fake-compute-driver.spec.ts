@@ -165,6 +165,16 @@ describe('FakeComputeDriver', () => {
       for (let i = 0; i < 3; i++) await expect(driver.reboot({ instanceId: spec.instanceId, type: 'SOFT' })).rejects.toThrow(DriverOperationFailed);
     });
 
+    it('shares the count of a times-limited rule between drivers given one budget map', async () => {
+      const failures = parseFakeFailures('spawn:^flaky-:1');
+      const sharedFailureBudgets = new Map();
+      const first = fake({ hostname: 'compute-1', failures, sharedFailureBudgets });
+      const second = fake({ hostname: 'compute-2', failures, sharedFailureBudgets });
+      await expect(first.spawn({ instance: makeInstance({ displayName: 'flaky-1' }) })).rejects.toThrow(DriverOperationFailed);
+      await second.spawn({ instance: makeInstance({ displayName: 'flaky-2' }) });
+      expect(await second.listInstances()).toHaveLength(1);
+    });
+
     it('a failed spawn leaves nothing behind: no guest, no claim, no console', async () => {
       const driver = fake({ failures: [{ operation: 'spawn', times: 1 }] });
       const spec = makeInstance();

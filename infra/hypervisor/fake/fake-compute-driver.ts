@@ -49,6 +49,8 @@ export interface FakeComputeDriverOptions {
   /** Time every operation that changes a guest takes, in ms (timers, so jest's fake timers control it); queries answer at once. */
   delayMs?: number;
   failures?: FailureRule[];
+  /** Counts of `times`-limited rules shared with other drivers: "fail the first spawn" then means the first of the process. */
+  sharedFailureBudgets?: Map<FailureRule, FailureBudget>;
   /** Time stamps of console lines and the guests' CPU time; tests pass a controllable clock. */
   clock?: () => number;
   /** Turns features off, to stand in for a driver that lacks them. */
@@ -91,6 +93,11 @@ interface FakeInstance {
 interface ArmedRule {
   rule: FailureRule;
   displayName: RegExp | undefined;
+  budget: FailureBudget;
+}
+
+/** How many more times a rule fails; drivers given one map share it (fake hosts of one process). */
+export interface FailureBudget {
   remaining: number | undefined;
 }
 
@@ -146,7 +153,9 @@ export class FakeComputeDriver implements ComputeDriver {
       }
       // A global or sticky RegExp carries lastIndex from one test() to the next.
       const displayName = rule.displayName && new RegExp(rule.displayName.source, rule.displayName.flags.replace(/[gy]/g, ''));
-      return { rule, displayName, remaining: rule.times };
+      const budget = options.sharedFailureBudgets?.get(rule) ?? { remaining: rule.times };
+      options.sharedFailureBudgets?.set(rule, budget);
+      return { rule, displayName, budget };
     });
     this.capabilities = Object.freeze({
       supportsPause: true,
@@ -428,9 +437,9 @@ export class FakeComputeDriver implements ComputeDriver {
     for (const armed of this.failures) {
       if (armed.rule.operation !== operation) continue;
       if (armed.displayName && !armed.displayName.test(displayName)) continue;
-      if (armed.remaining !== undefined) {
-        if (armed.remaining === 0) continue;
-        armed.remaining -= 1;
+      if (armed.budget.remaining !== undefined) {
+        if (armed.budget.remaining === 0) continue;
+        armed.budget.remaining -= 1;
       }
       throw new DriverOperationFailed(operation, instanceId, armed.rule.message ?? `injected ${operation} failure`);
     }
