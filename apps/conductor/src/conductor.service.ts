@@ -1,16 +1,19 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { EventStore, Position } from '../../../domain/kernel';
 import { StrataConfig } from '../../../infra/config';
 import { Bus } from '../../../infra/messaging/bus';
 import { PgCheckpointStore } from '../../../infra/messaging/pg-checkpoint-store';
 import { ProjectionEngine } from '../../../infra/projections';
+import { tryAdvisoryLock } from '../../../infra/projections/catalog';
 import { BUS, DATABASE_URL, EVENT_STORE, PROJECTION_ENGINE, STRATA_CONFIG } from '../../shared/src/runtime.tokens';
 import { ComputeConductor, CONDUCTOR_EVENT_TYPES } from './compute-conductor';
 import { HostAggregates } from './host-aggregates';
 import { HostLiveness } from './host-liveness';
 
 const CHECKPOINT = 'conductor-compute';
+/** One active compute conductor across all processes: the holder of this session advisory lock ('STR' 0x10). */
+const CONDUCTOR_LOCK_CLASS = 0x5354_5210;
 
 /**
  * Scheduler and sagas (DESIGN.md, Messaging and agents). The conductor follows the log itself,
@@ -25,6 +28,8 @@ export class ConductorService implements OnApplicationBootstrap, OnApplicationSh
   private readonly pool: Pool;
   private readonly abort = new AbortController();
   private following: Promise<void> | null = null;
+  private leading: Promise<void> | null = null;
+  private active: AbortController | null = null;
   readonly hosts: HostAggregates;
   readonly conductor: ComputeConductor;
   private readonly liveness: HostLiveness;
@@ -33,7 +38,7 @@ export class ConductorService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(BUS) bus: Bus,
     @Inject(PROJECTION_ENGINE) private readonly engine: ProjectionEngine,
-    @Inject(DATABASE_URL) databaseUrl: string,
+    @Inject(DATABASE_URL) private readonly databaseUrl: string,
     @Inject(STRATA_CONFIG) config: StrataConfig,
   ) {
     this.pool = new Pool({ connectionString: databaseUrl, max: 2 });
@@ -46,36 +51,78 @@ export class ConductorService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.hosts.discover();
-    await this.conductor.startReports();
-    this.liveness.start();
-    const from = await this.checkpoints.load(CHECKPOINT);
-    this.following = this.follow(from);
-    void this.resumeInFlight();
-    this.logger.log(`conductor started: ${this.hosts.names.length} known compute hosts, following the log from ${from ?? 'the start'}`);
+    this.leading = this.lead();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.abort.abort();
-    await this.following?.catch(() => undefined);
-    await this.liveness.stop();
-    await this.conductor.stop();
+    await this.leading?.catch(() => undefined);
     await this.pool.end();
     this.logger.log('conductor stopped');
   }
 
-  /** Handles each event once it is committed; a failing event is retried (never skipped), with back-off. */
-  private async follow(from: Position | undefined): Promise<void> {
-    let position = from;
+  /**
+   * Several conductors may run (one per API host); the one holding the advisory lock is active,
+   * the others stand by and take over when its session ends. The lock lives on its own connection.
+   */
+  private async lead(): Promise<void> {
     while (!this.abort.signal.aborted) {
+      const client = new Client({ connectionString: this.databaseUrl });
+      client.on('error', () => undefined);
       try {
-        for await (const event of this.store.subscribeToAll({ fromPosition: position, filter: { eventTypes: CONDUCTOR_EVENT_TYPES }, signal: this.abort.signal })) {
+        await client.connect();
+        if (await tryAdvisoryLock(client, CONDUCTOR_LOCK_CLASS, 'compute')) {
+          await this.activate();
+          await new Promise<void>((resolve) => {
+            client.once('end', resolve);
+            client.once('error', () => resolve());
+            this.abort.signal.addEventListener('abort', () => resolve(), { once: true });
+          });
+          await this.deactivate();
+          if (!this.abort.signal.aborted) this.logger.warn('conductor lost its lock (database session ended); standing by');
+        }
+      } catch (e) {
+        if (!this.abort.signal.aborted) this.logger.warn(`conductor: ${(e as Error).message}`);
+        await this.deactivate().catch(() => undefined);
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+      if (!this.abort.signal.aborted) await new Promise((r) => setTimeout(r, 2_000));
+    }
+  }
+
+  private async activate(): Promise<void> {
+    this.active = new AbortController();
+    await this.hosts.discover();
+    await this.conductor.startReports();
+    this.liveness.start();
+    const from = await this.checkpoints.load(CHECKPOINT);
+    this.following = this.follow(from, this.active.signal);
+    void this.resumeInFlight();
+    this.logger.log(`conductor active: ${this.hosts.names.length} known compute hosts, following the log from ${from ?? 'the start'}`);
+  }
+
+  private async deactivate(): Promise<void> {
+    if (!this.active) return;
+    this.active.abort();
+    this.active = null;
+    await this.following?.catch(() => undefined);
+    await this.liveness.stop();
+    await this.conductor.stop();
+  }
+
+  /** Handles each event once it is committed; a failing event is retried (never skipped), with back-off. */
+  private async follow(from: Position | undefined, signal: AbortSignal): Promise<void> {
+    let position = from;
+    while (!signal.aborted) {
+      try {
+        for await (const event of this.store.subscribeToAll({ fromPosition: position, filter: { eventTypes: CONDUCTOR_EVENT_TYPES }, signal })) {
           await this.conductor.onEvent(event);
           position = event.position;
           await this.checkpoints.save(CHECKPOINT, position);
         }
       } catch (e) {
-        if (this.abort.signal.aborted) return;
+        if (signal.aborted) return;
         this.logger.warn(`conductor: ${(e as Error).message}; retrying from ${position ?? 'the start'}`);
         await new Promise((r) => setTimeout(r, 1_000));
       }

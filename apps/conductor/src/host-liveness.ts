@@ -11,7 +11,7 @@ import { HostAggregates } from './host-aggregates';
  */
 export class HostLiveness {
   private readonly lastSeen = new Map<string, number>();
-  private readonly startedAt = Date.now();
+  private startedAt = Date.now();
   private timer: NodeJS.Timeout | null = null;
   private unlisten: (() => void) | null = null;
   private checking: Promise<void> = Promise.resolve();
@@ -24,6 +24,7 @@ export class HostLiveness {
   ) {}
 
   start(): void {
+    this.startedAt = Date.now();
     this.unlisten = this.bus.listen<ComputeHeartbeat>(computeSubjects.heartbeats, (beat) => {
       this.lastSeen.set(beat.host, Date.now());
       this.schedule(() => this.cameUp(beat.host));
