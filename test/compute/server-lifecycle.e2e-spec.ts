@@ -127,6 +127,21 @@ describe('Server lifecycle: resize, rebuild, server groups, reschedules, deletio
     }
     expect((await env.as(env.admin, '2.53').put(`/os-services/${fake1.id}`, { forced_down: false })).json.service.state).toBe('up');
   });
+  it('deletes locally when the host is down, and forceDelete deletes an ACTIVE server', async () => {
+    const id = (await env.boot(env.admin, { name: 'stranded', imageRef: image, flavorRef: small, availability_zone: 'nova:fake-1' })).json.server.id;
+    await env.until(env.admin, id, ['ACTIVE']);
+    const services = await env.as(env.admin, '2.53').get('/os-services?binary=nova-compute');
+    const fake1 = services.json.services.find((s: { host: string }) => s.host === 'fake-1');
+    await env.as(env.admin, '2.53').put(`/os-services/${fake1.id}`, { forced_down: true });
+    expect((await env.as(env.admin).del(`/servers/${id}`)).status).toBe(204);
+    // No agent to wait for: the answer comes after the server is already gone.
+    expect((await env.server(env.admin, id)).status).toBe(404);
+    await env.as(env.admin, '2.53').put(`/os-services/${fake1.id}`, { forced_down: false });
+    const other = (await env.boot(env.admin, { name: 'forced', imageRef: image, flavorRef: small })).json.server.id;
+    await env.until(env.admin, other, ['ACTIVE']);
+    expect((await env.as(env.admin).action(other, { forceDelete: null })).status).toBe(202);
+    await waitFor('server gone', async () => ((await env.server(env.admin, other)).status === 404 ? true : undefined), 20_000);
+  });
 });
 
 describe('Server deletion while it builds', () => {

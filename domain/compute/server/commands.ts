@@ -24,7 +24,8 @@ export type RebuildServer = Command<
 export type ResizeServer = Command<'ResizeServer', Caller & { serverId: string; flavor: FlavorSnapshot }>;
 export type ConfirmServerResize = Command<'ConfirmServerResize', Caller & { serverId: string }>;
 export type RevertServerResize = Command<'RevertServerResize', Caller & { serverId: string }>;
-export type DeleteServer = Command<'DeleteServer', Caller & { serverId: string; force: boolean }>;
+/** `hostDown`: the server's compute host is down, so nothing can destroy the guest now (Nova deletes locally then). */
+export type DeleteServer = Command<'DeleteServer', Caller & { serverId: string; force: boolean; hostDown?: boolean }>;
 
 // Commands of the conductor (reports of agents and scheduling decisions).
 export type RecordServerScheduled = Command<'RecordServerScheduled', { serverId: string; host: string; node: string; availabilityZone: string; claimId: string; attempt: number }>;

@@ -221,11 +221,12 @@ export function deleteServer(command: DeleteServer, state: ServerState): ServerE
   if (state.status === 'deleted') return [];
   const s = liveServer(state, command.data.serverId);
   assertUnlocked(s, command.data.byAdmin);
-  if (s.taskState === 'deleting') return [];
+  // A repeated delete changes nothing; a forced one sends the destroy order again (the first may be stuck).
+  if (s.taskState === 'deleting' && !command.data.force && !command.data.hostDown) return [];
   const orderId = command.metadata.requestId;
   const requested: ServerEvent = { type: 'ServerDeletionRequested', data: { serverId: s.serverId, orderId, host: s.host, force: command.data.force, taskState: 'deleting' } };
-  // Never placed on a host (still scheduling, or no valid host): nothing runs anywhere, delete locally (Nova's `_local_delete`).
-  if (s.host === null) return [requested, deleted(s, command.metadata.now, orderId)];
+  // Never placed on a host (still scheduling, or no valid host), or its host is down: delete locally (Nova's `_local_delete`).
+  if (s.host === null || command.data.hostDown) return [requested, deleted(s, command.metadata.now, orderId)];
   return [requested];
 }
 

@@ -360,7 +360,12 @@ export class ServersController {
   async remove(@CurrentToken() token: TokenContext, @Param('serverId') serverId: string, @Req() request: FastifyRequest) {
     const row = await this.visible(token, serverId);
     this.mayChange(token, 'os_compute_api:servers:delete');
-    const { position } = await this.writes.run('DeleteServer', { serverId: row.id, force: false, byAdmin: isAdmin(token) }, commandMetadata(request, token));
+    await this.deleteServer(row, false, token, request);
+  }
+
+  private async deleteServer(row: ServerRow, force: boolean, token: TokenContext, request: FastifyRequest): Promise<void> {
+    const hostDown = row.host !== null && (await this.reads.hostStatus(row.host)) === 'DOWN';
+    const { position } = await this.writes.run('DeleteServer', { serverId: row.id, force, hostDown, byAdmin: isAdmin(token) }, commandMetadata(request, token));
     await this.reads.rm.waitFor(position, ['compute_servers', 'compute_instance_actions']);
   }
 
@@ -460,9 +465,11 @@ export class ServersController {
         return done(position);
       }
       case 'forceDelete':
-        // Only a soft-deleted server can be force-deleted; Strata deletes at once (reclaim_instance_interval = 0).
+        // nova/compute/api.py `force_delete`: in any vm_state or task_state (a stuck delete is ordered again).
         this.mayChange(token, 'os_compute_api:os-deferred-delete:force');
-        throw conflict(`Cannot 'forceDelete' instance ${row.id} while it is in vm_state ${row.vm_state}`);
+        await this.deleteServer(row, true, token, request);
+        reply.status(202);
+        return undefined;
       case 'os-getConsoleOutput': {
         this.mayChange(token, 'os_compute_api:os-console-output');
         reply.status(200);
