@@ -506,6 +506,15 @@ describe('server', () => {
       spec.given(DELETED).when(cmd('CompleteServerDeletion', { serverId: ID })).thenNothingHappens();
     });
 
+    it('deletes locally, with its claims, a server whose host is down', () => {
+      spec.given(ACTIVE).when(cmd('DeleteServer', { serverId: ID, force: false, hostDown: true, byAdmin: false })).then([deletionRequested(), deleted('h1', [{ host: 'h1', claimId: 'c1' }])]);
+    });
+
+    it('orders a forced delete again while a first delete is still pending', () => {
+      const forced: ServerEvent = { type: 'ServerDeletionRequested', data: { serverId: ID, orderId: REQ, host: 'h1', force: true, taskState: 'deleting' } };
+      spec.given([...ACTIVE, deletionRequested('h1', 'req-first')]).when(cmd('DeleteServer', { serverId: ID, force: true, byAdmin: false })).then([forced]);
+    });
+
     it('refuses a locked server to its owner, not to an admin', () => {
       spec.given([...ACTIVE, locked()]).when(del()).thenThrows(Conflict, message(`Instance ${ID} is locked`));
       spec.given([...ACTIVE, locked()]).when(del(true)).then([deletionRequested()]);
