@@ -70,6 +70,8 @@ export interface ComputeDriverCapabilities {
   supportsPause: boolean;
   supportsSuspend: boolean;
   supportsResize: boolean;
+  /** A resize may give the root or ephemeral disk less room (Nova's fake driver); libvirt's refuses (CannotResizeDisk). */
+  supportsDiskShrink: boolean;
   supportsRebuild: boolean;
   supportsConsoleLog: boolean;
   supportsVolumeAttach: boolean;

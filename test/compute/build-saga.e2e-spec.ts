@@ -1,7 +1,8 @@
 import { waitFor } from '../e2e/support/strata-process';
 import { StrataCompute } from './support/strata-compute';
 
-const NO_VALID_HOST = 'No valid host was found. There are not enough hosts available.';
+// Nova (Zed) when no host has the resources: Placement finds no candidate, the reason is empty.
+const NO_VALID_HOST = 'No valid host was found. ';
 
 async function settled(env: StrataCompute, ids: string[], timeoutMs = 120_000): Promise<Record<string, any>[]> {
   return waitFor(

@@ -360,9 +360,17 @@ export function computeDriverContract(
         expect(await driver.getInfo({ instanceId: spec.instanceId })).toMatchObject({ state: SHUTDOWN, numCpu: bigger.flavor.vcpus });
       });
 
-      it('resize to a smaller root disk rejects with DriverOperationFailed and leaves the guest as it was', async () => {
+      it('resize to a smaller root disk resizes where the driver can shrink disks', async () => {
         const spec = await spawned();
-        if (!driver.capabilities.supportsResize || spec.flavor.rootGb === 0) return;
+        if (!driver.capabilities.supportsResize || !driver.capabilities.supportsDiskShrink || spec.flavor.rootGb === 0) return;
+        const smaller = { ...spec, flavor: { ...spec.flavor, id: `${spec.flavor.id}-smaller`, rootGb: spec.flavor.rootGb - 1, vcpus: spec.flavor.vcpus + 1 } };
+        await driver.resize({ instance: smaller });
+        expect(await driver.getInfo({ instanceId: spec.instanceId })).toMatchObject({ state: RUNNING, numCpu: smaller.flavor.vcpus });
+      });
+
+      it('resize to a smaller root disk rejects with DriverOperationFailed and leaves the guest as it was where it cannot', async () => {
+        const spec = await spawned();
+        if (!driver.capabilities.supportsResize || driver.capabilities.supportsDiskShrink || spec.flavor.rootGb === 0) return;
         const smaller = { ...spec, flavor: { ...spec.flavor, id: `${spec.flavor.id}-smaller`, rootGb: spec.flavor.rootGb - 1 } };
         const error = await rejectionOf(driver.resize({ instance: smaller }));
         expect(error).toBeInstanceOf(DriverOperationFailed);

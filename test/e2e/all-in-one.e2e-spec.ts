@@ -57,9 +57,8 @@ describe('strata start (all-in-one, embedded PostgreSQL, in-process bus)', () =>
     expect((await getJson(`${baseUrl}/healthz`)).json).toEqual({ status: 'ok' });
     const root = await getJson(`${baseUrl}/`);
     expect(root.status).toBe(200);
-    expect(root.json.services.map((s: { path: string }) => s.path)).toEqual(
-      expect.arrayContaining(['/identity/v3', '/compute/v2.1', '/image', '/volume/v3', '/networking/v2.0', '/object-store/v1']),
-    );
+    // Only what this build serves; block storage, networking and object storage come with their issues.
+    expect(root.json.services.map((s: { path: string }) => s.path)).toEqual(['/identity/v3', '/compute/v2.1', '/image']);
   });
 
   it('lets operator commands attach to the running embedded PostgreSQL', async () => {

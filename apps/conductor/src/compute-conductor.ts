@@ -7,6 +7,7 @@ import {
   maxRetriesExceeded,
   nextBuildStep,
   NO_VALID_HOST,
+  NO_VALID_HOST_RESOURCES,
   Server,
   ServerCommand,
   serverDecider,
@@ -17,7 +18,7 @@ import {
   ServerState,
   serverStream,
 } from '../../../domain/compute';
-import { describeNoValidHost, RequestSpec, schedule } from '../../../domain/scheduling';
+import { describeNoValidHost, fitsResources, RequestSpec, schedule } from '../../../domain/scheduling';
 import { Actor, Command, CommandMetadata, Decider, DomainEvent, DomainError, EventStore, fold, handleCommand, InvalidState, RecordedEvent } from '../../../domain/kernel';
 import { InstanceSpec } from '../../../infra/hypervisor';
 import { deterministicEventId, uuidFromName } from '../../../infra/ids/ids';
@@ -243,7 +244,7 @@ export class ComputeConductor {
         );
       } catch (e) {
         if (!(e instanceof InsufficientHostResources)) throw e;
-        await this.server('FailServerAction', { serverId, orderId: r.orderId, action: 'resize', message: NO_VALID_HOST }, this.meta(`resize-fail/${r.orderId}`, correlationId, cause));
+        await this.server('FailServerAction', { serverId, orderId: r.orderId, action: 'resize', message: NO_VALID_HOST_RESOURCES }, this.meta(`resize-fail/${r.orderId}`, correlationId, cause));
         return;
       }
       await this.server('RecordResizeClaimed', { serverId, orderId: r.orderId, host: r.sourceHost, node: r.sourceNode, claimId }, this.meta(`resize-claimed/${r.orderId}`, correlationId, cause));
@@ -296,11 +297,13 @@ export class ComputeConductor {
             return;
           }
           const spec = await this.requestSpec(state.server, step.ignoreHosts);
-          const result = schedule(await this.hosts.schedulerHosts(), spec);
+          const hosts = await this.hosts.schedulerHosts();
+          const result = schedule(hosts, spec);
           const chosen = result.hosts[0];
           if (!chosen) {
             this.log.info(`build of ${serverId}: ${describeNoValidHost(result).log}`);
-            await this.failBuild(serverId, step.attempt > 1 ? maxRetriesExceeded(serverId) : NO_VALID_HOST, correlationId);
+            const anyRoom = hosts.some((h) => fitsResources(h, spec.flavor).fits);
+            await this.failBuild(serverId, step.attempt > 1 ? maxRetriesExceeded(serverId) : anyRoom ? NO_VALID_HOST : NO_VALID_HOST_RESOURCES, correlationId);
             return;
           }
           const refusals = saga.state.status === 'running' ? saga.state.build.claimRefusals : 0;

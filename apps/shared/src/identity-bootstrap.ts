@@ -121,7 +121,11 @@ export async function bootstrapIdentity(store: EventStore, config: StrataConfig,
   await runCommand(store, regionDecider, regionStream(DEFAULT_REGION_ID), 'CreateRegion', { regionId: DEFAULT_REGION_ID, description: '' }, meta('region/RegionOne'));
   for (const service of SERVICE_PREFIXES) {
     const serviceId = bootstrapId(`service/${service.type}`);
-    await runCommand(store, serviceDecider, serviceStream(serviceId), 'CreateService', { serviceId, type: service.type, name: service.name, enabled: true }, meta(`service/${service.type}`));
+    const registered = await runCommand(store, serviceDecider, serviceStream(serviceId), 'CreateService', { serviceId, type: service.type, name: service.name, enabled: service.served }, meta(`service/${service.type}`));
+    // A deployment booted by an earlier build registered every prefix enabled: the catalog follows what this build serves.
+    if (registered.state.status === 'active' && registered.state.service.enabled !== service.served) {
+      await runCommand(store, serviceDecider, serviceStream(serviceId), 'UpdateService', { serviceId, enabled: service.served }, meta(`service/${service.type}/enabled/${service.served}`));
+    }
     const url = `${config.publicUrl}${service.path}`;
     for (const iface of INTERFACES) {
       const endpointId = bootstrapId(`endpoint/${service.type}/${iface}`);

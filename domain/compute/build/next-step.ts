@@ -3,8 +3,13 @@ import { BuildSagaState } from './state';
 /** After this many claims lost to concurrent builds, a build gives up as Nova's scheduler would: no valid host. */
 export const MAX_CLAIM_REFUSALS = 25;
 
-/** Nova's messages (nova/exception.py NoValidHost, MaxRetriesExceeded). */
+/**
+ * Nova's messages (nova/exception.py NoValidHost, MaxRetriesExceeded). Zed words NoValidHost two
+ * ways: with no reason when Placement finds no host with the resources (`NO_VALID_HOST_RESOURCES`),
+ * and "There are not enough hosts available." when the filters reject every candidate.
+ */
 export const NO_VALID_HOST = 'No valid host was found. There are not enough hosts available.';
+export const NO_VALID_HOST_RESOURCES = 'No valid host was found. ';
 export const maxRetriesExceeded = (serverId: string) =>
   `Exceeded maximum number of retries. Exhausted all hosts available for retrying build failures for instance ${serverId}.`;
 

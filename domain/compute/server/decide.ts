@@ -189,7 +189,8 @@ export function resizeServer(command: ResizeServer, state: ServerState): ServerE
   const f = command.data.flavor;
   // nova/exception.py CannotResizeToSameFlavor / CannotResizeDisk (400)
   if (f.id === s.flavor.id) throw new InvalidInput('When resizing, instances must change flavor!', { serverId: s.serverId });
-  if (f.rootGb < s.flavor.rootGb) throw new InvalidInput('Resize error: Unable to resize disk down.', { serverId: s.serverId });
+  // Shrinking a disk is the driver's to refuse (libvirt's CannotResizeDisk fails the action); the API only refuses to zero.
+  if (f.rootGb === 0 && s.flavor.rootGb > 0) throw new InvalidInput('Server disk was unable to be resized because: Resize to zero disk flavor is not allowed.', { serverId: s.serverId });
   return [{ type: 'ServerResizeRequested', data: { serverId: s.serverId, orderId: command.metadata.requestId, host, taskState: 'resize_prep', newFlavor: f } }];
 }
 

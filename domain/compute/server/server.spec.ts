@@ -394,7 +394,7 @@ describe('server', () => {
 
     it('refuses the same flavor and a smaller disk (400)', () => {
       spec.given(ACTIVE).when(resize(TINY)).thenThrows(InvalidInput, message('When resizing, instances must change flavor!'));
-      spec.given([...ACTIVE, ...[]]).when(resize(flavor('zero', 0))).thenThrows(InvalidInput, message('Resize error: Unable to resize disk down.'));
+      spec.given([...ACTIVE, ...[]]).when(resize(flavor('zero', 0))).thenThrows(InvalidInput, message('Server disk was unable to be resized because: Resize to zero disk flavor is not allowed.'));
     });
 
     it('refuses paused and locked servers', () => {

@@ -161,6 +161,7 @@ export class FakeComputeDriver implements ComputeDriver {
       supportsPause: true,
       supportsSuspend: true,
       supportsResize: true,
+      supportsDiskShrink: true,
       supportsRebuild: true,
       supportsConsoleLog: true,
       supportsVolumeAttach: true,
@@ -291,8 +292,7 @@ export class FakeComputeDriver implements ComputeDriver {
     const to = instance.flavor;
     if (guest.state !== RUNNING && guest.state !== SHUTDOWN) throw new InstanceInvalidPowerState(id, 'resize', guest.state);
     if (guest.pendingResize) throw new DriverOperationFailed('resize', id, `the resize from flavor ${guest.pendingResize.oldFlavor.id} awaits confirm or revert`);
-    // nova/virt/libvirt/driver.py migrate_disk_and_power_off.
-    if (to.rootGb < from.rootGb || to.ephemeralGb < from.ephemeralGb) throw new DriverOperationFailed('resize', id, 'Unable to resize disk down.');
+    // Like nova/virt/fake.py, any disk size goes (the libvirt driver refuses to shrink one, CannotResizeDisk).
     // The old disk stays until confirm, so only vcpus and RAM are handed back for the new flavor.
     this.ensureFits(id, amountsOf(to), { vcpus: from.vcpus, memoryMb: from.memoryMb, localGb: 0 });
     this.injectFailure('resize', id, instance.displayName);

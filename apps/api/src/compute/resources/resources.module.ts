@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AggregatesController } from './aggregates.controller';
 import { ComputeUsage } from './compute-usage';
 import { FlavorLookup } from './flavor-lookup';
 import { FlavorsController } from './flavors.controller';
@@ -9,7 +10,7 @@ import { ResourceReads } from './resource-reads';
 import { ServerGroupLookup } from './server-group-lookup';
 import { ServerGroupsController } from './server-groups.controller';
 
-const controllers = [FlavorsController, KeypairsController, HostsController, QuotasController, ServerGroupsController];
+const controllers = [FlavorsController, KeypairsController, HostsController, QuotasController, ServerGroupsController, AggregatesController];
 /** What the server API uses: quota checks, flavor and server-group resolution. */
 const lookups = [ComputeUsage, FlavorLookup, ServerGroupLookup];
 
