@@ -67,6 +67,10 @@ export class ProjectionRunner {
       client.on('error', () => session.abort());
       try {
         await client.connect();
+        // A read model is derived from the log: a commit lost in a crash takes its rows and its checkpoint
+        // with it, and the runner applies those events again. So its batches need no WAL flush of their
+        // own, which is most of what a small live batch costs (20 projections commit for every batch).
+        await client.query('SET synchronous_commit TO off');
         this.state = 'standby';
         while (!session.signal.aborted && !(await tryAdvisoryLock(client, RUNNER_LOCK_CLASS, this.name))) {
           await delay(this.ctx.tuning.lockRetryMs, session.signal);
