@@ -20,6 +20,20 @@ export type RunnerState = 'idle' | 'standby' | 'active' | 'stopped';
 
 type BatchOutcome = 'committed' | 'moved';
 
+/** How long the catalog may lag this runner's position while only other projections' events arrive. */
+const DEFERRED_CHECKPOINT_MS = 250;
+
+const QUIET = Symbol('quiet');
+
+/** The next batch, or QUIET when none came within `ms` (the pending read is kept by the caller). */
+function quietAfter<T>(next: Promise<T>, ms: number): Promise<T | typeof QUIET> {
+  let timer: NodeJS.Timeout | undefined;
+  const quiet = new Promise<typeof QUIET>((resolve) => {
+    timer = setTimeout(() => resolve(QUIET), ms);
+  });
+  return Promise.race([next, quiet]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Keeps one projection's active generation up to date with the log. Every process runs one per
  * projection; the one holding the advisory lock is active, the others wait to take over. The
@@ -110,7 +124,13 @@ export class ProjectionRunner {
     await delay(wait, signal);
   }
 
-  /** Follows the log from the active generation's checkpoint until the generation changes or the session ends. */
+  /**
+   * Follows the log from the active generation's checkpoint until the generation changes or the
+   * session ends. A batch with no event of this projection changes no row: its position is passed
+   * on at once to this process's waiters but written to the catalog at most every
+   * DEFERRED_CHECKPOINT_MS (or when the log goes quiet), so twenty projections do not each commit a
+   * transaction for every event only one of them reads.
+   */
   private async follow(client: Client, signal: AbortSignal): Promise<void> {
     const generation = await activeGeneration(client, this.name);
     if (!generation) throw new Error(`${this.name} has no active generation yet`);
@@ -121,13 +141,38 @@ export class ProjectionRunner {
     const subscription = new AbortController();
     const onAbort = () => subscription.abort();
     signal.addEventListener('abort', onAbort, { once: true });
-    let checkpoint = generation.checkpoint;
+    const handled = new Set(this.projection.eventTypes);
+    let committed = generation.checkpoint;
+    let deferred: string | null = null;
+    let lastWrite = 0;
     try {
-      const events = this.ctx.store.subscribeToAll({ fromPosition: checkpoint ?? undefined, signal: subscription.signal });
-      for await (const batch of microBatches(events, this.ctx.tuning.liveBatch)) {
+      const events = this.ctx.store.subscribeToAll({ fromPosition: committed ?? undefined, signal: subscription.signal });
+      const batches = microBatches(events, this.ctx.tuning.liveBatch)[Symbol.asyncIterator]();
+      let next: Promise<IteratorResult<RecordedEvent[]>> | null = null;
+      for (;;) {
+        next ??= batches.next();
+        const result: IteratorResult<RecordedEvent[]> | typeof QUIET = deferred === null ? await next : await quietAfter(next, DEFERRED_CHECKPOINT_MS);
         if (signal.aborted) return;
-        if ((await this.commitBatch(client, generation, checkpoint, batch)) === 'moved') return;
-        checkpoint = batch[batch.length - 1].position;
+        if (result === QUIET) {
+          if ((await this.commitBatch(client, generation, committed, [], deferred!)) === 'moved') return;
+          committed = deferred;
+          deferred = null;
+          lastWrite = Date.now();
+          continue;
+        }
+        next = null;
+        if (result.done) break;
+        const batch: RecordedEvent[] = result.value;
+        const last: string = batch[batch.length - 1].position;
+        if (!batch.some((e) => handled.has(e.type)) && Date.now() - lastWrite < DEFERRED_CHECKPOINT_MS) {
+          deferred = last;
+          this.ctx.notifications.emit({ name: this.name, generation: generation.generation, checkpoint: last, active: true });
+          continue;
+        }
+        if ((await this.commitBatch(client, generation, committed, batch, last)) === 'moved') return;
+        committed = last;
+        deferred = null;
+        lastWrite = Date.now();
         this.failures = 0;
       }
       if (!signal.aborted) throw new Error(`${this.name}: the event store ended the subscription`);
@@ -142,10 +187,9 @@ export class ProjectionRunner {
    * the batch advances the checkpoint, handled or not, so any position a writer got back becomes
    * reachable for read-your-writes.
    */
-  private async commitBatch(client: Client, generation: GenerationRecord, expected: string | null, batch: RecordedEvent[]): Promise<BatchOutcome> {
+  private async commitBatch(client: Client, generation: GenerationRecord, expected: string | null, batch: RecordedEvent[], checkpoint: string): Promise<BatchOutcome> {
     const handled = new Set(this.projection.eventTypes);
     const events = batch.filter((e) => handled.has(e.type));
-    const checkpoint = batch[batch.length - 1].position;
     const cache = new RowCache(this.projection, generation.schemaName);
     await client.query('BEGIN');
     try {

@@ -135,6 +135,25 @@ describe('projection runner on PostgreSQL', () => {
       await engine.close();
     });
 
+    it("records a run of other projections' events in the catalog once the log goes quiet, for waiters in other processes", async () => {
+      const engine = await h.engine([projection]);
+      engine.start();
+      const own = await h.append(s.lifecycle(20));
+      expect(await engine.waiter().waitFor(own, ['ryw'], 10_000)).toBe(true);
+      const other = new ProjectionWaiter({ databaseUrl: h.db.url });
+      try {
+        let last = own;
+        for (let i = 0; i < 20; i++) last = (await h.store.append(`image-q${i}`, [s.unrelated(100 + i)], 'any')).position;
+        // This process learns at once; another one through the catalog, within the deferral (250 ms) plus a NOTIFY.
+        expect(await engine.waiter().waitFor(last, ['ryw'], 1_000)).toBe(true);
+        expect(await other.waitFor(last, ['ryw'], 5_000)).toBe(true);
+        expect(await h.generation('ryw')).toMatchObject({ checkpoint: last });
+      } finally {
+        await other.close();
+        await engine.close();
+      }
+    });
+
     it('is woken by NOTIFY in another process, and times out when no runner moves', async () => {
       const waiter = new ProjectionWaiter({ databaseUrl: h.db.url });
       try {
