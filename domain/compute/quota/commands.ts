@@ -6,3 +6,10 @@ export type UpdateQuotaSet = Command<'UpdateQuotaSet', { projectId: string; limi
 export type RevertQuotaSet = Command<'RevertQuotaSet', { projectId: string }>;
 
 export type QuotaCommand = UpdateQuotaSet | RevertQuotaSet;
+
+/**
+ * os-quota-class-sets PUT: the class's limits (the `default` class: every project's defaults), by
+ * Nova resource name: Nova records the nova-network ones too (shown before 2.50), though none is enforced.
+ */
+export type UpdateQuotaClassSet = Command<'UpdateQuotaClassSet', { className: string; limits: Record<string, number> }>;
+export type QuotaClassCommand = UpdateQuotaClassSet;

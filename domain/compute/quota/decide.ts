@@ -1,8 +1,8 @@
 import { assertNever, InvalidInput } from '../../kernel';
-import { QuotaCommand, RevertQuotaSet, UpdateQuotaSet } from './commands';
-import { QuotaEvent } from './events';
+import { QuotaClassCommand, QuotaCommand, RevertQuotaSet, UpdateQuotaClassSet, UpdateQuotaSet } from './commands';
+import { QuotaClassEvent, QuotaEvent } from './events';
 import { effectiveLimits, QuotaLimits, QuotaResource } from './quotas';
-import { QuotaState } from './state';
+import { QuotaClassState, QuotaState } from './state';
 
 export function updateQuotaSet(command: UpdateQuotaSet, state: QuotaState): QuotaEvent[] {
   const current = effectiveLimits(state.limits);
@@ -33,4 +33,16 @@ export function decideQuota(command: QuotaCommand, state: QuotaState): QuotaEven
     default:
       return assertNever(command);
   }
+}
+
+/** nova/api/openstack/compute/quota_classes.py `update`: no usage check, the values are recorded as given. */
+export function updateQuotaClassSet(command: UpdateQuotaClassSet, state: QuotaClassState): QuotaClassEvent[] {
+  const changed = Object.fromEntries(Object.entries(command.data.limits).filter(([resource, limit]) => state.limits[resource] !== limit));
+  if (Object.keys(changed).length === 0) return [];
+  return [{ type: 'QuotaClassSetUpdated', data: { className: command.data.className, limits: changed } }];
+}
+
+/** A quota class has one command so far. */
+export function decideQuotaClass(command: QuotaClassCommand, state: QuotaClassState): QuotaClassEvent[] {
+  return updateQuotaClassSet(command, state);
 }

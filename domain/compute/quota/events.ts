@@ -7,3 +7,7 @@ export type QuotaSetUpdated = DomainEvent<'QuotaSetUpdated', { projectId: string
 export type QuotaSetReverted = DomainEvent<'QuotaSetReverted', { projectId: string }>;
 
 export type QuotaEvent = QuotaSetUpdated | QuotaSetReverted;
+
+/** The limits of a quota class changed by one call; the others keep their value. */
+export type QuotaClassSetUpdated = DomainEvent<'QuotaClassSetUpdated', { className: string; limits: Record<string, number> }>;
+export type QuotaClassEvent = QuotaClassSetUpdated;

@@ -1,6 +1,6 @@
 import { InvalidInput, SYSTEM_ACTOR } from '../../kernel';
 import { deciderSpec, FIXED_NOW } from '../../../test/support/decider-spec';
-import { effectiveLimits, QUOTA_DEFAULTS, QuotaCommand, quotaDecider, QuotaEvent } from '.';
+import { effectiveLimits, QUOTA_DEFAULTS, QuotaClassCommand, quotaClassDecider, QuotaClassEvent, QuotaCommand, quotaDecider, QuotaEvent } from '.';
 
 const metadata = { requestId: 'req-1', correlationId: 'c-1', causationId: 'req-1', actor: SYSTEM_ACTOR, now: FIXED_NOW };
 const spec = deciderSpec(quotaDecider);
@@ -48,5 +48,21 @@ describe('quota set', () => {
     it('reverts to the defaults', () => {
       spec.given([updated({ instances: 3 })]).when(revert).then([{ type: 'QuotaSetReverted', data: { projectId: 'p1' } }]);
     });
+  });
+});
+
+describe('quota class set', () => {
+  const classSpec = deciderSpec(quotaClassDecider);
+  const updateClass = (limits: Record<string, number>): QuotaClassCommand => ({ type: 'UpdateQuotaClassSet', data: { className: 'default', limits }, metadata });
+  const classUpdated = (limits: Record<string, number>): QuotaClassEvent => ({ type: 'QuotaClassSetUpdated', data: { className: 'default', limits } });
+
+  it('records the limits that change, whatever the usage', () => {
+    classSpec.given([]).when(updateClass({ instances: 110, cores: 120 })).then([classUpdated({ instances: 110, cores: 120 })]);
+    classSpec.given([classUpdated({ instances: 110 })]).when(updateClass({ instances: 110, cores: 120 })).then([classUpdated({ cores: 120 })]);
+    classSpec.given([classUpdated({ instances: 110 })]).when(updateClass({ instances: 110 })).thenNothingHappens();
+  });
+
+  it("changes every project's defaults, under the project's own limits", () => {
+    expect(effectiveLimits({ instances: 3 }, { instances: 110, cores: 120 })).toEqual({ ...QUOTA_DEFAULTS, instances: 3, cores: 120 });
   });
 });

@@ -16,7 +16,10 @@ export type QuotaResource = keyof typeof QUOTA_DEFAULTS;
 export const QUOTA_RESOURCES = Object.keys(QUOTA_DEFAULTS) as QuotaResource[];
 export type QuotaLimits = Record<QuotaResource, number>;
 
-/** A project's limits: the defaults, overridden by its own quota set. */
-export function effectiveLimits(overrides: Partial<QuotaLimits>): QuotaLimits {
-  return { ...QUOTA_DEFAULTS, ...overrides };
+/** A project's limits: the defaults (the configured ones, changed by the `default` quota class), overridden by its own quota set. */
+export function effectiveLimits(overrides: Partial<QuotaLimits>, classDefaults: Partial<QuotaLimits> = {}): QuotaLimits {
+  return { ...QUOTA_DEFAULTS, ...classDefaults, ...overrides };
 }
+
+/** nova/quota.py: the class whose limits are every project's defaults. */
+export const DEFAULT_QUOTA_CLASS = 'default';

@@ -1,4 +1,4 @@
-import { QuotaEvent } from './events';
+import { QuotaClassEvent, QuotaEvent } from './events';
 import { QuotaLimits } from './quotas';
 
 export interface QuotaState {
@@ -17,5 +17,21 @@ export function evolveQuota(state: QuotaState, event: QuotaEvent): QuotaState {
       const _exhaustive: never = event;
       return state;
     }
+  }
+}
+
+/** A quota class: only the limits set on it (the configured defaults stand for the rest). */
+export interface QuotaClassState {
+  limits: Record<string, number>;
+}
+
+export const initialQuotaClassState: QuotaClassState = { limits: {} };
+
+export function evolveQuotaClass(state: QuotaClassState, event: QuotaClassEvent): QuotaClassState {
+  switch (event.type) {
+    case 'QuotaClassSetUpdated':
+      return { limits: { ...state.limits, ...event.data.limits } };
+    default:
+      return state;
   }
 }

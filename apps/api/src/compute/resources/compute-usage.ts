@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { effectiveLimits, QuotaLimits, QuotaResource } from '../../../../../domain/compute/quota';
+import { DEFAULT_QUOTA_CLASS, effectiveLimits, QuotaLimits, QuotaResource } from '../../../../../domain/compute/quota';
 import { KEYPAIRS_TABLE } from '../../../../../projections/compute/keypairs';
-import { QuotaRow, QUOTAS_TABLE } from '../../../../../projections/compute/quotas';
+import { QUOTA_CLASSES_TABLE, QuotaClassRow, QuotaRow, QUOTAS_TABLE } from '../../../../../projections/compute/quotas';
 import { SERVER_GROUPS_TABLE } from '../../../../../projections/compute/server-groups';
 import { ComputeReadModel } from '../compute-read-model';
 import { NovaError } from '../nova-errors';
@@ -37,9 +37,21 @@ export class ComputeUsage {
     return row?.limits ?? {};
   }
 
+  /** The limits set on a quota class (os-quota-class-sets); the `default` class's change every project's defaults. */
+  async classLimits(className: string = DEFAULT_QUOTA_CLASS): Promise<Record<string, number>> {
+    const row = await this.reads.one<QuotaClassRow>(QUOTA_CLASSES_TABLE, `SELECT * FROM rm.${QUOTA_CLASSES_TABLE} WHERE class_name = $1`, [className]);
+    return row?.limits ?? {};
+  }
+
+  /** Every project's defaults: the configured ones, changed by the `default` quota class. */
+  async defaults(): Promise<QuotaLimits> {
+    return effectiveLimits({}, await this.classLimits());
+  }
+
   /** The project's limits: the defaults, overridden by its quota set. */
   async limits(projectId: string): Promise<QuotaLimits> {
-    return effectiveLimits(await this.overrides(projectId));
+    const [overrides, classDefaults] = await Promise.all([this.overrides(projectId), this.classLimits()]);
+    return effectiveLimits(overrides, classDefaults);
   }
 
   async projectUsage(projectId: string): Promise<ProjectUsage> {

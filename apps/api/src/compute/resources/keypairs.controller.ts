@@ -11,7 +11,7 @@ import { ApiVersion, Microversion } from '../microversion';
 import { badRequest, forbidden, notFound, NovaExceptionFilter } from '../nova-errors';
 import { NovaResponseInterceptor } from '../nova-responses';
 import { ComputeUsage } from './compute-usage';
-import { fingerprintOf, generateSshKeypair } from './keypair-crypto';
+import { fingerprintOf, generateSshKeypair, generateX509Keypair } from './keypair-crypto';
 import { MAX_LIMIT, nextLink } from './links';
 import { member, NovaSchema, PARAMETER_TYPES, queryValue, RawQuery, validateBody, validateQuery } from './nova-schema';
 import { novaTime } from './nova-time';
@@ -130,8 +130,7 @@ export class KeypairsController {
       publicKey = k.public_key;
       fingerprint = fp;
     } else {
-      if (type === 'x509') throw badRequest('Keypair data is invalid: generating x509 keypairs is not supported by this cloud; import a certificate as public_key');
-      ({ publicKey, privateKey, fingerprint } = generateSshKeypair());
+      ({ publicKey, privateKey, fingerprint } = type === 'x509' ? generateX509Keypair(userId, new Date()) : generateSshKeypair());
     }
     const result = await this.writes.run(keypairDecider, this.stream(userId, k.name), 'CreateKeypair', { userId, name: k.name, type, publicKey, fingerprint }, commandMetadata(request, token));
     await this.reads.waitFor(result.position, KEYPAIRS_TABLE);

@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query, Req, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { QUOTA_DEFAULTS, quotaDecider, QuotaLimits, QuotaResource, QUOTA_RESOURCES } from '../../../../../domain/compute/quota';
-import { quotaStream } from '../../../../../domain/compute/streams';
+import { effectiveLimits, quotaClassDecider, quotaDecider, QuotaLimits, QuotaResource, QUOTA_RESOURCES } from '../../../../../domain/compute/quota';
+import { quotaClassStream, quotaStream } from '../../../../../domain/compute/streams';
+import { uuidFromName } from '../../../../../infra/ids/ids';
 import { QUOTAS_TABLE } from '../../../../../projections/compute/quotas';
 import { authorize, commandMetadata, CurrentToken, hasRole, isAdmin, scopedProjectId, TokenContext, TokenGuard } from '../../../../shared/src/auth';
 import { ComputeReadModel } from '../compute-read-model';
@@ -34,9 +35,16 @@ function updateSchema(v: ApiVersion): NovaSchema {
   properties.force = PARAMETER_TYPES.boolean;
   return { type: 'object', properties: { quota_set: { type: 'object', properties, additionalProperties: false } }, required: ['quota_set'], additionalProperties: false };
 }
+// nova/api/openstack/compute/schemas/quota_classes.py: the quota_sets resources, without force.
+function classUpdateSchema(v: ApiVersion): NovaSchema {
+  const properties: Record<string, NovaSchema> = {};
+  const resources = QUOTA_RESOURCES.filter((r) => !(v.atLeast('2.57') && INJECTED.includes(r)));
+  for (const r of [...resources, ...(v.below('2.50') ? [...NETWORK_QUOTAS, 'networks'] : [])]) properties[r] = PARAMETER_TYPES.quotaLimit;
+  return { type: 'object', properties: { quota_class_set: { type: 'object', properties, additionalProperties: false } }, required: ['quota_class_set'], additionalProperties: false };
+}
 const QUERY: Record<string, NovaSchema> = { user_id: { type: 'string' } };
 
-/** Nova's os-quota-sets (quota_sets.py) and os-quota-class-sets for the `default` class (read only). */
+/** Nova's os-quota-sets (quota_sets.py) and os-quota-class-sets (quota_classes.py). */
 @Controller('compute/v2.1')
 @UseFilters(NovaExceptionFilter)
 @UseGuards(TokenGuard)
@@ -81,8 +89,8 @@ export class QuotasController {
   }
 
   @Get('os-quota-sets/:projectId/defaults')
-  defaults(@Param('projectId') projectId: string, @Microversion() v: ApiVersion) {
-    return { quota_set: { id: projectId, ...quotaValues(v, { ...QUOTA_DEFAULTS }) } };
+  async defaults(@Param('projectId') projectId: string, @Microversion() v: ApiVersion) {
+    return { quota_set: { id: projectId, ...quotaValues(v, await this.usage.defaults()) } };
   }
 
   @Put('os-quota-sets/:projectId')
@@ -109,11 +117,26 @@ export class QuotasController {
     await this.reads.waitFor(position, QUOTAS_TABLE);
   }
 
-  /** Only the `default` class exists; its limits are the configured defaults. */
+  /** A class's limits over the configured defaults (only the `default` class is applied to projects). */
   @Get('os-quota-class-sets/:id')
-  quotaClass(@Param('id') id: string, @CurrentToken() token: TokenContext, @Microversion() v: ApiVersion) {
+  async quotaClass(@Param('id') id: string, @CurrentToken() token: TokenContext, @Microversion() v: ApiVersion) {
     authorize('os_compute_api:os-quota-class-sets:show', isAdmin(token) || id === scopedProjectId(token));
-    return { quota_class_set: { id, ...quotaValues(v, { ...QUOTA_DEFAULTS }) } };
+    return { quota_class_set: { id, ...quotaValues(v, effectiveLimits({}, await this.usage.classLimits(id))) } };
+  }
+
+  /** quota_classes.py `update`: admin only; the answer has no id. */
+  @Put('os-quota-class-sets/:id')
+  async updateQuotaClass(@Req() request: FastifyRequest, @Param('id') id: string, @Body() body: unknown, @CurrentToken() token: TokenContext, @Microversion() v: ApiVersion) {
+    authorize('os_compute_api:os-quota-class-sets:update', isAdmin(token));
+    validateBody(classUpdateSchema(v), body);
+    if (id.length > 255) throw badRequest('quota_class name is too long');
+    const asked = member(body, 'quota_class_set');
+    // Every resource the schema takes is recorded, the nova-network ones included (quota_classes.py `update`).
+    const limits = Object.fromEntries(Object.entries(asked).map(([k, value]) => [k, Number(value)]));
+    const stream = quotaClassStream(uuidFromName(`quota-class\u0000${id}`));
+    const { position } = await this.writes.run(quotaClassDecider, stream, 'UpdateQuotaClassSet', { className: id, limits }, commandMetadata(request, token));
+    await this.reads.waitFor(position, QUOTAS_TABLE);
+    return { quota_class_set: quotaValues(v, effectiveLimits({}, await this.usage.classLimits(id))) };
   }
 
   // --- limits (nova/api/openstack/compute/limits.py, views/limits.py) ---
