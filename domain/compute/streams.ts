@@ -9,6 +9,7 @@ export const keypairStream = (keypairUuid: string) => `keypair-${keypairUuid}`;
 export const hostStream = (hostUuid: string) => `host-${hostUuid}`;
 export const serverGroupStream = (groupId: string) => `servergroup-${groupId}`;
 export const quotaStream = (projectId: string) => `quota-${projectId}`;
+export const quotaClassStream = (classUuid: string) => `quotaclass-${classUuid}`;
 export const buildSagaStream = (serverId: string) => `saga-build-${serverId}`;
 
 /** Nova flavor names are unique (case-insensitively under MySQL's collation), like Keystone's. */

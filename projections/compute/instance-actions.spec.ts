@@ -168,10 +168,16 @@ describe('compute_instance_actions projection', () => {
     expect(rows.get(INSTANCE_ACTIONS_TABLE, `${ID}|req-${T + 1}`)).toMatchObject({ action: 'unlock', events: [step('api_unlock', T + 2, T + 2, null)] });
   });
 
+  it('records os-resetState as a resetState action with no step, keyed on its request id', () => {
+    const rows = project([{ type: 'ServerStateReset', data: { serverId: ID, vmState: 'error', taskState: null, previousVmState: 'active', previousTaskState: null } }]);
+    expect(rows.get(INSTANCE_ACTIONS_TABLE, `${ID}|req-${T}`)).toMatchObject({ action: 'resetState', request_id: `req-${T}`, events: [] });
+  });
+
   it('records nothing for edits of the server and power changes Strata did not cause', () => {
     const rows = project([
       { type: 'ServerUpdated', data: { serverId: ID, name: 'x' } },
       { type: 'ServerMetadataChanged', data: { serverId: ID, metadata: { a: 'b' } } },
+      { type: 'ServerTagsChanged', data: { serverId: ID, tags: ['t'] } },
       { type: 'ServerPowerStateChanged', data: { serverId: ID, powerState: 4, vmState: 'stopped' } },
     ]);
     expect([...rows.tables.get(INSTANCE_ACTIONS_TABLE)!.keys()]).toEqual([`${ID}|create`]);

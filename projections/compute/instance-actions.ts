@@ -44,7 +44,7 @@ export type InstanceActionRow = {
 };
 
 /** Server events that record nothing here: edits of the server itself, and power changes Strata did not cause. */
-type ActionEvent = Exclude<ServerEvent, { type: 'ServerUpdated' | 'ServerMetadataChanged' | 'ServerPowerStateChanged' }>;
+type ActionEvent = Exclude<ServerEvent, { type: 'ServerUpdated' | 'ServerMetadataChanged' | 'ServerTagsChanged' | 'ServerPowerStateChanged' }>;
 
 export const INSTANCE_ACTION_EVENT_TYPES: ActionEvent['type'][] = [
   'ServerCreationRequested',
@@ -54,6 +54,7 @@ export const INSTANCE_ACTION_EVENT_TYPES: ActionEvent['type'][] = [
   'ServerBuildFailed',
   'ServerLocked',
   'ServerUnlocked',
+  'ServerStateReset',
   'ServerStopRequested',
   'ServerStopped',
   'ServerStartRequested',
@@ -108,6 +109,7 @@ function requestKeyOf(e: ActionEvent, event: RecordedEvent): string | null {
       return CREATE_ACTION_KEY;
     case 'ServerLocked':
     case 'ServerUnlocked':
+    case 'ServerStateReset':
     case 'ServerResizeConfirmed':
       return event.metadata.requestId;
     default:
@@ -146,7 +148,7 @@ const hasOpen = (row: InstanceActionRow, step: string) => row.events.some((ev) =
 /** Nova's os-instance-actions (GET /servers/{id}/os-instance-actions[/{request_id}]). */
 export const computeInstanceActionsProjection: Projection = {
   name: 'compute_instance_actions',
-  version: 1,
+  version: 2,
   eventTypes: INSTANCE_ACTION_EVENT_TYPES,
   tables: [
     table<InstanceActionRow>({
@@ -224,6 +226,9 @@ function actionChange(
       return instantStep(open('lock', null), 'api_lock', at, null);
     case 'ServerUnlocked':
       return instantStep(open('unlock', null), 'api_unlock', at, null);
+    case 'ServerStateReset':
+      // admin_actions.py `_reset_state`: the action is started and finished in the API, with no step.
+      return open('resetState', null);
     case 'ServerResizeRequested':
       return startStep(open('resize', e.data.host), 'conductor_migrate_server', at, null);
     case 'ServerResizeConfirmed':

@@ -121,6 +121,7 @@ describe('compute_servers projection', () => {
       access_ipv6: null,
       user_data: null,
       config_drive: '',
+      auto_disk_config: false,
       launched_at: null,
       terminated_at: null,
       deleted: false,
@@ -159,6 +160,23 @@ describe('compute_servers projection', () => {
     ];
     expect(rowOf(events)).toMatchObject({ name: 'vm-1', description: 'web server', access_ipv4: '10.0.0.1', access_ipv6: null, metadata: { a: 'b' }, locked: true, locked_reason: 'maintenance', locked_by: 'admin' });
     expect(rowOf([...events, { type: 'ServerUnlocked', data: { serverId: ID } }])).toMatchObject({ locked: false, locked_reason: null, locked_by: null });
+  });
+
+  it('keeps tags whole, OS-DCF:diskConfig from create, update, rebuild and resize, and a reset state', () => {
+    expect(rowOf([created])).toMatchObject({ tags: ['a'], auto_disk_config: false });
+    expect(rowOf([{ ...created, data: { ...created.data, autoDiskConfig: true } } as ServerEvent])).toMatchObject({ auto_disk_config: true });
+    const active = [created, scheduled(), spawned()];
+    expect(rowOf([...active, { type: 'ServerTagsChanged', data: { serverId: ID, tags: ['x', 'y'] } }])).toMatchObject({ tags: ['x', 'y'] });
+    expect(rowOf([...active, { type: 'ServerUpdated', data: { serverId: ID, autoDiskConfig: true } }])).toMatchObject({ auto_disk_config: true });
+    const rebuild: ServerEvent = {
+      type: 'ServerRebuildRequested',
+      data: { serverId: ID, orderId: 'req-rb', host: 'h1', taskState: 'rebuilding', image: spec.image, name: 'vm-1', metadata: {}, description: null, keyName: null, keyData: null, autoDiskConfig: true },
+    };
+    expect(rowOf([...active, rebuild])).toMatchObject({ auto_disk_config: true, status: 'REBUILD' });
+    const resize: ServerEvent = { type: 'ServerResizeRequested', data: { serverId: ID, orderId: 'req-rs', host: 'h1', taskState: 'resize_prep', newFlavor: SMALL, autoDiskConfig: true } };
+    expect(rowOf([...active, resize])).toMatchObject({ auto_disk_config: true });
+    const reset: ServerEvent = { type: 'ServerStateReset', data: { serverId: ID, vmState: 'error', taskState: null, previousVmState: 'active', previousTaskState: 'powering-off' } };
+    expect(rowOf([...active, stopRequested, reset])).toMatchObject({ vm_state: 'error', task_state: null, status: 'ERROR' });
   });
 
   it('takes the new image, name and metadata of a rebuild and relaunches it', () => {

@@ -49,6 +49,8 @@ export type ServerRow = Tracked & {
   access_ipv6: string | null;
   user_data: string | null;
   config_drive: string;
+  /** OS-DCF:diskConfig: AUTO (true) or MANUAL. */
+  auto_disk_config: boolean;
   launched_at: string | null;
   terminated_at: string | null;
   deleted: boolean;
@@ -63,6 +65,8 @@ export const SERVER_EVENT_TYPES: ServerEvent['type'][] = [
   'ServerBuildFailed',
   'ServerUpdated',
   'ServerMetadataChanged',
+  'ServerTagsChanged',
+  'ServerStateReset',
   'ServerLocked',
   'ServerUnlocked',
   'ServerStopRequested',
@@ -98,7 +102,7 @@ const flavorColumns = (f: FlavorSnapshot) => ({ flavor: f, flavor_id: f.id, vcpu
 /** Nova's servers (GET /servers, /servers/detail, /servers/{id}). */
 export const computeServersProjection: Projection = {
   name: 'compute_servers',
-  version: 1,
+  version: 2,
   eventTypes: SERVER_EVENT_TYPES,
   tables: [
     table<ServerRow>({
@@ -142,6 +146,7 @@ export const computeServersProjection: Projection = {
         access_ipv6: { type: 'text', nullable: true },
         user_data: { type: 'text', nullable: true },
         config_drive: { type: 'text' },
+        auto_disk_config: { type: 'boolean' },
         launched_at: { type: 'timestamptz', nullable: true },
         terminated_at: { type: 'timestamptz', nullable: true },
         deleted: { type: 'boolean' },
@@ -197,6 +202,7 @@ export const computeServersProjection: Projection = {
         access_ipv6: d.accessIPv6,
         user_data: d.userData,
         config_drive: d.configDrive,
+        auto_disk_config: d.autoDiskConfig ?? false,
         launched_at: null,
         terminated_at: null,
         deleted: false,
@@ -226,9 +232,13 @@ function serverChanges(e: ServerChange, at: string): Partial<ServerRow> {
     case 'ServerBuildFailed':
       return { vm_state: e.data.vmState, task_state: null, host: null, node: null, fault: e.data.fault };
     case 'ServerUpdated':
-      return changedColumns(e.data, { name: 'name', description: 'description', accessIPv4: 'access_ipv4', accessIPv6: 'access_ipv6' }) as Partial<ServerRow>;
+      return changedColumns(e.data, { name: 'name', description: 'description', accessIPv4: 'access_ipv4', accessIPv6: 'access_ipv6', autoDiskConfig: 'auto_disk_config' }) as Partial<ServerRow>;
     case 'ServerMetadataChanged':
       return { metadata: e.data.metadata };
+    case 'ServerTagsChanged':
+      return { tags: e.data.tags };
+    case 'ServerStateReset':
+      return { vm_state: e.data.vmState, task_state: null };
     case 'ServerLocked':
       return { locked: true, locked_reason: e.data.reason, locked_by: e.data.lockedBy };
     case 'ServerUnlocked':
@@ -240,13 +250,24 @@ function serverChanges(e: ServerChange, at: string): Partial<ServerRow> {
     case 'ServerUnpauseRequested':
     case 'ServerSuspendRequested':
     case 'ServerResumeRequested':
-    case 'ServerResizeRequested':
     case 'ServerResizeClaimed':
     case 'ServerRevertResizeRequested':
       return { task_state: e.data.taskState };
+    case 'ServerResizeRequested':
+      return { task_state: e.data.taskState, ...(e.data.autoDiskConfig !== undefined ? { auto_disk_config: e.data.autoDiskConfig } : {}) };
     case 'ServerRebuildRequested': {
       const d = e.data;
-      return { task_state: d.taskState, image: d.image, image_id: d.image.id, name: d.name, metadata: d.metadata, description: d.description, key_name: d.keyName, key_data: d.keyData };
+      return {
+        task_state: d.taskState,
+        image: d.image,
+        image_id: d.image.id,
+        name: d.name,
+        metadata: d.metadata,
+        description: d.description,
+        key_name: d.keyName,
+        key_data: d.keyData,
+        ...(d.autoDiskConfig !== undefined ? { auto_disk_config: d.autoDiskConfig } : {}),
+      };
     }
     case 'ServerStopped':
     case 'ServerStarted':

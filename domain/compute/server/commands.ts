@@ -9,7 +9,11 @@ interface Caller {
 }
 
 export type CreateServer = Command<'CreateServer', ServerSpec>;
-export type UpdateServer = Command<'UpdateServer', Caller & { serverId: string; name?: string; description?: string | null; accessIPv4?: string | null; accessIPv6?: string | null }>;
+/** `autoDiskConfig`: OS-DCF:diskConfig AUTO (true) or MANUAL (false). */
+export type UpdateServer = Command<
+  'UpdateServer',
+  Caller & { serverId: string; name?: string; description?: string | null; accessIPv4?: string | null; accessIPv6?: string | null; autoDiskConfig?: boolean }
+>;
 /** `replace`: PUT (the whole set); otherwise POST/PUT of items merge. `remove`: keys to delete. */
 export type ChangeServerMetadata = Command<'ChangeServerMetadata', Caller & { serverId: string; set: Record<string, string>; remove: string[]; replace: boolean }>;
 export type LockServer = Command<'LockServer', Caller & { serverId: string; reason: string | null }>;
@@ -19,11 +23,26 @@ export type PowerAction = 'stop' | 'start' | 'reboot' | 'pause' | 'unpause' | 's
 export type RequestServerAction = Command<'RequestServerAction', Caller & { serverId: string; action: PowerAction; rebootType?: 'SOFT' | 'HARD' }>;
 export type RebuildServer = Command<
   'RebuildServer',
-  Caller & { serverId: string; image: ServerImage; name?: string; metadata?: Record<string, string>; description?: string | null; keyName?: string | null; keyData?: string | null }
+  Caller & {
+    serverId: string;
+    image: ServerImage;
+    name?: string;
+    metadata?: Record<string, string>;
+    description?: string | null;
+    keyName?: string | null;
+    keyData?: string | null;
+    autoDiskConfig?: boolean;
+  }
 >;
-export type ResizeServer = Command<'ResizeServer', Caller & { serverId: string; flavor: FlavorSnapshot }>;
+export type ResizeServer = Command<'ResizeServer', Caller & { serverId: string; flavor: FlavorSnapshot; autoDiskConfig?: boolean }>;
 export type ConfirmServerResize = Command<'ConfirmServerResize', Caller & { serverId: string }>;
 export type RevertServerResize = Command<'RevertServerResize', Caller & { serverId: string }>;
+/** os-server-tags: `replace` (PUT /tags, DELETE /tags) makes `add` the whole set; otherwise `add` and `remove` change it. */
+export type ChangeServerTags = Command<'ChangeServerTags', Caller & { serverId: string; add: string[]; remove: string[]; replace: boolean }>;
+/** os-resetState (admin): vm_state forced, task_state cleared, nothing done on the host. */
+export type ResetServerState = Command<'ResetServerState', Caller & { serverId: string; state: 'active' | 'error' }>;
+/** restore: brings back a SOFT_DELETED server. */
+export type RestoreServer = Command<'RestoreServer', Caller & { serverId: string }>;
 /** `hostDown`: the server's compute host is down, so nothing can destroy the guest now (Nova deletes locally then). */
 export type DeleteServer = Command<'DeleteServer', Caller & { serverId: string; force: boolean; hostDown?: boolean }>;
 
@@ -50,6 +69,9 @@ export type ServerCommand =
   | ConfirmServerResize
   | RevertServerResize
   | DeleteServer
+  | ChangeServerTags
+  | ResetServerState
+  | RestoreServer
   | RecordServerScheduled
   | RecordServerRescheduled
   | RecordServerSpawned

@@ -2,6 +2,7 @@ import { assertNever, Conflict, Forbidden, InvalidInput, InvalidState, NotFound 
 import { POWER, PowerState, TaskState, VmState } from '../vm-states';
 import {
   ChangeServerMetadata,
+  ChangeServerTags,
   CompleteServerAction,
   CompleteServerDeletion,
   ConfirmServerResize,
@@ -17,7 +18,9 @@ import {
   RecordServerScheduled,
   RecordServerSpawned,
   RequestServerAction,
+  ResetServerState,
   ResizeServer,
+  RestoreServer,
   RevertServerResize,
   ServerCommand,
   SyncServerPowerState,
@@ -101,7 +104,8 @@ export function createServer(command: CreateServer, state: ServerState): ServerE
 export function updateServer(command: UpdateServer, state: ServerState): ServerEvent[] {
   const s = liveServer(state, command.data.serverId);
   const { serverId, byAdmin: _admin, ...asked } = command.data;
-  const changes = Object.fromEntries(Object.entries(asked).filter(([k, v]) => v !== undefined && s[k as keyof typeof asked] !== v));
+  const current = { ...s, autoDiskConfig: s.autoDiskConfig ?? false };
+  const changes = Object.fromEntries(Object.entries(asked).filter(([k, v]) => v !== undefined && current[k as keyof typeof asked] !== v));
   if (Object.keys(changes).length === 0) return [];
   return [{ type: 'ServerUpdated', data: { serverId, ...changes } }];
 }
@@ -120,6 +124,47 @@ export function changeServerMetadata(command: ChangeServerMetadata, state: Serve
   assertState(isDelete ? 'delete metadata' : 'update metadata', s, ['active', 'paused', 'suspended', 'stopped']);
   if (JSON.stringify(metadata) === JSON.stringify(s.metadata)) return [];
   return [{ type: 'ServerMetadataChanged', data: { serverId: s.serverId, metadata } }];
+}
+
+/** nova/objects/instance.py MAX_TAG_COUNT */
+export const MAX_SERVER_TAGS = 50;
+// nova/api/openstack/compute/server_tags.py `_check_instance_in_valid_state`
+const TAGGABLE_VM_STATES: readonly VmState[] = ['active', 'paused', 'suspended', 'stopped', 'shelved', 'shelved_offloaded'];
+
+export function changeServerTags(command: ChangeServerTags, state: ServerState): ServerEvent[] {
+  const s = liveServer(state, command.data.serverId);
+  const { add, remove, replace } = command.data;
+  // server_tags.py names the action by the call: update (one), update_all, delete (one), delete_all.
+  const action = replace ? (add.length === 0 ? 'delete tags' : 'update tags') : remove.length > 0 ? 'delete tag' : 'update tag';
+  if (!TAGGABLE_VM_STATES.includes(s.vmState)) throw invalidState(action, s, 'vm_state');
+  let tags = replace ? [] : [...s.tags];
+  for (const tag of remove) {
+    // nova/exception.py InstanceTagNotFound (404)
+    if (!tags.includes(tag)) throw new NotFound(`Instance ${s.serverId} has no tag '${tag}'`, { serverId: s.serverId, tag });
+    tags = tags.filter((t) => t !== tag);
+  }
+  const added = add.filter((t, i) => !tags.includes(t) && add.indexOf(t) === i);
+  // server_tags.py `update`: a single tag may not push the set past the limit (update_all's schema caps the list).
+  if (!replace && added.length > 0 && tags.length >= MAX_SERVER_TAGS) throw new InvalidInput(`The number of tags exceeded the per-server limit ${MAX_SERVER_TAGS}`, { serverId: s.serverId });
+  tags = [...tags, ...added];
+  if (JSON.stringify(tags) === JSON.stringify(s.tags)) return [];
+  return [{ type: 'ServerTagsChanged', data: { serverId: s.serverId, tags } }];
+}
+
+/** nova/api/openstack/compute/admin_actions.py `_reset_state`: any state, any task; recorded even when nothing changes (an instance action). */
+export function resetServerState(command: ResetServerState, state: ServerState): ServerEvent[] {
+  const s = liveServer(state, command.data.serverId);
+  return [{ type: 'ServerStateReset', data: { serverId: s.serverId, vmState: command.data.state, taskState: null, previousVmState: s.vmState, previousTaskState: s.taskState } }];
+}
+
+/**
+ * nova/compute/api.py `restore`: only a SOFT_DELETED server. Strata reclaims at once (Nova's
+ * `reclaim_instance_interval` 0), so no server is ever soft-deleted and every restore is refused.
+ */
+export function restoreServer(command: RestoreServer, state: ServerState): ServerEvent[] {
+  const s = liveServer(state, command.data.serverId);
+  if (s.vmState !== 'soft-delete') throw invalidState('restore', s, 'vm_state');
+  return [];
 }
 
 export function lockServer(command: LockServer, state: ServerState): ServerEvent[] {
@@ -176,6 +221,7 @@ export function rebuildServer(command: RebuildServer, state: ServerState): Serve
         description: d.description === undefined ? s.description : d.description,
         keyName: d.keyName === undefined ? s.keyName : d.keyName,
         keyData: d.keyData === undefined ? s.keyData : d.keyData,
+        ...(d.autoDiskConfig !== undefined ? { autoDiskConfig: d.autoDiskConfig } : {}),
       },
     },
   ];
@@ -191,7 +237,13 @@ export function resizeServer(command: ResizeServer, state: ServerState): ServerE
   if (f.id === s.flavor.id) throw new InvalidInput('When resizing, instances must change flavor!', { serverId: s.serverId });
   // Shrinking a disk is the driver's to refuse (libvirt's CannotResizeDisk fails the action); the API only refuses to zero.
   if (f.rootGb === 0 && s.flavor.rootGb > 0) throw new InvalidInput('Server disk was unable to be resized because: Resize to zero disk flavor is not allowed.', { serverId: s.serverId });
-  return [{ type: 'ServerResizeRequested', data: { serverId: s.serverId, orderId: command.metadata.requestId, host, taskState: 'resize_prep', newFlavor: f } }];
+  const autoDiskConfig = command.data.autoDiskConfig;
+  return [
+    {
+      type: 'ServerResizeRequested',
+      data: { serverId: s.serverId, orderId: command.metadata.requestId, host, taskState: 'resize_prep', newFlavor: f, ...(autoDiskConfig !== undefined ? { autoDiskConfig } : {}) },
+    },
+  ];
 }
 
 export function recordResizeClaimed(command: RecordResizeClaimed, state: ServerState): ServerEvent[] {
@@ -377,6 +429,12 @@ export function decideServer(command: ServerCommand, state: ServerState): Server
       return revertServerResize(command, state);
     case 'DeleteServer':
       return deleteServer(command, state);
+    case 'ChangeServerTags':
+      return changeServerTags(command, state);
+    case 'ResetServerState':
+      return resetServerState(command, state);
+    case 'RestoreServer':
+      return restoreServer(command, state);
     case 'RecordServerScheduled':
       return recordServerScheduled(command, state);
     case 'RecordServerRescheduled':

@@ -50,6 +50,8 @@ export interface ServerSpec {
   userData: string | null;
   configDrive: string;
   tags: string[];
+  /** OS-DCF:diskConfig AUTO; absent (MANUAL) in events recorded before it was kept. */
+  autoDiskConfig?: boolean;
 }
 
 export type ServerCreationRequested = DomainEvent<'ServerCreationRequested', ServerSpec & { vmState: 'building'; taskState: 'scheduling'; powerState: PowerState }>;
@@ -57,7 +59,14 @@ export type ServerScheduled = DomainEvent<'ServerScheduled', { serverId: string;
 export type ServerRescheduled = DomainEvent<'ServerRescheduled', { serverId: string; attempt: number; previousHost: string; reason: string; taskState: TaskState }>;
 export type ServerSpawned = DomainEvent<'ServerSpawned', { serverId: string; host: string; vmState: VmState; powerState: PowerState; launchedAt: string }>;
 export type ServerBuildFailed = DomainEvent<'ServerBuildFailed', { serverId: string; fault: ServerFault; vmState: 'error' }>;
-export type ServerUpdated = DomainEvent<'ServerUpdated', { serverId: string; name?: string; description?: string | null; accessIPv4?: string | null; accessIPv6?: string | null }>;
+export type ServerUpdated = DomainEvent<
+  'ServerUpdated',
+  { serverId: string; name?: string; description?: string | null; accessIPv4?: string | null; accessIPv6?: string | null; autoDiskConfig?: boolean }
+>;
+/** The whole tag set after the change. */
+export type ServerTagsChanged = DomainEvent<'ServerTagsChanged', { serverId: string; tags: string[] }>;
+/** os-resetState: Nova's `instance.save(admin_state_reset=True)`; the host is not asked anything. */
+export type ServerStateReset = DomainEvent<'ServerStateReset', { serverId: string; vmState: VmState; taskState: null; previousVmState: VmState; previousTaskState: TaskState | null }>;
 /** The whole metadata after the change. */
 export type ServerMetadataChanged = DomainEvent<'ServerMetadataChanged', { serverId: string; metadata: Record<string, string> }>;
 export type ServerLocked = DomainEvent<'ServerLocked', { serverId: string; reason: string | null; lockedBy: 'owner' | 'admin' }>;
@@ -97,11 +106,21 @@ export type ServerResumed = DomainEvent<'ServerResumed', Done>;
 /** Rebuild: a new root disk from `image`; name and metadata replaced when given. */
 export type ServerRebuildRequested = DomainEvent<
   'ServerRebuildRequested',
-  Requested & { image: ServerImage; name: string; metadata: Record<string, string>; description: string | null; keyName: string | null; keyData: string | null }
+  Requested & {
+    image: ServerImage;
+    name: string;
+    metadata: Record<string, string>;
+    description: string | null;
+    keyName: string | null;
+    keyData: string | null;
+    /** Absent in events recorded before OS-DCF:diskConfig was kept: unchanged. */
+    autoDiskConfig?: boolean;
+  }
 >;
 export type ServerRebuilt = DomainEvent<'ServerRebuilt', Done & { launchedAt: string }>;
 /** Resize: the new flavor is claimed (on the same host, or another the scheduler picks) before the agent resizes. */
-export type ServerResizeRequested = DomainEvent<'ServerResizeRequested', Requested & { newFlavor: FlavorSnapshot }>;
+/** `autoDiskConfig`: the OS-DCF:diskConfig asked with the resize (absent: unchanged). */
+export type ServerResizeRequested = DomainEvent<'ServerResizeRequested', Requested & { newFlavor: FlavorSnapshot; autoDiskConfig?: boolean }>;
 export type ServerResizeClaimed = DomainEvent<'ServerResizeClaimed', { serverId: string; orderId: string; host: string; node: string; claimId: string; taskState: TaskState }>;
 export type ServerResized = DomainEvent<'ServerResized', Done & { host: string; node: string; oldFlavor: FlavorSnapshot; flavor: FlavorSnapshot }>;
 export type ServerResizeConfirmed = DomainEvent<'ServerResizeConfirmed', { serverId: string; vmState: VmState; releasedClaimId: string | null; sourceHost: string }>;
@@ -146,6 +165,8 @@ export type ServerEvent =
   | ServerBuildFailed
   | ServerUpdated
   | ServerMetadataChanged
+  | ServerTagsChanged
+  | ServerStateReset
   | ServerLocked
   | ServerUnlocked
   | ServerActionRequestedEvent

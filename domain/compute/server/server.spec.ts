@@ -529,6 +529,104 @@ describe('server', () => {
     });
   });
 
+  describe('OS-DCF:diskConfig', () => {
+    it('records AUTO/MANUAL on update only when it changes (MANUAL is the default)', () => {
+      spec.given(ACTIVE).when(cmd('UpdateServer', { serverId: ID, autoDiskConfig: false, byAdmin: false })).thenNothingHappens();
+      spec.given(ACTIVE).when(cmd('UpdateServer', { serverId: ID, autoDiskConfig: true, byAdmin: false })).then([{ type: 'ServerUpdated', data: { serverId: ID, autoDiskConfig: true } }]);
+    });
+
+    it('carries the one asked with a rebuild or a resize', () => {
+      spec
+        .given(ACTIVE)
+        .when(cmd('RebuildServer', { serverId: ID, image: image('img-2'), autoDiskConfig: true, byAdmin: false }))
+        .then([
+          {
+            type: 'ServerRebuildRequested',
+            data: { serverId: ID, orderId: REQ, host: 'h1', taskState: 'rebuilding', image: image('img-2'), name: 'vm-1', metadata: { role: 'web' }, description: null, keyName: null, keyData: null, autoDiskConfig: true },
+          },
+        ]);
+      spec
+        .given(ACTIVE)
+        .when(cmd('ResizeServer', { serverId: ID, flavor: SMALL, autoDiskConfig: false, byAdmin: false }))
+        .then([{ type: 'ServerResizeRequested', data: { serverId: ID, orderId: REQ, host: 'h1', taskState: 'resize_prep', newFlavor: SMALL, autoDiskConfig: false } }]);
+    });
+  });
+
+  describe('ChangeServerTags', () => {
+    const tags = (data: { add?: string[]; remove?: string[]; replace?: boolean }) => cmd('ChangeServerTags', { serverId: ID, add: data.add ?? [], remove: data.remove ?? [], replace: data.replace ?? false, byAdmin: false });
+    const tagsChanged = (list: string[]): ServerEvent => ({ type: 'ServerTagsChanged', data: { serverId: ID, tags: list } });
+
+    it('adds a tag once, and a present one is a no-op', () => {
+      spec.given(ACTIVE).when(tags({ add: ['a'] })).then([tagsChanged(['a'])]);
+      spec.given([...ACTIVE, tagsChanged(['a'])]).when(tags({ add: ['a'] })).thenNothingHappens();
+    });
+
+    it('replaces the whole set (duplicates dropped), and deletes all', () => {
+      spec.given([...ACTIVE, tagsChanged(['a'])]).when(tags({ add: ['b', 'c', 'b'], replace: true })).then([tagsChanged(['b', 'c'])]);
+      spec.given([...ACTIVE, tagsChanged(['a'])]).when(tags({ replace: true })).then([tagsChanged([])]);
+    });
+
+    it('deletes a tag, and 404s one that is not there', () => {
+      spec.given([...ACTIVE, tagsChanged(['a', 'b'])]).when(tags({ remove: ['a'] })).then([tagsChanged(['b'])]);
+      spec.given(ACTIVE).when(tags({ remove: ['x'] })).thenThrows(NotFound, message(`Instance ${ID} has no tag 'x'`));
+    });
+
+    it('refuses a 51st tag', () => {
+      const fifty = Array.from({ length: 50 }, (_, i) => `t${i}`);
+      spec.given([...ACTIVE, tagsChanged(fifty)]).when(tags({ add: ['one-more'] })).thenThrows(InvalidInput, message('The number of tags exceeded the per-server limit 50'));
+    });
+
+    it("refuses a building server with Nova's 409 naming the call", () => {
+      spec.given(BUILDING).when(tags({ add: ['a'] })).thenThrows(InvalidState, cannot('update tag', 'vm_state', 'building'));
+      spec.given(BUILDING).when(tags({ replace: true })).thenThrows(InvalidState, cannot('delete tags', 'vm_state', 'building'));
+    });
+
+    it('keeps the set in the state', () => {
+      const state = [...ACTIVE, tagsChanged(['x'])].reduce(serverDecider.evolve, serverDecider.initialState);
+      expect(state.status === 'live' && state.server.tags).toEqual(['x']);
+    });
+  });
+
+  describe('ResetServerState', () => {
+    const reset = (state: 'active' | 'error') => cmd('ResetServerState', { serverId: ID, state, byAdmin: true });
+    const stateReset = (vmState: 'active' | 'error', previousVmState = 'active', previousTaskState: string | null = null): ServerEvent =>
+      ({ type: 'ServerStateReset', data: { serverId: ID, vmState, taskState: null, previousVmState, previousTaskState } }) as ServerEvent;
+
+    it('forces the vm_state and clears the task, even when nothing changes', () => {
+      spec.given(ACTIVE).when(reset('error')).then([stateReset('error')]);
+      spec.given(ACTIVE).when(reset('active')).then([stateReset('active')]);
+      spec.given([...ACTIVE, requested('ServerStopRequested', 'powering-off')]).when(reset('active')).then([stateReset('active', 'active', 'powering-off')]);
+    });
+
+    it("forgets the pending order: the host's late report changes nothing", () => {
+      spec.given([...ACTIVE, requested('ServerStopRequested', 'powering-off'), stateReset('active', 'active', 'powering-off')]).when(complete('stop')).thenNothingHappens();
+    });
+
+    it('lets an errored server that had launched be rebuilt', () => {
+      spec
+        .given([...ACTIVE, stateReset('error')])
+        .when(cmd('RebuildServer', { serverId: ID, image: image('img-2'), byAdmin: true }))
+        .then([
+          {
+            type: 'ServerRebuildRequested',
+            data: { serverId: ID, orderId: REQ, host: 'h1', taskState: 'rebuilding', image: image('img-2'), name: 'vm-1', metadata: { role: 'web' }, description: null, keyName: null, keyData: null },
+          },
+        ]);
+    });
+
+    it('404s an unknown or deleted server', () => {
+      spec.given([]).when(reset('error')).thenThrows(NotFound);
+      spec.given(DELETED).when(reset('error')).thenThrows(NotFound);
+    });
+  });
+
+  describe('RestoreServer', () => {
+    it("refuses a server that is not soft-deleted with Nova's 409 (Strata never soft-deletes)", () => {
+      spec.given(ACTIVE).when(cmd('RestoreServer', { serverId: ID, byAdmin: false })).thenThrows(InvalidState, cannot('restore', 'vm_state', 'active'));
+      spec.given([]).when(cmd('RestoreServer', { serverId: ID, byAdmin: false })).thenThrows(NotFound);
+    });
+  });
+
   describe('evolve', () => {
     it('folds a whole life: scheduled, rescheduled, spawned elsewhere, deleted with the host kept', () => {
       const history = [created, scheduled(), rescheduled(2), scheduled('h2', 'c2', 2), spawned('h2'), deletionRequested('h2'), deleted('h2', [{ host: 'h2', claimId: 'c2' }])];

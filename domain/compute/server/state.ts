@@ -94,6 +94,11 @@ export function evolveServer(state: ServerState, event: ServerEvent): ServerStat
     }
     case 'ServerMetadataChanged':
       return live({ ...s, metadata: event.data.metadata });
+    case 'ServerTagsChanged':
+      return live({ ...s, tags: event.data.tags });
+    case 'ServerStateReset':
+      // Whatever the host was doing is forgotten: a late report of it no longer matches a pending order.
+      return live({ ...s, vmState: event.data.vmState, taskState: null, pending: null });
     case 'ServerLocked':
       return live({ ...s, locked: true, lockedReason: event.data.reason, lockedBy: event.data.lockedBy });
     case 'ServerUnlocked':
@@ -119,11 +124,13 @@ export function evolveServer(state: ServerState, event: ServerEvent): ServerStat
         description: d.description,
         keyName: d.keyName,
         keyData: d.keyData,
+        ...(d.autoDiskConfig !== undefined ? { autoDiskConfig: d.autoDiskConfig } : {}),
       });
     }
     case 'ServerResizeRequested':
       return live({
         ...s,
+        ...(event.data.autoDiskConfig !== undefined ? { autoDiskConfig: event.data.autoDiskConfig } : {}),
         taskState: event.data.taskState,
         pending: { action: 'resize', orderId: event.data.orderId },
         resize: {

@@ -83,6 +83,7 @@ export class NovaExceptionFilter implements ExceptionFilter {
       return;
     }
     const { status, message } = statusAndMessage(error);
+    reply.header('x-compute-request-id', request.id);
     if (status >= 500) this.log.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     let version: ApiVersion | null = null;
     try {

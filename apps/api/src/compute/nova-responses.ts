@@ -9,8 +9,12 @@ import { setVersionHeaders } from './nova-errors';
 export class NovaResponseInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
-    const version = requestedVersion(http.getRequest<FastifyRequest>());
-    setVersionHeaders(http.getResponse<FastifyReply>(), version);
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    // oslo's compute_req_id middleware: Nova repeats the request id under its legacy name.
+    reply.header('x-compute-request-id', request.id);
+    const version = requestedVersion(request);
+    setVersionHeaders(reply, version);
     return next.handle();
   }
 }

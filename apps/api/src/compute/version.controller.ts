@@ -15,6 +15,8 @@ function versions(request: FastifyRequest) {
   };
 }
 
+const DESCRIBED_BY = { rel: 'describedby', type: 'text/html', href: 'http://docs.openstack.org/' };
+
 /** Nova's version documents (nova/api/openstack/compute/versions.py, versionsV21.py); no token needed. */
 @Controller('compute')
 @UseFilters(NovaExceptionFilter)
@@ -25,11 +27,18 @@ export class ComputeVersionController {
     return { versions: [v.v2, v.v21] };
   }
 
+  @Get('v2')
+  v2(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    reply.header('Content-Type', 'application/json');
+    const v = versions(request).v2;
+    return { version: { ...v, links: [...v.links, DESCRIBED_BY], 'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2' }] } };
+  }
+
   @Get('v2.1')
   v21(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     // Nova redirects `/v2.1` to `/v2.1/` (302) for some clients; both answer the document here.
     reply.header('Content-Type', 'application/json');
     const v = versions(request).v21;
-    return { version: { ...v, 'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2.1' }] } };
+    return { version: { ...v, links: [...v.links, DESCRIBED_BY], 'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2.1' }] } };
   }
 }

@@ -33,7 +33,8 @@ export function instanceActionSummary(row: InstanceActionRow, ctx: Pick<Instance
 /** GET /servers/{id}/os-instance-actions: the actions, newest first (the caller adds the 2.58 pagination links). */
 export function instanceActionsList(rows: InstanceActionRow[], ctx: Pick<InstanceActionViewContext, 'version'>): Record<string, unknown>[] {
   return [...rows]
-    .sort((a, b) => Date.parse(b.start_time) - Date.parse(a.start_time) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+    // The driver may hand timestamps over as Date objects: Date.parse(String(date)) would drop the milliseconds.
+    .sort((a, b) => new Date(b.start_time).getTime() - new Date(a.start_time).getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
     .map((row) => instanceActionSummary(row, ctx));
 }
 

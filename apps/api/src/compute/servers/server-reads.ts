@@ -18,6 +18,7 @@ export interface ServerListQuery {
   availabilityZone?: string;
   userId?: string;
   locked?: boolean;
+  reservationId?: string;
   sortKey: 'created_at' | 'updated_at' | 'display_name' | 'launched_at' | 'host' | 'vm_state' | 'task_state' | 'uuid';
   sortDir: 'asc' | 'desc';
 }
@@ -69,6 +70,7 @@ export class ServerReads {
     if (q.availabilityZone !== undefined) where.push(`availability_zone = ${p(q.availabilityZone)}`);
     if (q.userId !== undefined) where.push(`user_id = ${p(q.userId)}`);
     if (q.locked !== undefined) where.push(`locked = ${p(q.locked)}`);
+    if (q.reservationId !== undefined) where.push(`reservation_id = ${p(q.reservationId)}`);
     const column = SORT_COLUMN[q.sortKey];
     const dir = q.sortDir === 'asc' ? 'ASC' : 'DESC';
     const sql = `SELECT * FROM rm.compute_servers ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${column} ${dir} NULLS LAST, id ${dir}`;

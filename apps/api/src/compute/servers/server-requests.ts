@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import { ApiVersion } from '../microversion';
 import { badRequest } from '../nova-errors';
 import { NovaSchema, PARAMETER_TYPES, validateBody } from '../resources/nova-schema';
@@ -9,6 +10,31 @@ const metadata: NovaSchema = {
   additionalProperties: false,
 };
 const accessIp = { type: 'string' };
+const diskConfig = { type: 'string', enum: ['AUTO', 'MANUAL'] };
+
+/**
+ * accessIPv4/accessIPv6 (parameter_types.py: format ipv4/ipv6), as Nova keeps them: its IPAddress
+ * fields store netaddr's text, so an IPv6 address comes back compressed (RFC 5952).
+ * Undefined when absent, null for null.
+ */
+export function accessAddress(field: 'accessIPv4' | 'accessIPv6', value: unknown): string | null | undefined {
+  if (value === undefined || value === null) return value;
+  const text = String(value);
+  const invalid = () => badRequest(`Invalid input for field/attribute ${field}. Value: ${text}. '${text}' is not a '${field === 'accessIPv4' ? 'ipv4' : 'ipv6'}'`);
+  if (field === 'accessIPv4') {
+    if (!isIPv4(text)) throw invalid();
+    return text;
+  }
+  if (!isIPv6(text)) throw invalid();
+  try {
+    return new URL(`http://[${text}]/`).hostname.slice(1, -1);
+  } catch {
+    throw invalid();
+  }
+}
+
+/** OS-DCF:diskConfig as a flag; undefined when not asked. */
+export const autoDiskConfig = (value: unknown): boolean | undefined => (value === undefined ? undefined : value === 'AUTO');
 
 /** nova/api/openstack/compute/schemas/servers.py `base_create` and its microversion variants. */
 export function createSchema(v: ApiVersion): NovaSchema {
@@ -21,7 +47,7 @@ export function createSchema(v: ApiVersion): NovaSchema {
     networks: v.atLeast('2.37')
       ? { oneOf: [{ type: 'array', items: { type: 'object', properties: { uuid: { type: 'string' }, port: { type: ['string', 'null'] }, fixed_ip: { type: 'string' }, tag: { type: 'string' } }, additionalProperties: false } }, { type: 'string', enum: ['none', 'auto'] }] }
       : { type: 'array', items: { type: 'object', properties: { uuid: { type: 'string' }, port: { type: ['string', 'null'] }, fixed_ip: { type: 'string' } }, additionalProperties: false } },
-    'OS-DCF:diskConfig': { type: 'string', enum: ['AUTO', 'MANUAL'] },
+    'OS-DCF:diskConfig': diskConfig,
     accessIPv4: accessIp,
     accessIPv6: accessIp,
     config_drive: { type: ['boolean', 'string'] },
@@ -71,6 +97,10 @@ export interface CreateRequest {
   userData: string | null;
   accessIPv4: string | null;
   accessIPv6: string | null;
+  /** The adminPass asked for (else Nova generates one). */
+  adminPass: string | null;
+  autoDiskConfig: boolean;
+  securityGroups: string[];
   configDrive: string;
   description: string | null;
   tags: string[];
@@ -105,8 +135,11 @@ export function parseCreate(body: unknown, v: ApiVersion): CreateRequest {
     maxCount,
     returnReservationId: s.return_reservation_id === true || /^(true|1|on|yes)$/i.test(String(s.return_reservation_id ?? '')),
     userData: (s.user_data as string) ?? null,
-    accessIPv4: (s.accessIPv4 as string) ?? null,
-    accessIPv6: (s.accessIPv6 as string) ?? null,
+    accessIPv4: accessAddress('accessIPv4', s.accessIPv4) ?? null,
+    accessIPv6: accessAddress('accessIPv6', s.accessIPv6) ?? null,
+    adminPass: (s.adminPass as string | undefined) ?? null,
+    autoDiskConfig: s['OS-DCF:diskConfig'] === 'AUTO',
+    securityGroups: ((s.security_groups as { name?: string }[] | undefined) ?? []).map((g) => String(g.name ?? '')),
     configDrive: s.config_drive === true || s.config_drive === 'True' || s.config_drive === 'true' ? 'True' : '',
     description: (s.description as string | null) ?? null,
     tags: (s.tags as string[]) ?? [],
@@ -118,7 +151,7 @@ export function parseCreate(body: unknown, v: ApiVersion): CreateRequest {
 
 /** nova/api/openstack/compute/schemas/servers.py `base_update`. */
 export function updateSchema(v: ApiVersion): NovaSchema {
-  const server: Record<string, NovaSchema> = { name: PARAMETER_TYPES.name, 'OS-DCF:diskConfig': { type: 'string', enum: ['AUTO', 'MANUAL'] }, accessIPv4: accessIp, accessIPv6: accessIp };
+  const server: Record<string, NovaSchema> = { name: PARAMETER_TYPES.name, 'OS-DCF:diskConfig': diskConfig, accessIPv4: accessIp, accessIPv6: accessIp };
   if (v.atLeast('2.19')) server.description = PARAMETER_TYPES.description;
   if (v.atLeast('2.90')) server.hostname = { type: 'string', minLength: 1, maxLength: 63 };
   return { type: 'object', properties: { server: { type: 'object', properties: server, additionalProperties: false } }, required: ['server'], additionalProperties: false };
@@ -156,7 +189,7 @@ export function actionSchema(action: string, v: ApiVersion): NovaSchema | null {
         additionalProperties: false,
       };
     case 'resize':
-      return { type: 'object', properties: { flavorRef: { type: ['string', 'integer'], minLength: 1 }, 'OS-DCF:diskConfig': { type: 'string' } }, required: ['flavorRef'], additionalProperties: false };
+      return { type: 'object', properties: { flavorRef: { type: ['string', 'integer'], minLength: 1 }, 'OS-DCF:diskConfig': diskConfig }, required: ['flavorRef'], additionalProperties: false };
     case 'rebuild': {
       const p: Record<string, NovaSchema> = {
         imageRef: { type: 'string' },
@@ -164,7 +197,7 @@ export function actionSchema(action: string, v: ApiVersion): NovaSchema | null {
         adminPass: { type: 'string' },
         metadata,
         preserve_ephemeral: PARAMETER_TYPES.boolean,
-        'OS-DCF:diskConfig': { type: 'string' },
+        'OS-DCF:diskConfig': diskConfig,
         accessIPv4: accessIp,
         accessIPv6: accessIp,
       };
@@ -176,6 +209,11 @@ export function actionSchema(action: string, v: ApiVersion): NovaSchema | null {
       if (v.atLeast('2.90')) p.hostname = { type: 'string' };
       return { type: 'object', properties: p, required: ['imageRef'], additionalProperties: false };
     }
+    case 'os-resetState':
+      return { type: 'object', properties: { state: { type: 'string', enum: ['active', 'error'] } }, required: ['state'], additionalProperties: false };
+    case 'restore':
+    case 'migrate':
+      return v.atLeast('2.56') && action === 'migrate' ? { type: ['object', 'null'], properties: { host: { type: ['string', 'null'] } }, additionalProperties: false } : empty;
     case 'os-getConsoleOutput':
       return { type: 'object', properties: { length: { type: ['integer', 'string', 'null'], pattern: '^-?[0-9]+$', minimum: -1 } }, additionalProperties: false };
     default:

@@ -48,6 +48,7 @@ const row = (changes: Partial<ServerRow> = {}): ServerRow => ({
   access_ipv6: null,
   user_data: null,
   config_drive: '',
+  auto_disk_config: false,
   launched_at: '2026-12-06T09:01:00.482913Z',
   terminated_at: null,
   deleted: false,

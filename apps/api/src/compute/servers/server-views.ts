@@ -15,6 +15,11 @@ export interface ServerViewContext {
   hostStatus?: HostStatus;
   /** GET /servers/detail: Nova adds host_status after the other fields and never server_groups (2.71 is show, update and rebuild). */
   inList?: boolean;
+  /**
+   * The answer of PUT /servers/{id} or rebuild (servers.py `update`, `_action_rebuild`): below 2.75
+   * only the base fields; from 2.75 all of show's but OS-EXT-SRV-ATTR:user_data.
+   */
+  forChange?: 'update' | 'rebuild';
 }
 
 export interface Link {
@@ -117,13 +122,32 @@ export function serverView(row: ServerRow, ctx: ServerViewContext): Record<strin
     accessIPv4: row.access_ipv4 ?? '',
     accessIPv6: row.access_ipv6 ?? '',
     links: serverLinks(row.id, ctx.baseUrl),
-    'OS-DCF:diskConfig': 'MANUAL',
+    'OS-DCF:diskConfig': row.auto_disk_config ? 'AUTO' : 'MANUAL',
   };
   if (FAULT_STATUSES.includes(status)) {
     const fault = faultView(row, ctx);
     if (fault) server.fault = fault;
   }
   if (PROGRESS_STATUSES.includes(status)) server.progress = 0;
+  const all = !ctx.forChange || v.atLeast('2.75');
+  if (all) addShowAttributes(server, row, ctx);
+  // `_action_rebuild` shows the (possibly new) key_name from 2.54.
+  else if (ctx.forChange === 'rebuild' && v.atLeast('2.54')) server.key_name = row.key_name;
+  if (v.atLeast('2.9')) server.locked = row.locked;
+  if (v.atLeast('2.73')) server.locked_reason = row.locked_reason;
+  if (v.atLeast('2.19')) server.description = row.description;
+  if (v.atLeast('2.26')) server.tags = row.tags ?? [];
+  if (v.atLeast('2.63')) server.trusted_image_certificates = null;
+  // 2.90 shows the hostname to everyone; admins already have it among the extended attributes.
+  if (v.atLeast('2.90') && !(all && ctx.isAdmin)) server['OS-EXT-SRV-ATTR:hostname'] = row.hostname;
+  if (v.atLeast('2.71') && !ctx.inList) server.server_groups = row.server_group_id ? [row.server_group_id] : [];
+  if (all && v.atLeast('2.16') && ctx.hostStatus !== undefined && ctx.inList) server.host_status = ctx.hostStatus;
+  return server;
+}
+
+/** The attributes `show` adds to the base view (the `show_*` flags of views/servers.py, all true for GET). */
+function addShowAttributes(server: Record<string, unknown>, row: ServerRow, ctx: ServerViewContext): void {
+  const v = ctx.version;
   server['OS-EXT-AZ:availability_zone'] = row.availability_zone ?? '';
   server.config_drive = row.config_drive;
   server.key_name = row.key_name;
@@ -141,7 +165,7 @@ export function serverView(row: ServerRow, ctx: ServerViewContext): Record<strin
       server['OS-EXT-SRV-ATTR:kernel_id'] = row.image.properties?.kernel_id ?? '';
       server['OS-EXT-SRV-ATTR:ramdisk_id'] = row.image.properties?.ramdisk_id ?? '';
       server['OS-EXT-SRV-ATTR:root_device_name'] = rootDeviceName(row);
-      server['OS-EXT-SRV-ATTR:user_data'] = row.user_data;
+      if (!ctx.forChange) server['OS-EXT-SRV-ATTR:user_data'] = row.user_data;
     }
   }
   server['OS-EXT-STS:task_state'] = row.task_state;
@@ -151,14 +175,4 @@ export function serverView(row: ServerRow, ctx: ServerViewContext): Record<strin
   server['os-extended-volumes:volumes_attached'] = [];
   const showHostStatus = v.atLeast('2.16') && ctx.hostStatus !== undefined;
   if (showHostStatus && !ctx.inList) server.host_status = ctx.hostStatus;
-  if (v.atLeast('2.9')) server.locked = row.locked;
-  if (v.atLeast('2.73')) server.locked_reason = row.locked_reason;
-  if (v.atLeast('2.19')) server.description = row.description;
-  if (v.atLeast('2.26')) server.tags = row.tags ?? [];
-  if (v.atLeast('2.63')) server.trusted_image_certificates = null;
-  // 2.90 shows the hostname to everyone; admins already have it among the extended attributes.
-  if (v.atLeast('2.90') && !ctx.isAdmin) server['OS-EXT-SRV-ATTR:hostname'] = row.hostname;
-  if (v.atLeast('2.71') && !ctx.inList) server.server_groups = row.server_group_id ? [row.server_group_id] : [];
-  if (showHostStatus && ctx.inList) server.host_status = ctx.hostStatus;
-  return server;
 }

@@ -18,11 +18,13 @@ import { FlavorLookup } from '../resources/flavor-lookup';
 import { computeBase, MAX_LIMIT, nextLink } from '../resources/links';
 import { RawQuery, validateBody } from '../resources/nova-schema';
 import { ServerListQuery, ServerReads } from './server-reads';
-import { actionSchema, CreateRequest, parseCreate, updateSchema } from './server-requests';
+import { accessAddress, actionSchema, autoDiskConfig, CreateRequest, parseCreate, updateSchema } from './server-requests';
 import { serverSummary, serverView, ServerViewContext } from './server-views';
 import { ServerWrites } from './server-writes';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** What iso8601.parse_date (Nova's `date-time` format) accepts: `2011-01-01`, `2011-01-01T10:00:00.5Z`, `20110101T1000+02:00`... */
+const ISO_8601 = /^\d{4}(-?\d{2}(-?\d{2})?)?([T ]\d{2}(:?\d{2}(:?\d{2}([.,]\d+)?)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$/i;
 const SORT_KEYS = ['created_at', 'updated_at', 'display_name', 'launched_at', 'host', 'vm_state', 'task_state', 'uuid'] as const;
 
 /** Nova's generated admin password: 12 characters, the alphabet of nova/utils.py `generate_password`. */
@@ -63,9 +65,9 @@ export class ServersController {
     @Inject(BUS) private readonly bus: Bus,
   ) {}
 
-  private async ctx(request: FastifyRequest, token: TokenContext, v: ApiVersion, row: ServerRow | null, inList = false): Promise<ServerViewContext> {
+  private async ctx(request: FastifyRequest, token: TokenContext, v: ApiVersion, row: ServerRow | null, inList = false, forChange?: ServerViewContext['forChange']): Promise<ServerViewContext> {
     const admin = isAdmin(token);
-    return { version: v, isAdmin: admin, baseUrl: computeBase(request), inList, ...(admin && v.atLeast('2.16') && row ? { hostStatus: (await this.reads.hostStatus(row.host)) as ServerViewContext['hostStatus'] } : {}) };
+    return { version: v, isAdmin: admin, baseUrl: computeBase(request), inList, forChange, ...(admin && v.atLeast('2.16') && row ? { hostStatus: (await this.reads.hostStatus(row.host)) as ServerViewContext['hostStatus'] } : {}) };
   }
 
   /** The server if the token may see it: other projects' servers, and deleted ones, do not exist (404). */
@@ -80,10 +82,11 @@ export class ServersController {
     authorize(rule, isAdmin(token) || hasRole(token, 'member'));
   }
 
-  private async shown(request: FastifyRequest, token: TokenContext, v: ApiVersion, serverId: string) {
+  /** The answer of update and rebuild: their own view (below 2.75 the base fields only). */
+  private async shown(request: FastifyRequest, token: TokenContext, v: ApiVersion, serverId: string, change: 'update' | 'rebuild') {
     const row = await this.reads.server(serverId);
     if (!row) throw notFound(`Instance ${serverId} could not be found.`);
-    return { server: serverView(row, await this.ctx(request, token, v, row)) };
+    return { server: serverView(row, await this.ctx(request, token, v, row, false, change)), row };
   }
 
   // ---- create ------------------------------------------------------------------------------
@@ -147,6 +150,7 @@ export class ServersController {
         userData: req.userData,
         configDrive: req.configDrive,
         tags: req.tags,
+        autoDiskConfig: req.autoDiskConfig,
       };
       const result = await this.writes.run('CreateServer', spec, stepMeta);
       position = result.position ?? position;
@@ -162,9 +166,9 @@ export class ServersController {
           { rel: 'self', href: `${base}/v2.1/servers/${firstId}` },
           { rel: 'bookmark', href: `${base}/servers/${firstId}` },
         ],
-        'OS-DCF:diskConfig': 'MANUAL',
+        'OS-DCF:diskConfig': req.autoDiskConfig ? 'AUTO' : 'MANUAL',
         security_groups: [{ name: 'default' }],
-        adminPass: generatePassword(),
+        adminPass: req.adminPass ?? generatePassword(),
       },
     };
   }
@@ -191,8 +195,10 @@ export class ServersController {
     };
   }
 
-  /** Strata has no networking service yet: only `none`, `auto` (nothing to allocate) or no networks boot. */
+  /** Strata has no networking service yet: only `none`, `auto` (nothing to allocate) or no networks boot, in the implicit `default` security group. */
   private async checkNetworks(req: CreateRequest): Promise<void> {
+    // nova/network/security_group_api.py `validate_name` → SecurityGroupNotFound (400 on create).
+    for (const name of req.securityGroups) if (name !== 'default') throw badRequest(`Security group ${name} not found.`);
     if (!Array.isArray(req.networks)) return;
     for (const n of req.networks) {
       if (n.port) throw badRequest(`Port ${n.port} could not be found.`);
@@ -237,8 +243,13 @@ export class ServersController {
   @Get('detail')
   async detail(@CurrentToken() token: TokenContext, @Microversion() v: ApiVersion, @Query() query: RawQuery, @Req() request: FastifyRequest) {
     const { page, links } = await this.page(token, v, query, request);
-    const servers = [];
-    for (const r of page) servers.push(serverView(r, await this.ctx(request, token, v, r, true)));
+    // One status per host, not one query per server: a page holds up to 1,000 servers on a few hosts.
+    const base = await this.ctx(request, token, v, null, true);
+    const statuses = new Map<string | null, ServerViewContext['hostStatus']>();
+    if (isAdmin(token) && v.atLeast('2.16')) {
+      for (const host of new Set(page.map((r) => r.host))) statuses.set(host, (await this.reads.hostStatus(host)) as ServerViewContext['hostStatus']);
+    }
+    const servers = page.map((r) => serverView(r, statuses.has(r.host) ? { ...base, hostStatus: statuses.get(r.host) } : base));
     return { servers, ...(links ? { servers_links: links } : {}) };
   }
 
@@ -280,7 +291,7 @@ export class ServersController {
       const value = one(param);
       if (value === undefined) continue;
       if (param === 'changes-before' && v.below('2.66')) continue;
-      if (Number.isNaN(Date.parse(value))) throw badRequest(`Invalid input for query parameters ${param}. Value: ${value}. '${value}' is not a 'date-time'`);
+      if (!ISO_8601.test(value) || Number.isNaN(Date.parse(value))) throw badRequest(`Invalid input for query parameters ${param}. Value: ${value}. '${value}' is not a 'date-time'`);
       q[key] = new Date(value).toISOString();
       q.deleted = 'also';
     }
@@ -290,6 +301,8 @@ export class ServersController {
       const deleted = one('deleted');
       if (deleted !== undefined && /^(true|1|yes)$/i.test(deleted)) q.deleted = 'yes';
     }
+    const reservation = one('reservation_id');
+    if (reservation !== undefined) q.reservationId = reservation;
     const flavor = one('flavor');
     if (flavor !== undefined) q.flavorId = flavor;
     const image = one('image');
@@ -339,6 +352,9 @@ export class ServersController {
     const row = await this.visible(token, serverId);
     this.mayChange(token, 'os_compute_api:servers:update');
     const s = (body as { server: Record<string, unknown> }).server;
+    const accessIPv4 = accessAddress('accessIPv4', s.accessIPv4);
+    const accessIPv6 = accessAddress('accessIPv6', s.accessIPv6);
+    const disk = autoDiskConfig(s['OS-DCF:diskConfig']);
     const { position } = await this.writes.run(
       'UpdateServer',
       {
@@ -346,13 +362,14 @@ export class ServersController {
         byAdmin: isAdmin(token),
         ...(s.name !== undefined ? { name: String(s.name) } : {}),
         ...(s.description !== undefined ? { description: s.description as string | null } : {}),
-        ...(s.accessIPv4 !== undefined ? { accessIPv4: s.accessIPv4 as string } : {}),
-        ...(s.accessIPv6 !== undefined ? { accessIPv6: s.accessIPv6 as string } : {}),
+        ...(accessIPv4 !== undefined ? { accessIPv4 } : {}),
+        ...(accessIPv6 !== undefined ? { accessIPv6 } : {}),
+        ...(disk !== undefined ? { autoDiskConfig: disk } : {}),
       },
       commandMetadata(request, token),
     );
     await this.reads.rm.waitFor(position, ['compute_servers']);
-    return this.shown(request, token, v, row.id);
+    return { server: (await this.shown(request, token, v, row.id, 'update')).server };
   }
 
   @Delete(':serverId')
@@ -439,19 +456,25 @@ export class ServersController {
             ...(a.metadata !== undefined ? { metadata: a.metadata as Record<string, string> } : {}),
             ...(a.description !== undefined ? { description: a.description as string | null } : {}),
             ...(a.key_name !== undefined ? { keyName: a.key_name as string | null, keyData } : {}),
+            ...(a['OS-DCF:diskConfig'] !== undefined ? { autoDiskConfig: autoDiskConfig(a['OS-DCF:diskConfig']) } : {}),
           },
           meta,
         );
         await this.reads.rm.waitFor(position, ['compute_servers', 'compute_instance_actions']);
         reply.status(202);
-        const shown = await this.shown(request, token, v, row.id);
-        return { server: { ...shown.server, adminPass: generatePassword() } };
+        const shown = await this.shown(request, token, v, row.id, 'rebuild');
+        // servers.py `_action_rebuild`: the password asked for (or a generated one), then user_data from 2.57.
+        const server: Record<string, unknown> = { ...shown.server, adminPass: (a.adminPass as string | undefined) ?? generatePassword() };
+        if (v.atLeast('2.57')) server.user_data = shown.row.user_data;
+        return { server };
       }
       case 'resize': {
         this.mayChange(token, 'os_compute_api:servers:resize');
         const flavor = await this.flavors.flavor(String(a.flavorRef).split('/').pop()!, token);
         if (!flavor) throw badRequest('Unable to find flavor.');
-        const { position } = await this.writes.run('ResizeServer', { serverId: row.id, flavor, byAdmin }, meta);
+        await this.checkResizeQuota(row, flavor);
+        const disk = autoDiskConfig(a['OS-DCF:diskConfig']);
+        const { position } = await this.writes.run('ResizeServer', { serverId: row.id, flavor, byAdmin, ...(disk !== undefined ? { autoDiskConfig: disk } : {}) }, meta);
         return done(position);
       }
       case 'confirmResize': {
@@ -464,6 +487,20 @@ export class ServersController {
         const { position } = await this.writes.run('RevertServerResize', { serverId: row.id, byAdmin }, meta);
         return done(position);
       }
+      case 'os-resetState': {
+        authorize('os_compute_api:os-admin-actions:reset_state', byAdmin);
+        const { position } = await this.writes.run('ResetServerState', { serverId: row.id, state: a.state as 'active' | 'error', byAdmin }, meta);
+        return done(position);
+      }
+      case 'restore': {
+        this.mayChange(token, 'os_compute_api:os-deferred-delete:restore');
+        const { position } = await this.writes.run('RestoreServer', { serverId: row.id, byAdmin }, meta);
+        return done(position);
+      }
+      case 'migrate':
+        authorize('os_compute_api:os-migrate-server:migrate', byAdmin);
+        // Cold migration (a resize to the same flavor on another host) is not built yet.
+        throw conflict(`Cannot 'migrate' instance ${row.id}: cold migration is not supported by this cloud`);
       case 'forceDelete':
         // nova/compute/api.py `force_delete`: in any vm_state or task_state (a stuck delete is ordered again).
         this.mayChange(token, 'os_compute_api:os-deferred-delete:force');
@@ -479,6 +516,18 @@ export class ServersController {
       default:
         throw badRequest(`There is no such action: ${name}`);
     }
+  }
+
+  /** nova/compute/api.py `resize` → `_check_quota_for_upsize`: only the growth of cores and ram counts (403). */
+  private async checkResizeQuota(row: ServerRow, flavor: FlavorSnapshot): Promise<void> {
+    const deltas = { cores: flavor.vcpus - row.flavor.vcpus, ram: flavor.memoryMb - row.flavor.memoryMb };
+    if (deltas.cores <= 0 && deltas.ram <= 0) return;
+    const limits = await this.usage.limits(row.project_id);
+    const used = await this.usage.projectUsage(row.project_id);
+    const overs = (['cores', 'ram'] as const)
+      .filter((r) => deltas[r] > 0 && limits[r] >= 0 && used[r] + deltas[r] > limits[r])
+      .map((r) => ({ resource: r, requested: deltas[r], used: used[r], allowed: limits[r] }));
+    if (overs.length > 0) throw forbidden(quotaMessage(overs));
   }
 
   /** Asks the host's agent for the console log (a read, so no event): 409 without a running guest. */

@@ -3,12 +3,13 @@ import { ComputeResourcesModule } from '../resources/resources.module';
 import { InstanceActionsController } from './instance-actions.controller';
 import { ServerMetadataController } from './server-metadata.controller';
 import { ServerReads } from './server-reads';
+import { ServerPasswordController, ServerTagsController } from './server-tags.controller';
 import { ServerWrites } from './server-writes';
 import { ServersController } from './servers.controller';
 
-const controllers = [ServersController, ServerMetadataController, InstanceActionsController];
+const controllers = [ServersController, ServerMetadataController, ServerTagsController, ServerPasswordController, InstanceActionsController];
 const providers = [ServerReads, ServerWrites];
 
-/** Servers, their actions and metadata, os-instance-actions. */
+/** Servers, their actions, metadata and tags, os-server-password, os-instance-actions. */
 @Module({ imports: [ComputeResourcesModule], controllers, providers })
 export class ComputeServersModule {}
