@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req, Res, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
-import { FlavorSnapshot, ServerImage, ServerSpec } from '../../../../../domain/compute';
+import { FlavorSnapshot, serverStatus, ServerImage, ServerSpec } from '../../../../../domain/compute';
 import { CommandMetadata, QuotaExceeded } from '../../../../../domain/kernel';
 import { uuidFromName } from '../../../../../infra/ids/ids';
 import { Bus } from '../../../../../infra/messaging/bus';
@@ -446,7 +446,7 @@ export class ServersController {
           keyData = a.key_name === null ? null : ((await this.reads.keypair(token.user.id, String(a.key_name)))?.public_key ?? null);
           if (a.key_name !== null && keyData === null) throw badRequest('Invalid key_name provided.');
         }
-        const { position } = await this.writes.run(
+        const { position, state: asked } = await this.writes.run(
           'RebuildServer',
           {
             serverId: row.id,
@@ -466,6 +466,12 @@ export class ServersController {
         // servers.py `_action_rebuild`: the password asked for (or a generated one), then user_data from 2.57.
         const server: Record<string, unknown> = { ...shown.server, adminPass: (a.adminPass as string | undefined) ?? generatePassword() };
         if (v.atLeast('2.57')) server.user_data = shown.row.user_data;
+        // The answer shows the server as this request left it (Nova: REBUILD), even if the agent already finished.
+        if (asked.status === 'live') {
+          server.status = serverStatus(asked.server.vmState, asked.server.taskState);
+          if ('OS-EXT-STS:task_state' in server) server['OS-EXT-STS:task_state'] = asked.server.taskState;
+          if ('OS-EXT-STS:vm_state' in server) server['OS-EXT-STS:vm_state'] = asked.server.vmState;
+        }
         return { server };
       }
       case 'resize': {
