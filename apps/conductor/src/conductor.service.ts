@@ -74,6 +74,8 @@ export class ConductorService implements OnApplicationBootstrap, OnApplicationSh
         if (await tryAdvisoryLock(client, CONDUCTOR_LOCK_CLASS, 'compute')) {
           await this.activate();
           await new Promise<void>((resolve) => {
+            // A stop that came while this conductor was activating has already fired its abort event.
+            if (this.abort.signal.aborted) return resolve();
             client.once('end', resolve);
             client.once('error', () => resolve());
             this.abort.signal.addEventListener('abort', () => resolve(), { once: true });
