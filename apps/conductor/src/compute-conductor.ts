@@ -19,7 +19,7 @@ import {
   serverStream,
 } from '../../../domain/compute';
 import { describeNoValidHost, fitsResources, RequestSpec, schedule } from '../../../domain/scheduling';
-import { Actor, Command, CommandMetadata, Decider, DomainEvent, DomainError, EventStore, fold, handleCommand, InvalidState, RecordedEvent } from '../../../domain/kernel';
+import { Actor, CommandMetadata, Decider, DomainEvent, DomainError, EventStore, fold, handleCommand, RecordedEvent } from '../../../domain/kernel';
 import { InstanceSpec } from '../../../infra/hypervisor';
 import { deterministicEventId, uuidFromName } from '../../../infra/ids/ids';
 import { Bus, Consumer } from '../../../infra/messaging/bus';
@@ -338,7 +338,7 @@ export class ComputeConductor {
               key(`scheduled/${step.claimId}`),
             );
           } catch (e) {
-            if (!(e instanceof InvalidState) && !(e instanceof DomainError)) throw e;
+            if (!(e instanceof DomainError)) throw e;
             // Deleted while we claimed: give the room back and stop.
             await this.releaseClaim(step.host, step.claimId, correlationId, `saga-build-${serverId}`);
             await this.saga('CancelBuildSaga', { serverId }, key('cancel'));
@@ -527,4 +527,3 @@ function requestedPlacement(s: Server): [string | null, string | null] {
   return [az || null, host || null];
 }
 
-export type { Command };
