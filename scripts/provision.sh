@@ -14,8 +14,9 @@ need_root() {
   fi
 }
 
-# Debian packages the suites need (qemu-utils: qemu-img inspects uploaded images). Later issues add libvirt, qemu and lvm2.
-DEBIAN_PACKAGES=(postgresql postgresql-client nats-server procps util-linux python3-openstackclient qemu-utils)
+# Debian packages the suites need (qemu-utils: qemu-img inspects uploaded images; openssh-client: the
+# compute CLI suite checks generated keypairs with ssh-keygen). Later issues add libvirt, qemu and lvm2.
+DEBIAN_PACKAGES=(postgresql postgresql-client nats-server procps util-linux python3-openstackclient qemu-utils openssh-client)
 
 provision_packages() {
   local missing=()
