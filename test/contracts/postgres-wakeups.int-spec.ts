@@ -150,4 +150,59 @@ describe('PostgreSQL wake-ups', () => {
     expect(readsOf(reader)).toBe(before);
     expect(sub.received).toEqual([]);
   });
+
+  it('serves twenty live subscriptions of one store from one read per wake-up, each with its own filter', async () => {
+    const schema = `wake_${++schemas}`;
+    const writer = await connectStore(schema);
+    const reader = await subscriberStore(schema);
+    await writer.append('flavor-0', [event('history')], NO_STREAM);
+    const subs = Array.from({ length: 20 }, (_, i) =>
+      collect(reader.subscribeToAll({ signal: controller.signal, filter: i % 2 === 0 ? { streamPrefixes: ['server-'] } : { eventTypes: ['ServerBuildRequested'] } })),
+    );
+    // Odd subscriptions take every ServerBuildRequested, the history event included.
+    await Promise.all(subs.filter((_, i) => i % 2 === 1).map((s) => s.waitForCount(1, PROMPT_MS)));
+    // Caught up: give every subscription time to turn live on the shared tail.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const before = readsOf(reader);
+    for (let i = 0; i < 5; i++) {
+      await writer.append(`server-${i}`, [event(`live-${i}`)], NO_STREAM);
+      await Promise.all(subs.map((s, j) => s.waitForCount(j % 2 === 0 ? i + 1 : i + 2, PROMPT_MS)));
+    }
+    // Twenty subscriptions reading for themselves would make at least 100 reads.
+    expect(readsOf(reader) - before).toBeLessThanOrEqual(15);
+    for (const [j, s] of subs.entries()) {
+      const expected = [...(j % 2 === 0 ? [] : ['history']), ...[0, 1, 2, 3, 4].map((i) => `live-${i}`)];
+      expect(s.received.map((e) => e.id)).toEqual(expected.map((n) => uuidFromName(n)));
+    }
+  });
+
+  it('a live subscription that falls behind the shared tail reads for itself and misses nothing', async () => {
+    const schema = `wake_${++schemas}`;
+    const writer = await connectStore(schema);
+    const reader = await connectStore(schema, { liveTailRows: 10, batchSize: 5 });
+    const fast = collect(reader.subscribeToAll({ signal: controller.signal }));
+    const names: string[] = [];
+    let slowReceived = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = (async () => {
+      const got: string[] = [];
+      for await (const e of reader.subscribeToAll({ signal: controller.signal })) {
+        got.push(e.id);
+        if (++slowReceived === 1) await gate; // stuck on its first event while 60 more arrive
+        if (got.length === 61) return got;
+      }
+      return got;
+    })();
+    for (let i = 0; i < 61; i++) {
+      names.push(`lag-${i}`);
+      await writer.append(`server-${i}`, [event(`lag-${i}`)], NO_STREAM);
+      if (i === 0) await fast.waitForCount(1, PROMPT_MS);
+    }
+    await fast.waitForCount(61, PROMPT_MS);
+    release();
+    expect(await slow).toEqual(names.map((n) => uuidFromName(n)));
+    expect(fast.received.map((e) => e.id)).toEqual(names.map((n) => uuidFromName(n)));
+  });
 });

@@ -16,6 +16,7 @@ import {
 import { inTransaction } from '../../persistence/pg-transaction';
 import { appendToStream } from './append';
 import { compareCursors, formatPosition, LOG_START, MAX_SEQUENCE, parsePosition, PgCursor } from './position';
+import { LiveTail } from './live-tail';
 import { EventStoreSchema } from './schema';
 
 export interface PostgresEventStoreOptions {
@@ -31,6 +32,11 @@ export interface PostgresEventStoreOptions {
    * the garbage collector copy them.
    */
   readAllBatchSize?: number;
+  /**
+   * Newest rows of $all kept in memory for the live subscriptions (default ten times `batchSize`,
+   * so 5,000); a subscription further behind reads for itself.
+   */
+  liveTailRows?: number;
   /** Subscriptions re-read at least this often (default 500 ms), even without a NOTIFY. */
   pollIntervalMs?: number;
   /** Called after each read a subscription makes, with the xmin horizon it read below (tests, metrics). */
@@ -55,6 +61,14 @@ function decodeEvent(row: RawRow, at: number): RecordedEvent {
     metadata: JSON.parse(row[at + 6]!) as EventMetadata,
     recordedAt: new Date(Number(row[at + 7])),
   };
+}
+
+/** A subscription filter applied to fetched rows (stream at column 2, type at column 5), or null for all. */
+function rowFilter(filter: AllFilter | undefined): ((row: RawRow) => boolean) | null {
+  const prefixes = filter?.streamPrefixes?.length ? filter.streamPrefixes : null;
+  const types = filter?.eventTypes?.length ? new Set(filter.eventTypes) : null;
+  if (!prefixes && !types) return null;
+  return (row) => (!types || types.has(row[5]!)) && (!prefixes || prefixes.some((p) => row[2]!.startsWith(p)));
 }
 
 /** Rows handed out between two turns of the event loop while the next page is being read. */
@@ -123,6 +137,8 @@ export class PostgresEventStore implements EventStore {
   private readonly readAllBatchSize: number;
   private readonly pollIntervalMs: number;
   private readonly wakeups = new Wakeups();
+  /** The newest rows of $all, read once for every live subscription of this instance. */
+  private readonly tail: LiveTail;
   private readonly closing = new AbortController();
   private listener?: Promise<Client>;
   /** NOTIFY payload of this instance, so its own LISTEN connection can ignore its echo. */
@@ -140,6 +156,11 @@ export class PostgresEventStore implements EventStore {
     this.batchSize = options.batchSize ?? 500;
     this.readAllBatchSize = options.readAllBatchSize ?? 4 * this.batchSize;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.tail = new LiveTail(async (after) => {
+      const page = await this.readPage(after, undefined, this.batchSize);
+      this.options.onSubscriptionPoll?.({ horizon: page.horizon, delivered: page.rows.length });
+      return page;
+    }, options.liveTailRows ?? 10 * this.batchSize);
     this.pool = new Pool({ connectionString, max: options.poolSize ?? 10 });
     this.readers = new Pool({
       connectionString,
@@ -225,27 +246,54 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  /**
+   * Catches up on its own reads (filtered in SQL) until a read comes back short, then follows the
+   * store's shared live tail, filtering its rows here: one query per wake-up for every live
+   * subscription of this instance. A subscription that falls further behind than the tail keeps
+   * reads on its own again until it has caught up.
+   */
   async *subscribeToAll(opts: SubscribeOptions): AsyncIterable<RecordedEvent> {
     const signal = opts.signal ? AbortSignal.any([opts.signal, this.closing.signal]) : this.closing.signal;
     let cursor = opts.fromPosition === undefined ? LOG_START : parsePosition(opts.fromPosition);
+    const wanted = rowFilter(opts.filter);
+    let live = false;
     while (!signal.aborted) {
       const seen = this.wakeups.current;
-      let page: Page;
+      let rows: RawRow[] = [];
+      let caughtUp: boolean;
       try {
         await this.listen();
-        page = await this.readPage(cursor, opts.filter, this.batchSize);
+        const take = live ? this.tail.take(cursor) : { kind: 'behind' as const };
+        if (take.kind === 'rows') {
+          rows = wanted ? take.rows.filter(wanted) : take.rows;
+          cursor = take.next;
+          caughtUp = false;
+        } else if (take.kind === 'ahead') {
+          const full = await this.tail.advance(cursor, seen, () => this.wakeups.current);
+          const after = this.tail.take(cursor);
+          if (after.kind === 'rows') {
+            rows = wanted ? after.rows.filter(wanted) : after.rows;
+            cursor = after.next;
+          }
+          caughtUp = !full;
+        } else {
+          const page = await this.readPage(cursor, opts.filter, this.batchSize);
+          this.options.onSubscriptionPoll?.({ horizon: page.horizon, delivered: page.rows.length });
+          rows = page.rows;
+          cursor = page.next;
+          caughtUp = !page.full;
+          live = caughtUp;
+        }
       } catch (error) {
         if (signal.aborted) return;
         throw error;
       }
-      this.options.onSubscriptionPoll?.({ horizon: page.horizon, delivered: page.rows.length });
-      for (const row of page.rows) {
+      for (const row of rows) {
         if (signal.aborted) return;
         yield decodeEvent(row, 1);
       }
-      cursor = page.next;
-      // A full page means more rows are already readable; otherwise wait for a NOTIFY or the poll.
-      if (!page.full) await this.wakeups.wait(seen, this.pollIntervalMs, signal);
+      // Nothing more is readable yet: wait for a NOTIFY or the poll.
+      if (caughtUp) await this.wakeups.wait(seen, this.pollIntervalMs, signal);
     }
   }
 
