@@ -77,6 +77,12 @@ export interface EventRelayOptions {
   name?: string;
   /** First pause after a failure; doubles up to 30 s. Default 500 ms. */
   retryDelayMs?: number;
+  /**
+   * Longest time the saved checkpoint may trail the last acknowledged publish (default 250 ms; 0
+   * saves after every event). A crash republishes at most that much, and the bus drops the repeats
+   * by message id; saving after every event cost one write per event of the whole log.
+   */
+  checkpointIntervalMs?: number;
   logger?: { warn(message: string): void };
 }
 
@@ -94,10 +100,16 @@ export class EventRelay {
   private running: Promise<void> | undefined;
   private published: Position | undefined;
   private saved: Position | undefined;
+  private readonly checkpointIntervalMs: number;
+  private lastSaveAt = 0;
+  private saveTimer: NodeJS.Timeout | undefined;
+  /** The save in progress, so that saves never overlap. */
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: EventRelayOptions) {
     this.name = options.name ?? 'relay';
     this.retryDelayMs = options.retryDelayMs ?? 500;
+    this.checkpointIntervalMs = options.checkpointIntervalMs ?? 250;
     this.logger = options.logger ?? console;
   }
 
@@ -134,7 +146,7 @@ export class EventRelay {
         for await (const event of store.subscribeToAll({ fromPosition: this.published, signal })) {
           await bus.publish(subjects.event(event), encodeEventMessage(event), { msgId: event.id });
           this.published = event.position;
-          await this.save(event.position);
+          await this.checkpointSoon();
           failures = 0;
         }
         if (!signal.aborted) throw new Error(`the ${store.name} event store ended the subscription`);
@@ -148,14 +160,40 @@ export class EventRelay {
         await pause(delay, signal);
       }
     }
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    await this.saving;
     if (this.published !== undefined && this.published !== this.saved) {
       await this.save(this.published).catch((e) => this.logger.warn(`relay ${this.name}: final checkpoint not saved: ${String(e)}`));
     }
   }
 
-  private async save(position: Position): Promise<void> {
-    await this.options.checkpoints.save(this.name, position);
-    this.saved = position;
+  /** Saves now when the last save is old enough, else once the interval has passed (whatever was published by then). */
+  private async checkpointSoon(): Promise<void> {
+    const wait = this.lastSaveAt + this.checkpointIntervalMs - Date.now();
+    if (wait <= 0) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
+      await this.save(this.published!);
+      return;
+    }
+    this.saveTimer ??= setTimeout(() => {
+      this.saveTimer = undefined;
+      const position = this.published;
+      if (position !== undefined && position !== this.saved) {
+        this.save(position).catch((e) => this.logger.warn(`relay ${this.name}: checkpoint not saved: ${String(e)}`));
+      }
+    }, wait);
+  }
+
+  private save(position: Position): Promise<void> {
+    const run = this.saving.then(async () => {
+      this.lastSaveAt = Date.now();
+      await this.options.checkpoints.save(this.name, position);
+      this.saved = position;
+    });
+    this.saving = run.catch(() => undefined);
+    return run;
   }
 }
 

@@ -151,7 +151,8 @@ describe.each(setups)('EventRelay: %s', (_, setup) => {
   });
 
   function relay(checkpoints: CheckpointStore = backends.checkpoints, bus: Bus = backends.bus): EventRelay {
-    const r = new EventRelay({ store: backends.store, bus, checkpoints, name: `relay-${category}`, retryDelayMs: 50, logger: silent });
+    // Saves after every event, so that a crash after the n-th save is a precise place in the log.
+    const r = new EventRelay({ store: backends.store, bus, checkpoints, name: `relay-${category}`, retryDelayMs: 50, checkpointIntervalMs: 0, logger: silent });
     relays.push(r);
     return r;
   }
@@ -203,6 +204,30 @@ describe.each(setups)('EventRelay: %s', (_, setup) => {
     expect(received.map((m) => [m.subject, m.id, m.deliveryCount])).toEqual(withSentinel.map((e) => [subjects.event(e), e.id, 1]));
     expect(received.map((m) => decodeEventMessage(m.data))).toEqual(withSentinel);
     expect(withSentinel.map((e) => e.version)).toEqual([0n, 0n, 1n, 1n, 2n, 2n]);
+  });
+
+  it('saves its checkpoint at most once per interval under a stream of events, and reaches the last one when the log goes quiet', async () => {
+    counter = 0;
+    let saves = 0;
+    const counting: CheckpointStore = {
+      load: (name) => backends.checkpoints.load(name),
+      save: async (name, position) => {
+        saves++;
+        await backends.checkpoints.save(name, position);
+      },
+    };
+    const r = new EventRelay({ store: backends.store, bus: backends.bus, checkpoints: counting, name: `relay-${category}`, checkpointIntervalMs: 60_000, logger: silent });
+    relays.push(r);
+    await r.start();
+    for (let i = 0; i < 30; i++) await append('a', 'VolumeExtended');
+    const events = await recorded();
+    await untilReceived(events.map((e) => e.id));
+    // The first publish saves at once; the next save is due a minute later.
+    expect(saves).toBe(1);
+    expect(await backends.checkpoints.load(r.name)).toBe(events[0].position);
+    await r.stop();
+    expect(await backends.checkpoints.load(r.name)).toBe(events[29].position);
+    expect(saves).toBe(2);
   });
 
   it('resumes after a crash between publish and checkpoint: nothing lost, the republished events dropped by message id', async () => {
