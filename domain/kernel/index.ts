@@ -4,3 +4,4 @@ export * from './event-store';
 export * from './metadata';
 export * from './upcasting';
 export * from './command-handler';
+export * from './fold-cache';
