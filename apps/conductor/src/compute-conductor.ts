@@ -1,5 +1,7 @@
 import {
   BuildSagaCommand,
+  BuildStep,
+  BuildSagaEvent,
   buildSagaDecider,
   BuildSagaState,
   buildSagaStream,
@@ -19,7 +21,7 @@ import {
   serverStream,
 } from '../../../domain/compute';
 import { describeNoValidHost, fitsResources, RequestSpec, schedule } from '../../../domain/scheduling';
-import { Actor, CommandMetadata, Decider, DomainEvent, DomainError, EventStore, fold, handleCommand, RecordedEvent } from '../../../domain/kernel';
+import { Actor, CommandMetadata, Decider, DomainEvent, DomainError, EventStore, fold, FoldCache, handleCommand, RecordedEvent } from '../../../domain/kernel';
 import { InstanceSpec } from '../../../infra/hypervisor';
 import { deterministicEventId, uuidFromName } from '../../../infra/ids/ids';
 import { Bus, Consumer } from '../../../infra/messaging/bus';
@@ -86,13 +88,20 @@ export class ComputeConductor {
   /** Builds scheduled at once: enough to keep the store busy, few enough that claims rarely collide. */
   private readonly slots = new Slots(8);
   private reports: Consumer | null = null;
+  /** Build sagas: only the active conductor writes them, so their folds are used as they are. */
+  private readonly sagas: FoldCache<BuildSagaCommand, BuildSagaEvent, BuildSagaState>;
+  /** Servers: the API writes them too, so each use reads the events appended since. */
+  private readonly servers: FoldCache<ServerCommand, ServerEvent, ServerState>;
 
   constructor(
     private readonly store: EventStore,
     private readonly bus: Bus,
     readonly hosts: HostAggregates,
     private readonly log: ConductorLog,
-  ) {}
+  ) {
+    this.sagas = new FoldCache(store, buildSagaDecider, { eventId: deterministicEventId, soleWriter: true });
+    this.servers = new FoldCache(store, serverDecider, { eventId: deterministicEventId, soleWriter: false });
+  }
 
   async startReports(): Promise<void> {
     this.reports = await this.bus.consume<ComputeReport>({ durable: 'conductor-compute-reports', filterSubject: computeSubjects.reports }, (msg) => this.onReport(msg.data));
@@ -101,6 +110,9 @@ export class ComputeConductor {
   async stop(): Promise<void> {
     await this.reports?.stop();
     await Promise.allSettled([...this.building.values()]);
+    // Another conductor may write the sagas before this one is active again.
+    this.sagas.clear();
+    this.servers.clear();
   }
 
   // ---- commands ---------------------------------------------------------------------------
@@ -117,20 +129,26 @@ export class ComputeConductor {
   }
 
   loadServer(serverId: string): Promise<Loaded<ServerState>> {
-    return this.load(serverDecider, serverStream(serverId));
+    return this.servers.load(serverStream(serverId));
   }
 
   private loadSaga(serverId: string): Promise<Loaded<BuildSagaState>> {
-    return this.load(buildSagaDecider, buildSagaStream(serverId));
+    return this.sagas.load(buildSagaStream(serverId));
   }
 
-  private server<T extends ServerCommand['type']>(type: T, data: Extract<ServerCommand, { type: T }>['data'], meta: CommandMetadata) {
+  private async server<T extends ServerCommand['type']>(type: T, data: Extract<ServerCommand, { type: T }>['data'], meta: CommandMetadata) {
     const stream = serverStream((data as { serverId: string }).serverId);
-    return handleCommand(this.store, serverDecider, stream, { type, data, metadata: meta } as ServerCommand, { eventId: deterministicEventId });
+    const result = await this.servers.handle(stream, { type, data, metadata: meta } as ServerCommand);
+    if (result.state.status === 'deleted') this.servers.forget(stream);
+    return result;
   }
 
-  private saga<T extends BuildSagaCommand['type']>(type: T, data: Extract<BuildSagaCommand, { type: T }>['data'], meta: CommandMetadata) {
-    return handleCommand(this.store, buildSagaDecider, buildSagaStream(data.serverId), { type, data, metadata: meta } as BuildSagaCommand, { eventId: deterministicEventId });
+  private async saga<T extends BuildSagaCommand['type']>(type: T, data: Extract<BuildSagaCommand, { type: T }>['data'], meta: CommandMetadata) {
+    const stream = buildSagaStream(data.serverId);
+    const result = await this.sagas.handle(stream, { type, data, metadata: meta } as BuildSagaCommand);
+    // An ended saga is read again only by a late report or a deletion: no need to keep it.
+    if (result.state.status !== 'running' && result.state.status !== 'absent') this.sagas.forget(stream);
+    return result;
   }
 
   private async releaseClaim(host: string, claimId: string, correlationId: string | null, cause: string): Promise<void> {
@@ -150,8 +168,8 @@ export class ComputeConductor {
     const correlationId = (event.metadata.correlationId as string | undefined) ?? null;
     switch (e.type) {
       case 'ServerCreationRequested':
-        await this.saga('StartBuildSaga', { serverId: e.data.serverId, maxAttempts: MAX_BUILD_ATTEMPTS }, this.meta(`start/${e.data.serverId}`, correlationId, event.id));
-        // Not awaited: builds run side by side (bounded); one that a crash interrupts is resumed from its saga.
+        // Not awaited: builds run side by side (bounded). The saga starts with the build's first step;
+        // a build a crash interrupts before that is found building in the read model and resumed.
         void this.advanceBuild(e.data.serverId, false);
         return;
       case 'ServerDeletionRequested':
@@ -275,8 +293,10 @@ export class ComputeConductor {
   private async runBuild(serverId: string, resumed: boolean): Promise<void> {
     for (let steps = 0; steps < 200; steps++) {
       const saga = await this.loadSaga(serverId);
-      const correlationId = saga.correlationId;
-      const step = nextBuildStep(saga.state);
+      // No saga yet: the build's first step starts it (in the same append as the host it selects).
+      const starting = saga.state.status === 'absent';
+      const correlationId = starting ? (await this.loadServer(serverId)).correlationId : saga.correlationId;
+      const step: BuildStep = starting ? { kind: 'schedule', attempt: 1, ignoreHosts: [] } : nextBuildStep(saga.state);
       const key = (what: string) => this.meta(`build/${serverId}/${what}`, correlationId, `saga-build-${serverId}`);
       switch (step.kind) {
         case 'none':
@@ -293,9 +313,12 @@ export class ComputeConductor {
         case 'schedule': {
           const { state } = await this.loadServer(serverId);
           if (state.status !== 'live' || state.server.vmState !== 'building' || state.server.taskState === 'deleting') {
-            await this.saga('CancelBuildSaga', { serverId }, key('cancel'));
+            if (!starting) await this.saga('CancelBuildSaga', { serverId }, key('cancel'));
             return;
           }
+          const start: BuildSagaCommand[] = starting
+            ? [{ type: 'StartBuildSaga', data: { serverId, maxAttempts: MAX_BUILD_ATTEMPTS }, metadata: this.meta(`start/${serverId}`, correlationId, `server-${serverId}`) }]
+            : [];
           const spec = await this.requestSpec(state.server, step.ignoreHosts);
           const hosts = await this.hosts.schedulerHosts();
           const result = schedule(hosts, spec);
@@ -303,12 +326,18 @@ export class ComputeConductor {
           if (!chosen) {
             this.log.info(`build of ${serverId}: ${describeNoValidHost(result).log}`);
             const anyRoom = hosts.some((h) => fitsResources(h, spec.flavor).fits);
+            if (starting) await this.sagas.handleAll(buildSagaStream(serverId), start);
             await this.failBuild(serverId, step.attempt > 1 ? maxRetriesExceeded(serverId) : anyRoom ? NO_VALID_HOST : NO_VALID_HOST_RESOURCES, correlationId);
             return;
           }
           const refusals = saga.state.status === 'running' ? saga.state.build.claimRefusals : 0;
           const claimId = uuidFromName(`claim/${serverId}/${step.attempt}/${refusals}`);
-          await this.saga('SelectBuildHost', { serverId, attempt: step.attempt, host: chosen.host, node: chosen.host, availabilityZone: chosen.availabilityZone, claimId }, key(`select/${step.attempt}/${refusals}`));
+          const select: BuildSagaCommand = {
+            type: 'SelectBuildHost',
+            data: { serverId, attempt: step.attempt, host: chosen.host, node: chosen.host, availabilityZone: chosen.availabilityZone, claimId },
+            metadata: key(`select/${step.attempt}/${refusals}`),
+          };
+          await this.sagas.handleAll(buildSagaStream(serverId), [...start, select]);
           break;
         }
         case 'claim': {
@@ -327,33 +356,52 @@ export class ComputeConductor {
             await this.saga('RefuseBuildClaim', { serverId, attempt: step.attempt, claimId: step.claimId, reason: e.message }, key(`refused/${step.claimId}`));
             break;
           }
-          await this.saga('RecordBuildClaim', { serverId, attempt: step.attempt, claimId: step.claimId }, key(`claimed/${step.claimId}`));
-          break;
-        }
-        case 'assign': {
-          try {
-            await this.server(
-              'RecordServerScheduled',
-              { serverId, host: step.host, node: step.node, availabilityZone: step.availabilityZone, claimId: step.claimId, attempt: step.attempt },
-              key(`scheduled/${step.claimId}`),
-            );
-          } catch (e) {
-            if (!(e instanceof DomainError)) throw e;
-            // Deleted while we claimed: give the room back and stop.
-            await this.releaseClaim(step.host, step.claimId, correlationId, `saga-build-${serverId}`);
-            await this.saga('CancelBuildSaga', { serverId }, key('cancel'));
-            return;
-          }
-          // The saga records the order before it is sent: a report can never arrive for a step the saga has not reached.
-          await this.saga('RecordSpawnOrdered', { serverId, attempt: step.attempt, claimId: step.claimId }, key(`ordered/${step.claimId}`));
-          const { state } = await this.loadServer(serverId);
-          if (state.status !== 'live') return;
-          await this.order(step.host, { kind: 'spawn', orderId: `build-${serverId}-${step.attempt}`, serverId, attempt: step.attempt, instance: instanceSpecOf(state.server) });
+          // Claimed: the saga records the claim together with the order (after the server is on the host).
+          const b = saga.state.status === 'running' ? saga.state.build : null;
+          if (!b || b.node === null || b.availabilityZone === null) break;
+          const claimed: BuildSagaCommand = { type: 'RecordBuildClaim', data: { serverId, attempt: step.attempt, claimId: step.claimId }, metadata: key(`claimed/${step.claimId}`) };
+          await this.assignAndOrder(serverId, { attempt: step.attempt, host: step.host, node: b.node, availabilityZone: b.availabilityZone, claimId: step.claimId }, correlationId, key, [claimed]);
           return;
         }
+        case 'assign':
+          await this.assignAndOrder(serverId, step, correlationId, key, []);
+          return;
       }
     }
     this.log.warn(`build of ${serverId}: gave up after 200 steps`);
+  }
+
+  /**
+   * Puts the server on its host, records in the saga (after `before`, in the same append) that the
+   * spawn is ordered, then sends the order. The saga records the order before it is sent: a report
+   * can never arrive for a step the saga has not reached. A claim recorded together with the order
+   * is safe to repeat after a crash: the host and the server both take the same claim id once.
+   */
+  private async assignAndOrder(
+    serverId: string,
+    step: { attempt: number; host: string; node: string; availabilityZone: string; claimId: string },
+    correlationId: string | null,
+    key: (what: string) => CommandMetadata,
+    before: BuildSagaCommand[],
+  ): Promise<void> {
+    let state: ServerState;
+    try {
+      ({ state } = await this.server(
+        'RecordServerScheduled',
+        { serverId, host: step.host, node: step.node, availabilityZone: step.availabilityZone, claimId: step.claimId, attempt: step.attempt },
+        key(`scheduled/${step.claimId}`),
+      ));
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      // Deleted while we claimed: give the room back and stop.
+      await this.releaseClaim(step.host, step.claimId, correlationId, `saga-build-${serverId}`);
+      await this.sagas.handleAll(buildSagaStream(serverId), [...before, { type: 'CancelBuildSaga', data: { serverId }, metadata: key('cancel') }]);
+      return;
+    }
+    const ordered: BuildSagaCommand = { type: 'RecordSpawnOrdered', data: { serverId, attempt: step.attempt, claimId: step.claimId }, metadata: key(`ordered/${step.claimId}`) };
+    await this.sagas.handleAll(buildSagaStream(serverId), [...before, ordered]);
+    if (state.status !== 'live') return;
+    await this.order(step.host, { kind: 'spawn', orderId: `build-${serverId}-${step.attempt}`, serverId, attempt: step.attempt, instance: instanceSpecOf(state.server) });
   }
 
   private async failBuild(serverId: string, reason: string, correlationId: string | null): Promise<void> {
