@@ -20,6 +20,8 @@ export const hostStreamOf = (host: string) => hostStream(uuidFromName(`host:${ho
 export class HostAggregates {
   private readonly cache = new Map<string, Cached>();
   private readonly refreshing = new Map<string, Promise<Cached>>();
+  /** The command running on each host, so that the next waits for it. */
+  private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(private readonly store: EventStore) {}
 
@@ -45,6 +47,8 @@ export class HostAggregates {
     const done = (async () => {
       const from = entry.version === null ? undefined : entry.version + 1n;
       for await (const e of this.store.readStream(hostStreamOf(host), from === undefined ? {} : { fromVersion: from })) {
+        // `run` may have folded its own append while this read was under way.
+        if (entry.version !== null && e.version <= entry.version) continue;
         entry.state = hostDecider.evolve(entry.state, e as never);
         entry.version = e.version;
       }
@@ -69,19 +73,41 @@ export class HostAggregates {
     return out;
   }
 
-  /** Decides against the cached state and appends with its version; on a conflict, catches up and decides again. */
-  async run(command: HostCommand, requestKey: string, metadata: CommandMetadata): Promise<void> {
+  /**
+   * Decides against the cached state and appends with its version; on a conflict (another writer:
+   * the API disabling the service, say), catches up and decides again. Commands on one host run
+   * one after another, so the conductor's own builds never conflict with each other, and each
+   * append is folded at once instead of being read back.
+   */
+  run(command: HostCommand, requestKey: string, metadata: CommandMetadata): Promise<void> {
+    const host = command.data.host;
+    const previous = this.queues.get(host) ?? Promise.resolve();
+    const mine = previous.then(() => this.runNow(command, requestKey, metadata));
+    const settled = mine.catch(() => undefined);
+    this.queues.set(host, settled);
+    void settled.then(() => {
+      if (this.queues.get(host) === settled) this.queues.delete(host);
+    });
+    return mine;
+  }
+
+  private async runNow(command: HostCommand, requestKey: string, metadata: CommandMetadata): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const entry = await this.refresh(command.data.host);
       const events = hostDecider.decide(command, entry.state);
       if (events.length === 0) return;
       const stream = hostStreamOf(command.data.host);
+      const expected = entry.version;
       try {
-        await this.store.append(
+        const result = await this.store.append(
           stream,
           events.map((e, i) => ({ id: deterministicEventId(requestKey, stream, i, command.type), type: e.type, data: e.data, metadata: eventMetadata({ ...command, metadata }, 1) })),
-          entry.version === null ? NO_STREAM : entry.version,
+          expected === null ? NO_STREAM : expected,
         );
+        if (entry.version === expected) {
+          entry.state = events.reduce((state, e) => hostDecider.evolve(state, e), entry.state);
+          entry.version = result.nextVersion;
+        }
         return;
       } catch (e) {
         if (e instanceof WrongExpectedVersionError && attempt < 100) continue;
@@ -89,6 +115,7 @@ export class HostAggregates {
       }
     }
   }
+
 }
 
 export function toSchedulerHost(h: ComputeHost): SchedulerHost {
