@@ -5,8 +5,7 @@ import {
   activeGeneration,
   CheckpointNotice,
   GenerationRecord,
-  lockActiveGeneration,
-  notifyCheckpoint,
+  PROJECTIONS_CHANNEL,
   recordError,
   RUNNER_LOCK_CLASS,
   tryAdvisoryLock,
@@ -24,6 +23,9 @@ type BatchOutcome = 'committed' | 'moved';
 const DEFERRED_CHECKPOINT_MS = 250;
 
 const QUIET = Symbol('quiet');
+
+/** PostgreSQL's undefined_table. */
+const UNDEFINED_TABLE = '42P01';
 
 /** The next batch, or QUIET when none came within `ms` (the pending read is kept by the caller). */
 function quietAfter<T>(next: Promise<T>, ms: number): Promise<T | typeof QUIET> {
@@ -193,34 +195,37 @@ export class ProjectionRunner {
     const cache = new RowCache(this.projection, generation.schemaName);
     await client.query('BEGIN');
     try {
-      // FOR SHARE: a switch (FOR UPDATE) waits for this batch, and this batch sees a switch that committed.
-      if ((await lockActiveGeneration(client, this.name, 'FOR SHARE')) !== generation.generation) {
-        await client.query('ROLLBACK');
-        return 'moved';
-      }
       await cache.preload(client, events);
       const applied = cache.apply(events, handled);
       await cache.flush(client);
       const rate = this.measureRate(batch.length);
+      const notice: CheckpointNotice = { name: this.name, generation: generation.generation, checkpoint, active: true };
+      // One statement: the generation must still be the active one (FOR SHARE: a switch, FOR UPDATE,
+      // waits for this batch, and this batch sees a switch that committed before it), and its
+      // checkpoint where this runner left it; then the checkpoint moves and the waiters are told.
       const { rowCount } = await client.query(
-        `UPDATE strata_projection_generations
+        `WITH active AS (SELECT active_generation FROM strata_projections WHERE name = $1 FOR SHARE)
+         UPDATE strata_projection_generations g
          SET checkpoint = $3, events_applied = events_applied + $4, events_per_second = $5,
              last_error = NULL, error_position = NULL, error_event_id = NULL, updated_at = now()
-         WHERE name = $1 AND generation = $2 AND checkpoint IS NOT DISTINCT FROM $6`,
-        [this.name, generation.generation, checkpoint, applied, rate, expected],
+         FROM active
+         WHERE g.name = $1 AND g.generation = $2 AND active.active_generation = $2 AND g.checkpoint IS NOT DISTINCT FROM $6
+         RETURNING pg_notify($7, $8)`,
+        [this.name, generation.generation, checkpoint, applied, rate, expected, PROJECTIONS_CHANNEL, JSON.stringify(notice)],
       );
       if (rowCount !== 1) {
-        // Someone else moved this generation's checkpoint: never apply a batch twice.
+        // Switched to another generation, or someone else moved this one's checkpoint: never apply a batch twice.
         await client.query('ROLLBACK');
         return 'moved';
       }
-      const notice: CheckpointNotice = { name: this.name, generation: generation.generation, checkpoint, active: true };
-      await notifyCheckpoint(client, notice);
       await client.query('COMMIT');
       this.ctx.notifications.emit(notice);
       return 'committed';
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
+      // The generation's tables are gone: a rebuild switched and dropped them before this batch
+      // reached the generation check. Follow the new generation.
+      if ((error as { code?: string }).code === UNDEFINED_TABLE) return 'moved';
       if (error instanceof ProjectionApplyError) {
         await recordError(client, this.name, generation.generation, {
           message: error.message,
