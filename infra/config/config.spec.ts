@@ -19,8 +19,19 @@ describe('loadConfig', () => {
       availabilityZone: 'nova',
       serviceDownTimeSec: 60,
       reportIntervalSec: 10,
+      libvirtUri: 'qemu:///system',
+      instancesPath: '/srv/strata/.strata/instances',
+      computeHost: 'compute-1',
+      syncPowerStateIntervalSec: 60,
       logLevel: 'info',
     });
+  });
+
+  it('reads the libvirt settings, resolving a relative instances path, and refuses a host name unusable in a subject', () => {
+    const c = loadConfig({ COMPUTE_DRIVER: 'libvirt', STRATA_LIBVIRT_URI: 'qemu+ssh://hv1/system', STRATA_INSTANCES_PATH: 'vms', STRATA_COMPUTE_HOST: 'hv-1', STRATA_SYNC_POWER_STATE_INTERVAL: '5' }, '/srv');
+    expect(c).toMatchObject({ computeDriver: 'libvirt', libvirtUri: 'qemu+ssh://hv1/system', instancesPath: '/srv/vms', computeHost: 'hv-1', syncPowerStateIntervalSec: 5 });
+    expect(() => loadConfig({ STRATA_COMPUTE_HOST: 'hv.1' })).toThrow(/STRATA_COMPUTE_HOST: "hv.1" is not a host name/);
+    expect(() => loadConfig({ STRATA_SYNC_POWER_STATE_INTERVAL: '0' })).toThrow(/STRATA_SYNC_POWER_STATE_INTERVAL/);
   });
 
   it('derives the public URL from the port and resolves a relative data dir', () => {

@@ -40,6 +40,14 @@ export interface StrataConfig {
   serviceDownTimeSec: number;
   /** `STRATA_REPORT_INTERVAL`: seconds between a compute agent's liveness reports (Nova's report_interval, 10). */
   reportIntervalSec: number;
+  /** `STRATA_LIBVIRT_URI`: the libvirt connection of COMPUTE_DRIVER=libvirt (Nova's `[libvirt] connection_uri`, default `qemu:///system`). */
+  libvirtUri: string;
+  /** `STRATA_INSTANCES_PATH`, absolute: guests' disks, console logs and the image cache (Nova's `instances_path`; default `<data dir>/instances`). */
+  instancesPath: string;
+  /** `STRATA_COMPUTE_HOST`: the name of this process's libvirt compute host (Nova's `host`; default `compute-1`). */
+  computeHost: string;
+  /** `STRATA_SYNC_POWER_STATE_INTERVAL`: seconds between comparisons of the hypervisor's guests with Strata's (Nova's sync_power_state_interval; default 60). */
+  syncPowerStateIntervalSec: number;
   /** `STRATA_LOG_LEVEL`. */
   logLevel: LogLevel;
 }
@@ -102,6 +110,15 @@ function url(env: Env, name: string, protocols: string[], example: string): stri
   return v;
 }
 
+/** A compute host name: it becomes part of NATS subjects. */
+const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+function hostName(env: Env, name: string, fallback: string): string {
+  const v = text(env, name) ?? fallback;
+  if (!HOST_NAME.test(v)) throw new ConfigError(name, `"${v}" is not a host name usable in a NATS subject; use letters, digits, "-" and "_"`);
+  return v;
+}
+
 /** Parses the environment; throws a ConfigError naming the variable to fix. */
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): StrataConfig {
   const listenPort = port(env, 'STRATA_PORT', 8080);
@@ -119,7 +136,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         .map((h) => h.trim())
         .filter(Boolean);
   for (const h of fakeHosts) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(h)) {
+    if (!HOST_NAME.test(h)) {
       throw new ConfigError('STRATA_FAKE_HOSTS', `"${h}" is not a host name usable in a NATS subject; use letters, digits, "-" and "_", comma-separated`);
     }
   }
@@ -141,6 +158,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     availabilityZone: text(env, 'STRATA_AVAILABILITY_ZONE') ?? 'nova',
     serviceDownTimeSec: integer(env, 'STRATA_SERVICE_DOWN_TIME', 60, 1),
     reportIntervalSec: integer(env, 'STRATA_REPORT_INTERVAL', 10, 1),
+    libvirtUri: text(env, 'STRATA_LIBVIRT_URI') ?? 'qemu:///system',
+    instancesPath: path.resolve(cwd, text(env, 'STRATA_INSTANCES_PATH') ?? path.join(dataDir, 'instances')),
+    computeHost: hostName(env, 'STRATA_COMPUTE_HOST', 'compute-1'),
+    syncPowerStateIntervalSec: integer(env, 'STRATA_SYNC_POWER_STATE_INTERVAL', 60, 1),
     logLevel: oneOf(env, 'STRATA_LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info'),
   };
 }

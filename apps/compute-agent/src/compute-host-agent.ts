@@ -10,6 +10,8 @@ export interface HostAgentOptions {
   availabilityZone: string;
   allocation: HostAllocation;
   reportIntervalMs: number;
+  /** Time between reconciliation rounds (the first runs at start); 0 turns them off. */
+  syncPowerStateIntervalMs?: number;
   log: { info(m: string): void; warn(m: string): void };
 }
 
@@ -22,11 +24,18 @@ export interface HostAgentOptions {
 export class ComputeHostAgent {
   private consumer: Consumer | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
+  private syncTimer: NodeJS.Timeout | null = null;
+  private syncing: Promise<void> | null = null;
+  private syncRounds = 0;
   private stopConsole: (() => void) | null = null;
   /** Orders for one instance run one after the other, in the order they arrived. */
   private readonly lanes = new Map<string, Promise<void>>();
 
   constructor(private readonly o: HostAgentOptions) {}
+
+  get host(): string {
+    return this.o.host;
+  }
 
   async start(): Promise<void> {
     await this.announce();
@@ -38,10 +47,46 @@ export class ComputeHostAgent {
       { durable: `compute-agent-${this.o.host}`, filterSubject: computeSubjects.work(this.o.host), ackWaitMs: 10 * 60_000 },
       (msg) => this.inLane(msg.data.serverId, () => this.perform(msg.data)),
     );
+    const every = this.o.syncPowerStateIntervalMs ?? 0;
+    if (every > 0) {
+      void this.syncPowerStates();
+      this.syncTimer = setInterval(() => void this.syncPowerStates(), every);
+      this.syncTimer.unref();
+    }
+  }
+
+  /**
+   * One reconciliation round (Nova's `_sync_power_states`): the list of guests, then each guest's
+   * power state read in its lane, so that a guest stopped behind Strata's back becomes an event and a
+   * guest Strata does not know is named. Nothing here changes a guest.
+   */
+  syncPowerStates(): Promise<void> {
+    this.syncing ??= (async () => {
+      const round = `sync-${this.o.host}-${Date.now()}-${++this.syncRounds}`;
+      try {
+        const ids = await this.o.driver.listInstances();
+        await this.report({ kind: 'guests', orderId: round, host: this.o.host, serverIds: ids });
+        await Promise.all(
+          ids.map((serverId) =>
+            this.inLane(serverId, async () => {
+              const powerState = await this.powerStateOf(serverId);
+              // Gone since the list: nothing to say (a destroy reported it already).
+              if (powerState === POWER_STATE.NOSTATE) return;
+              await this.report({ kind: 'power-state', orderId: round, serverId, host: this.o.host, powerState });
+            }),
+          ),
+        );
+      } catch (e) {
+        this.o.log.warn(`power state sync of ${this.o.host} failed: ${(e as Error).message}; the next round tries again`);
+      }
+    })().finally(() => (this.syncing = null));
+    return this.syncing;
   }
 
   async stop(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    await this.syncing;
     this.stopConsole?.();
     await this.consumer?.stop();
     await Promise.allSettled([...this.lanes.values()]);
@@ -85,7 +130,8 @@ export class ComputeHostAgent {
   }
 
   private report(report: ComputeReport): Promise<void> {
-    const id = 'orderId' in report ? `${report.orderId}:${report.kind}:${report.serverId}` : `host:${this.o.host}:${Date.now()}`;
+    const id =
+      report.kind === 'host' ? `host:${this.o.host}:${Date.now()}` : report.kind === 'guests' ? `${report.orderId}:guests` : `${report.orderId}:${report.kind}:${report.serverId}`;
     return this.o.bus.publish(computeSubjects.report(this.o.host), report, { msgId: id });
   }
 

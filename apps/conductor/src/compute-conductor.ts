@@ -98,6 +98,8 @@ export class ComputeConductor {
     private readonly bus: Bus,
     readonly hosts: HostAggregates,
     private readonly log: ConductorLog,
+    /** Servers Strata places on a host (not deleted), from the read model; without it guests are not compared. */
+    private readonly serversOnHost?: (host: string) => Promise<{ id: string; vmState: string; taskState: string | null }[]>,
   ) {
     this.sagas = new FoldCache(store, buildSagaDecider, { eventId: deterministicEventId, soleWriter: true });
     this.servers = new FoldCache(store, serverDecider, { eventId: deterministicEventId, soleWriter: false });
@@ -458,6 +460,13 @@ export class ComputeConductor {
     const correlation = 'orderId' in r ? r.orderId.replace(/^req-/, '') : null;
     const meta = (what: string) => this.meta(`report/${'orderId' in r ? r.orderId : r.host}/${what}`, correlation, 'orderId' in r ? r.orderId : r.host);
     switch (r.kind) {
+      case 'power-state':
+        // The decider leaves a server alone while an operation runs on it or when it is on another host.
+        await this.server('SyncServerPowerState', { serverId: r.serverId, host: r.host, powerState: r.powerState }, meta(`power/${r.serverId}`)).catch(ignoreGone);
+        return;
+      case 'guests':
+        await this.compareGuests(r.host, r.serverIds);
+        return;
       case 'host': {
         const m = meta(`host/${JSON.stringify(r.resources)}/${JSON.stringify(r.allocation)}/${r.availabilityZone}/${Date.now()}`);
         const hostUuid = uuidFromName(`host:${r.host}`);
@@ -521,6 +530,22 @@ export class ComputeConductor {
         await this.server('CompleteServerDeletion', { serverId: r.serverId }, meta('destroyed')).catch(ignoreGone);
         return;
     }
+  }
+
+  /**
+   * Guests on the hypervisor that Strata does not place on that host are named, never destroyed
+   * (Nova's `running_deleted_instance_action = log`); servers the host should hold but does not are
+   * named too (Nova: "Instance is unexpectedly not found. Ignore.").
+   */
+  private async compareGuests(host: string, guestIds: string[]): Promise<void> {
+    if (!this.serversOnHost) return;
+    const expected = await this.serversOnHost(host);
+    const known = new Set(expected.map((s) => s.id));
+    const present = new Set(guestIds);
+    const unknown = guestIds.filter((id) => !known.has(id));
+    const missing = expected.filter((s) => !present.has(s.id) && s.vmState !== 'building' && s.taskState === null).map((s) => s.id);
+    if (unknown.length) this.log.warn(`host ${host} runs ${unknown.length} guest(s) Strata does not place there, left as they are: ${unknown.join(', ')}`);
+    if (missing.length) this.log.warn(`host ${host} does not hold ${missing.length} server(s) Strata places there: ${missing.join(', ')}`);
   }
 
   /** After a restart: everything in flight gets its next step (builds), or its order again (actions, deletions). */

@@ -46,7 +46,13 @@ export class ConductorService implements OnApplicationBootstrap, OnApplicationSh
     this.checkpoints = new PgCheckpointStore(this.pool);
     this.hosts = new HostAggregates(store);
     const log = { info: (m: string) => this.logger.log(m), warn: (m: string) => this.logger.warn(m), error: (m: string) => this.logger.error(m) };
-    this.conductor = new ComputeConductor(store, bus, this.hosts, log);
+    this.conductor = new ComputeConductor(store, bus, this.hosts, log, async (host) => {
+      const { rows } = await this.pool.query<{ id: string; vm_state: string; task_state: string | null }>(
+        'SELECT id, vm_state, task_state FROM rm.compute_servers WHERE host = $1 AND NOT deleted',
+        [host],
+      );
+      return rows.map((r) => ({ id: r.id, vmState: r.vm_state, taskState: r.task_state }));
+    });
     this.liveness = new HostLiveness(bus, this.hosts, config.serviceDownTimeSec * 1000, (e) => this.logger.warn(`host liveness: ${e.message}`));
   }
 

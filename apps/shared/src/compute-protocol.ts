@@ -18,7 +18,14 @@ export type ComputeReport =
   | { kind: 'action-done'; orderId: string; serverId: string; action: ServerAction; host: string; powerState: PowerState }
   | { kind: 'action-failed'; orderId: string; serverId: string; action: ServerAction; host: string; reason: string; powerState: PowerState | null }
   | { kind: 'destroyed'; orderId: string; serverId: string; host: string }
-  | { kind: 'host'; host: string; availabilityZone: string; resources: HostResources; allocation: HostAllocation };
+  | { kind: 'host'; host: string; availabilityZone: string; resources: HostResources; allocation: HostAllocation }
+  /**
+   * Reconciliation (Nova's `_sync_power_states`): one guest's power state as the hypervisor has it,
+   * read in the guest's lane (after every order for it that came before), once per sync round.
+   */
+  | { kind: 'power-state'; orderId: string; serverId: string; host: string; powerState: PowerState }
+  /** Reconciliation: every guest the hypervisor holds, so that the conductor can name the ones Strata does not know. */
+  | { kind: 'guests'; orderId: string; host: string; serverIds: string[] };
 
 /** A liveness beat: not persisted, never an event (DESIGN.md, Events). */
 export interface ComputeHeartbeat {

@@ -1,0 +1,60 @@
+import { FlavorSpec, FakeComputeDriver, POWER_STATE } from '../../../infra/hypervisor';
+import { InProcessBus } from '../../../infra/messaging/in-process/in-process-bus';
+import { instanceFactory } from '../../../test/contracts/compute-driver.contract';
+import { ComputeReport, computeSubjects } from '../../shared/src/compute-protocol';
+import { ComputeHostAgent } from './compute-host-agent';
+
+const flavor: FlavorSpec = { id: 'f', name: 'm1.tiny', vcpus: 1, memoryMb: 512, rootGb: 1, ephemeralGb: 0, swapMb: 0, extraSpecs: {} };
+const makeInstance = instanceFactory({ scope: 'compute-host-agent.spec', flavor, image: { id: 'img', properties: {}, diskFormat: 'qcow2' } });
+const allocation = { cpuAllocationRatio: 16, ramAllocationRatio: 1.5, diskAllocationRatio: 1, reservedHostMemoryMb: 512, reservedHostDiskMb: 0, reservedHostCpus: 0 };
+
+describe('ComputeHostAgent power state sync', () => {
+  let bus: InProcessBus;
+  let agent: ComputeHostAgent;
+  let reports: ComputeReport[];
+  let stopReports: () => Promise<void>;
+
+  beforeEach(async () => {
+    bus = new InProcessBus();
+    reports = [];
+    const consumer = await bus.consume<ComputeReport>({ durable: 'test-reports', filterSubject: computeSubjects.reports }, async (m) => {
+      reports.push(m.data);
+    });
+    stopReports = () => consumer.stop();
+  });
+  afterEach(async () => {
+    await agent?.stop();
+    await stopReports();
+    await bus.close();
+  });
+
+  const until = async (check: () => boolean) => {
+    for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(check()).toBe(true);
+  };
+
+  it('reports every guest the hypervisor holds and each one\'s power state, a guest stopped behind its back included', async () => {
+    const driver = new FakeComputeDriver({ hostname: 'hv-1' });
+    const running = makeInstance();
+    const crashed = makeInstance();
+    await driver.spawn({ instance: running });
+    await driver.spawn({ instance: crashed });
+    driver.simulateExternalPowerState(crashed.instanceId, POWER_STATE.CRASHED);
+    agent = new ComputeHostAgent({ host: 'hv-1', driver, bus, availabilityZone: 'nova', allocation, reportIntervalMs: 60_000, log: { info: () => undefined, warn: () => undefined } });
+    await agent.start();
+    await agent.syncPowerStates();
+    await until(() => reports.filter((r) => r.kind === 'power-state').length === 2);
+    const guests = reports.find((r) => r.kind === 'guests');
+    expect(guests).toMatchObject({ host: 'hv-1', serverIds: [running.instanceId, crashed.instanceId].sort() });
+    const states = Object.fromEntries(reports.flatMap((r) => (r.kind === 'power-state' ? [[r.serverId, r.powerState]] : [])));
+    expect(states).toEqual({ [running.instanceId]: POWER_STATE.RUNNING, [crashed.instanceId]: POWER_STATE.CRASHED });
+  });
+
+  it('runs a first round at start when an interval is set, and another one each interval', async () => {
+    const driver = new FakeComputeDriver({ hostname: 'hv-2' });
+    await driver.spawn({ instance: makeInstance() });
+    agent = new ComputeHostAgent({ host: 'hv-2', driver, bus, availabilityZone: 'nova', allocation, reportIntervalMs: 60_000, syncPowerStateIntervalMs: 50, log: { info: () => undefined, warn: () => undefined } });
+    await agent.start();
+    await until(() => reports.filter((r) => r.kind === 'guests').length >= 3);
+  });
+});
