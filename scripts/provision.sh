@@ -14,9 +14,14 @@ need_root() {
   fi
 }
 
-# Debian packages the suites need (qemu-utils: qemu-img inspects uploaded images; openssh-client: the
-# compute CLI suite checks generated keypairs with ssh-keygen). Later issues add libvirt, qemu and lvm2.
-DEBIAN_PACKAGES=(postgresql postgresql-client nats-server procps util-linux python3-openstackclient qemu-utils openssh-client)
+# Debian packages the suites need (qemu-utils: qemu-img inspects uploaded images and makes overlays;
+# openssh-client: the compute CLI suite checks generated keypairs with ssh-keygen; libvirt-daemon,
+# libvirt-daemon-driver-qemu, libvirt-clients and qemu-system-x86: the libvirt compute driver's suite
+# runs TCG guests on qemu:///system). libvirt-daemon-system is left out on purpose: it drags in systemd,
+# polkitd, iptables and the default NAT network, none of which a libvirtd started by hand needs.
+# Later issues add lvm2.
+DEBIAN_PACKAGES=(postgresql postgresql-client nats-server procps util-linux python3-openstackclient qemu-utils openssh-client
+  libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86)
 
 provision_packages() {
   local missing=()
@@ -71,6 +76,31 @@ start_nats() {
   wait_port "$NATS_PORT_TEST" nats-server
 }
 
+# The libvirt driver's integration suite runs on this URI.
+LIBVIRT_URI_TEST=qemu:///system
+
+libvirt_answers() { virsh -c "$LIBVIRT_URI_TEST" version >/dev/null 2>&1; }
+
+# DESIGN.md "Sandbox notes": no systemd here, so libvirtd and virtlogd are started by hand. QEMU runs as
+# libvirt's Debian default user and group libvirt-qemu, with dynamic ownership: libvirt chowns each
+# guest's disk and console log to it, so the instances folder only has to be traversable (o+x) by it.
+start_libvirt() {
+  if libvirt_answers; then return 0; fi
+  need_root
+  log "starting virtlogd and libvirtd ($LIBVIRT_URI_TEST)"
+  mkdir -p /var/log/libvirt/qemu /var/run/libvirt /var/lib/libvirt/qemu /var/cache/libvirt/qemu
+  getent group kvm >/dev/null || groupadd --system kvm
+  getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
+  getent passwd libvirt-qemu >/dev/null ||
+    useradd --system --gid kvm --groups libvirt-qemu --home-dir /var/lib/libvirt --no-create-home --shell /usr/sbin/nologin libvirt-qemu
+  pgrep -x virtlogd >/dev/null || virtlogd -d
+  pgrep -x libvirtd >/dev/null || libvirtd -d
+  for _ in $(seq 1 100); do libvirt_answers && return 0; sleep 0.2; done
+  echo "libvirtd did not answer on $LIBVIRT_URI_TEST; see /var/log/libvirt" >&2
+  virsh -c "$LIBVIRT_URI_TEST" version >&2 || true
+  exit 1
+}
+
 install_node_modules() {
   local stamp=node_modules/.strata-lock-hash
   local want
@@ -87,6 +117,7 @@ provision_all() {
   provision_packages
   start_postgres
   start_nats
+  start_libvirt
   install_node_modules
   export TEST_DATABASE_URL="postgres://strata:strata@127.0.0.1:${PGPORT_TEST}/postgres"
   export TEST_NATS_URL="nats://127.0.0.1:${NATS_PORT_TEST}"
