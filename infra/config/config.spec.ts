@@ -23,6 +23,8 @@ describe('loadConfig', () => {
       instancesPath: '/srv/strata/.strata/instances',
       computeHost: 'compute-1',
       syncPowerStateIntervalSec: 60,
+      shutdownTimeoutSec: 60,
+      softRebootTimeoutSec: 120,
       logLevel: 'info',
     });
   });

@@ -46,6 +46,10 @@ export interface StrataConfig {
   instancesPath: string;
   /** `STRATA_COMPUTE_HOST`: the name of this process's libvirt compute host (Nova's `host`; default `compute-1`). */
   computeHost: string;
+  /** `STRATA_SHUTDOWN_TIMEOUT`: seconds a guest gets to shut down cleanly (ACPI) on stop, resize and rebuild before the power is cut (Nova's `shutdown_timeout`, 60). */
+  shutdownTimeoutSec: number;
+  /** `STRATA_SOFT_REBOOT_TIMEOUT`: seconds a soft reboot may take before a hard one (Nova's `[libvirt] wait_soft_reboot_seconds`, 120). */
+  softRebootTimeoutSec: number;
   /** `STRATA_SYNC_POWER_STATE_INTERVAL`: seconds between comparisons of the hypervisor's guests with Strata's (Nova's sync_power_state_interval; default 60). */
   syncPowerStateIntervalSec: number;
   /** `STRATA_LOG_LEVEL`. */
@@ -162,6 +166,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     instancesPath: path.resolve(cwd, text(env, 'STRATA_INSTANCES_PATH') ?? path.join(dataDir, 'instances')),
     computeHost: hostName(env, 'STRATA_COMPUTE_HOST', 'compute-1'),
     syncPowerStateIntervalSec: integer(env, 'STRATA_SYNC_POWER_STATE_INTERVAL', 60, 1),
+    shutdownTimeoutSec: integer(env, 'STRATA_SHUTDOWN_TIMEOUT', 60, 0),
+    softRebootTimeoutSec: integer(env, 'STRATA_SOFT_REBOOT_TIMEOUT', 120, 0),
     logLevel: oneOf(env, 'STRATA_LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info'),
   };
 }

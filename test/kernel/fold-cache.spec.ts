@@ -1,12 +1,12 @@
 import { InMemoryEventStore } from '../../infra/eventstore/in-memory/in-memory-event-store';
 import { deterministicEventId } from '../../infra/ids/ids';
-import { FIXED_NOW } from '../../test/support/decider-spec';
-import { Command, handleCommand } from './command-handler';
-import { Decider, DomainEvent } from './decider';
-import { InvalidState } from './errors';
-import { EventStore, ReadStreamOptions, RecordedEvent } from './event-store';
-import { FoldCache } from './fold-cache';
-import { SYSTEM_ACTOR } from './metadata';
+import { FIXED_NOW } from '../support/decider-spec';
+import { Command, handleCommand } from '../../domain/kernel/command-handler';
+import { Decider, DomainEvent } from '../../domain/kernel/decider';
+import { InvalidState } from '../../domain/kernel/errors';
+import { EventStore, ReadStreamOptions, RecordedEvent } from '../../domain/kernel/event-store';
+import { FoldCache } from '../../domain/kernel/fold-cache';
+import { SYSTEM_ACTOR } from '../../domain/kernel/metadata';
 
 type CounterCommand = Command<'Add', { n: number }> | Command<'Reset', Record<string, never>>;
 type CounterEvent = DomainEvent<'Added', { n: number }> | DomainEvent<'WasReset', Record<string, never>>;

@@ -55,7 +55,14 @@ export class ComputeAgentService implements OnApplicationBootstrap, OnApplicatio
       this.pool.on('error', () => undefined);
       const images = new BlobImageSource(this.pool, new FilesystemBlobStore({ root: path.join(this.config.dataDir, 'images') }));
       const host = this.config.computeHost;
-      const driver = new LibvirtComputeDriver({ hostname: host, instancesPath: this.config.instancesPath, imageSource: images, uri: this.config.libvirtUri });
+      const driver = new LibvirtComputeDriver({
+        hostname: host,
+        instancesPath: this.config.instancesPath,
+        imageSource: images,
+        uri: this.config.libvirtUri,
+        cleanShutdownTimeoutSec: this.config.shutdownTimeoutSec,
+        softRebootTimeoutSec: this.config.softRebootTimeoutSec,
+      });
       return [{ host, driver, allocation: allocation(LIBVIRT_ALLOCATION_RATIO_DEFAULTS) }];
     }
     const resources = this.config.fakeHostResources ? parseFakeResources(this.config.fakeHostResources) : {};
@@ -80,6 +87,7 @@ export class ComputeAgentService implements OnApplicationBootstrap, OnApplicatio
         allocation,
         reportIntervalMs: this.config.reportIntervalSec * 1000,
         syncPowerStateIntervalMs: this.config.syncPowerStateIntervalSec * 1000,
+        shutdownTimeoutSec: this.config.shutdownTimeoutSec,
         log,
       });
       await agent.start();

@@ -10,6 +10,8 @@ export interface HostAgentOptions {
   availabilityZone: string;
   allocation: HostAllocation;
   reportIntervalMs: number;
+  /** How long a stop lets the guest shut down cleanly before the power is cut (Nova's `shutdown_timeout`); default 0. */
+  shutdownTimeoutSec?: number;
   /** Time between reconciliation rounds (the first runs at start); 0 turns them off. */
   syncPowerStateIntervalMs?: number;
   log: { info(m: string): void; warn(m: string): void };
@@ -194,7 +196,7 @@ export class ComputeHostAgent {
     const state = await this.powerStateOf(instanceId);
     switch (order.action) {
       case 'stop':
-        if (state !== POWER_STATE.SHUTDOWN) await d.powerOff({ instanceId });
+        if (state !== POWER_STATE.SHUTDOWN) await d.powerOff({ instanceId, timeoutSec: this.o.shutdownTimeoutSec ?? 0 });
         return;
       case 'start':
         if (state !== POWER_STATE.RUNNING) await d.powerOn({ instanceId });
