@@ -24,6 +24,9 @@ const DEFERRED_CHECKPOINT_MS = 250;
 
 const QUIET = Symbol('quiet');
 
+/** Rows a live runner keeps between batches before it starts again from an empty cache. */
+const LIVE_ROW_CACHE = 20_000;
+
 /** PostgreSQL's undefined_table. */
 const UNDEFINED_TABLE = '42P01';
 
@@ -144,6 +147,10 @@ export class ProjectionRunner {
     const onAbort = () => subscription.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     const handled = new Set(this.projection.eventTypes);
+    // The generation's rows as this runner last wrote them: only the active runner writes them, so
+    // a row it holds needs no SELECT before the next event changes it. Dropped with this follow()
+    // on any failure or switch (a rolled-back batch may have changed rows it holds).
+    const rows = new RowCache(this.projection, generation.schemaName);
     let committed = generation.checkpoint;
     let deferred: string | null = null;
     let lastWrite = 0;
@@ -156,7 +163,7 @@ export class ProjectionRunner {
         const result: IteratorResult<RecordedEvent[]> | typeof QUIET = deferred === null ? await next : await quietAfter(next, DEFERRED_CHECKPOINT_MS);
         if (signal.aborted) return;
         if (result === QUIET) {
-          if ((await this.commitBatch(client, generation, committed, [], deferred!)) === 'moved') return;
+          if ((await this.commitBatch(client, generation, committed, [], deferred!, rows)) === 'moved') return;
           committed = deferred;
           deferred = null;
           lastWrite = Date.now();
@@ -171,7 +178,7 @@ export class ProjectionRunner {
           this.ctx.notifications.emit({ name: this.name, generation: generation.generation, checkpoint: last, active: true });
           continue;
         }
-        if ((await this.commitBatch(client, generation, committed, batch, last)) === 'moved') return;
+        if ((await this.commitBatch(client, generation, committed, batch, last, rows)) === 'moved') return;
         committed = last;
         deferred = null;
         lastWrite = Date.now();
@@ -189,10 +196,9 @@ export class ProjectionRunner {
    * the batch advances the checkpoint, handled or not, so any position a writer got back becomes
    * reachable for read-your-writes.
    */
-  private async commitBatch(client: Client, generation: GenerationRecord, expected: string | null, batch: RecordedEvent[], checkpoint: string): Promise<BatchOutcome> {
+  private async commitBatch(client: Client, generation: GenerationRecord, expected: string | null, batch: RecordedEvent[], checkpoint: string, cache: RowCache): Promise<BatchOutcome> {
     const handled = new Set(this.projection.eventTypes);
     const events = batch.filter((e) => handled.has(e.type));
-    const cache = new RowCache(this.projection, generation.schemaName);
     await client.query('BEGIN');
     try {
       await cache.preload(client, events);
@@ -219,6 +225,8 @@ export class ProjectionRunner {
         return 'moved';
       }
       await client.query('COMMIT');
+      cache.markClean();
+      cache.evictIfOver(LIVE_ROW_CACHE);
       this.ctx.notifications.emit(notice);
       return 'committed';
     } catch (error) {
