@@ -83,6 +83,16 @@ export class FoldCache<C extends Command, E extends DomainEvent, S> {
     return fresh;
   }
 
+  /**
+   * The fold as this cache holds it, without reading what other writers appended since (a read
+   * only when it holds nothing): for facts that never change once written, such as a server's
+   * flavor while it builds.
+   */
+  async peek(stream: string): Promise<FoldedStream<S>> {
+    const folded = this.streams.get(stream);
+    return folded ?? this.load(stream);
+  }
+
   /** Drops the stream's fold (a stream that ended, or one that may have changed behind this cache). */
   forget(stream: string): void {
     this.streams.delete(stream);

@@ -144,4 +144,16 @@ describe('FoldCache', () => {
     // Already on the stream: skipped, the rest decided.
     expect(await cache.handleAll('counter-1', [add(2, 'req-a'), add(1, 'req-e')])).toMatchObject({ replayed: true, state: { total: 6 }, nextVersion: 2n });
   });
+
+  it('peek gives the fold it holds without reading newer events, and reads only a stream it does not hold', async () => {
+    const { store, counting, reads } = countingStore();
+    const cache = new FoldCache(counting, counter, { eventId: deterministicEventId, soleWriter: false });
+    expect((await cache.peek('counter-1')).version).toBeNull();
+    await cache.handle('counter-1', add(1, 'req-a'));
+    await handleCommand(store, counter, 'counter-1', add(2, 'req-other'), { eventId: deterministicEventId });
+    const before = reads.length;
+    expect((await cache.peek('counter-1')).state).toEqual({ total: 1 });
+    expect(reads.length).toBe(before);
+    expect((await cache.load('counter-1')).state).toEqual({ total: 3 });
+  });
 });

@@ -86,7 +86,7 @@ export function instanceSpecOf(s: Server, flavor = s.flavor): InstanceSpec {
 export class ComputeConductor {
   private readonly building = new Map<string, Promise<void>>();
   /** Builds scheduled at once: enough to keep the store busy, few enough that claims rarely collide. */
-  private readonly slots = new Slots(8);
+  private readonly slots = new Slots(16);
   private reports: Consumer | null = null;
   /** Build sagas: only the active conductor writes them, so their folds are used as they are. */
   private readonly sagas: FoldCache<BuildSagaCommand, BuildSagaEvent, BuildSagaState>;
@@ -281,7 +281,7 @@ export class ComputeConductor {
   async advanceBuild(serverId: string, resumed: boolean): Promise<void> {
     // Members of one server group are placed one after the other, so each sees where the others went
     // (Nova rechecks the group policy late on the compute host; here it never has to).
-    const { state } = await this.loadServer(serverId);
+    const { state } = await this.servers.peek(serverStream(serverId));
     const lane = state.status === 'live' && state.server.serverGroupId ? `group:${state.server.serverGroupId}` : serverId;
     const previous = this.building.get(lane) ?? Promise.resolve();
     const next = previous.then(() => this.slots.run(() => this.runBuild(serverId, resumed))).catch((e: Error) => this.log.error(`build of ${serverId}: ${e.stack ?? e.message}`));
@@ -297,7 +297,7 @@ export class ComputeConductor {
       const saga = await this.loadSaga(serverId);
       // No saga yet: the build's first step starts it (in the same append as the host it selects).
       const starting = saga.state.status === 'absent';
-      const correlationId = starting ? (await this.loadServer(serverId)).correlationId : saga.correlationId;
+      const correlationId = starting ? (await this.servers.peek(serverStream(serverId))).correlationId : saga.correlationId;
       const step: BuildStep = starting ? { kind: 'schedule', attempt: 1, ignoreHosts: [] } : nextBuildStep(saga.state);
       const key = (what: string) => this.meta(`build/${serverId}/${what}`, correlationId, `saga-build-${serverId}`);
       switch (step.kind) {
@@ -343,7 +343,8 @@ export class ComputeConductor {
           break;
         }
         case 'claim': {
-          const { state } = await this.loadServer(serverId);
+          // The flavor does not change while the server builds; a deletion meanwhile is seen when the server is scheduled.
+          const { state } = await this.servers.peek(serverStream(serverId));
           if (state.status !== 'live') return;
           const f = state.server.flavor;
           const meta = key(`claim/${step.claimId}`);

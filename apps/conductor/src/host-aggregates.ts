@@ -9,6 +9,9 @@ interface Cached {
   version: bigint | null;
 }
 
+/** How old a host's view may be when the scheduler filters and weighs it. */
+const SCHEDULER_VIEW_MS = 200;
+
 export const hostStreamOf = (host: string) => hostStream(uuidFromName(`host:${host}`));
 
 /**
@@ -20,6 +23,8 @@ export const hostStreamOf = (host: string) => hostStream(uuidFromName(`host:${ho
 export class HostAggregates {
   private readonly cache = new Map<string, Cached>();
   private readonly refreshing = new Map<string, Promise<Cached>>();
+  /** When each host's fold last caught up with its stream. */
+  private readonly refreshedAt = new Map<string, number>();
   /** The command running on each host, so that the next waits for it. */
   private readonly queues = new Map<string, Promise<unknown>>();
 
@@ -52,6 +57,7 @@ export class HostAggregates {
         entry.state = hostDecider.evolve(entry.state, e as never);
         entry.version = e.version;
       }
+      this.refreshedAt.set(host, Date.now());
       return entry;
     })().finally(() => this.refreshing.delete(host));
     this.refreshing.set(host, done);
@@ -63,12 +69,18 @@ export class HostAggregates {
     return state.status === 'registered' ? state.host : null;
   }
 
-  /** Current views of every registered host, as the scheduler takes them. */
+  /**
+   * Views of every registered host, as the scheduler takes them: read again when older than
+   * SCHEDULER_VIEW_MS (Nova's scheduler also works from a cached host state). A claim is always
+   * decided on a fresh fold (`run`), so a stale view can only cost a refused claim and a retry.
+   */
   async schedulerHosts(): Promise<SchedulerHost[]> {
     const out: SchedulerHost[] = [];
+    const now = Date.now();
     for (const name of this.names) {
-      const h = await this.host(name);
-      if (h) out.push(toSchedulerHost(h));
+      const fresh = (this.refreshedAt.get(name) ?? 0) > now - SCHEDULER_VIEW_MS;
+      const entry = fresh ? this.cache.get(name)! : await this.refresh(name);
+      if (entry.state.status === 'registered') out.push(toSchedulerHost(entry.state.host));
     }
     return out;
   }
