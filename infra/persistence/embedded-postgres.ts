@@ -75,7 +75,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
             'Stop that process first, or set STRATA_DATA_DIR to another directory.',
         );
       }
-      const url = connectionUrl(settings, running.port, database);
+      // A server started by an older Strata may listen on TCP only.
+      const socket = socketDir(clusterDir, running.port);
+      const url = connectionUrl(settings, running.port, database, socket && fs.existsSync(path.join(socket, `.s.PGSQL.${running.port}`)) ? socket : null);
       await waitUntilAccepting(url, options.startTimeoutMs ?? 60_000, () => undefined);
       return { databaseUrl: url, port: running.port, clusterDir, owned: false, stop: async () => undefined };
     }
@@ -104,9 +106,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     }
     try {
       const server = await launch(binaries, clusterDir, dataDir, port, settings, options.startTimeoutMs ?? 60_000, log);
-      await ensureDatabase(connectionUrl(settings, port, 'postgres'), database);
+      const socket = socketDir(clusterDir, port);
+      await ensureDatabase(connectionUrl(settings, port, 'postgres', socket), database);
       return {
-        databaseUrl: connectionUrl(settings, port, database),
+        databaseUrl: connectionUrl(settings, port, database, socket),
         port,
         clusterDir,
         owned: true,
@@ -139,8 +142,23 @@ function writeSettings(dataDir: string, settings: ClusterSettings): void {
   fs.renameSync(`${file}.tmp`, file);
 }
 
-function connectionUrl(settings: ClusterSettings, port: number, database: string): string {
-  return `postgres://${encodeURIComponent(settings.user)}:${encodeURIComponent(settings.password)}@127.0.0.1:${port}/${database}`;
+/**
+ * The cluster's Unix socket directory: the cluster dir itself, when the socket's path fits the
+ * kernel's limit (108 bytes with its NUL); else null and clients use TCP on 127.0.0.1 only.
+ */
+function socketDir(clusterDir: string, port: number): string | null {
+  return Buffer.byteLength(path.join(clusterDir, `.s.PGSQL.${port}`)) < 100 ? clusterDir : null;
+}
+
+/**
+ * A URL that names 127.0.0.1 (what tools that parse it see) and, when the socket is there, the
+ * Unix socket as `host` parameter, which node-postgres and libpq take over the URL's host: on
+ * loopback a query costs a fraction of a TCP round trip's system time, and a busy Strata sends
+ * thousands of them a second.
+ */
+function connectionUrl(settings: ClusterSettings, port: number, database: string, socket: string | null = null): string {
+  const base = `postgres://${encodeURIComponent(settings.user)}:${encodeURIComponent(settings.password)}@127.0.0.1:${port}/${database}`;
+  return socket ? `${base}?host=${encodeURIComponent(socket)}` : base;
 }
 
 function isAlive(pid: number): boolean {
@@ -381,7 +399,7 @@ async function launch(
   // Own process group: a Ctrl-C in the terminal reaches Strata only, which stops PostgreSQL last.
   const child: ChildProcess = spawn(
     binaries.postgres,
-    ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'lc_messages=C'],
+    ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDir(clusterDir, port) ?? ''}`, '-c', 'lc_messages=C'],
     { detached: true, stdio: ['ignore', logFd, logFd], ...(runAs ?? {}) },
   );
   fs.closeSync(logFd);
