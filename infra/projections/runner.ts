@@ -25,7 +25,7 @@ const DEFERRED_CHECKPOINT_MS = 250;
 const QUIET = Symbol('quiet');
 
 /** Rows a live runner keeps between batches before it starts again from an empty cache. */
-const LIVE_ROW_CACHE = 20_000;
+const LIVE_ROW_CACHE = 5_000;
 
 /** PostgreSQL's undefined_table. */
 const UNDEFINED_TABLE = '42P01';

@@ -102,7 +102,8 @@ export class ComputeConductor {
     private readonly serversOnHost?: (host: string) => Promise<{ id: string; vmState: string; taskState: string | null }[]>,
   ) {
     this.sagas = new FoldCache(store, buildSagaDecider, { eventId: deterministicEventId, soleWriter: true });
-    this.servers = new FoldCache(store, serverDecider, { eventId: deterministicEventId, soleWriter: false });
+    // Servers in flight mostly: a server's fold is a few KiB, and one not held is read again when needed.
+    this.servers = new FoldCache(store, serverDecider, { eventId: deterministicEventId, soleWriter: false, capacity: 2_000 });
   }
 
   async startReports(): Promise<void> {

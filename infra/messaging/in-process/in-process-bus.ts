@@ -15,10 +15,14 @@ interface StreamSpec {
   name: string;
   subjects: string;
   retention: Retention;
+  /** Messages kept at most when no `maxMessagesPerStream` is given (limits retention). */
+  maxMessages?: number;
 }
 
 const STREAMS: readonly StreamSpec[] = [
-  { name: 'STRATA_EVENTS', subjects: 'strata.evt.>', retention: 'limits' },
+  // Every event passes through (the relay), a few KiB each, held in this process's memory; in the
+  // all-in-one nothing consumes them, so the last 10,000 are plenty.
+  { name: 'STRATA_EVENTS', subjects: 'strata.evt.>', retention: 'limits', maxMessages: 10_000 },
   { name: 'STRATA_WORK', subjects: 'strata.work.>', retention: 'workqueue' },
   { name: 'STRATA_REPORTS', subjects: 'strata.report.>', retention: 'limits' },
 ];
@@ -52,7 +56,7 @@ export interface InProcessBusOptions {
   duplicateWindowMs?: number;
   /** Base delay before a message whose handler threw is redelivered; doubles per delivery, capped at 30 s. Default 1 s. */
   redeliveryDelayMs?: number;
-  /** Oldest messages of the events and reports streams are dropped beyond this count (default 100 000). */
+  /** Oldest messages of the events and reports streams are dropped beyond this count (default: 10 000 events, 100 000 reports). */
   maxMessagesPerStream?: number;
   logger?: { warn(message: string): void };
   /** Milliseconds since the epoch; injectable for the dedupe-window tests. */
@@ -281,14 +285,14 @@ export class InProcessBus implements Bus {
   private closed = false;
   private readonly duplicateWindowMs: number;
   private readonly redeliveryDelayMs: number;
-  private readonly maxMessagesPerStream: number;
+  private readonly maxMessagesPerStream: number | undefined;
   private readonly logger: { warn(message: string): void };
   private readonly now: () => number;
 
   constructor(options: InProcessBusOptions = {}) {
     this.duplicateWindowMs = options.duplicateWindowMs ?? 120_000;
     this.redeliveryDelayMs = options.redeliveryDelayMs ?? 1_000;
-    this.maxMessagesPerStream = options.maxMessagesPerStream ?? 100_000;
+    this.maxMessagesPerStream = options.maxMessagesPerStream;
     this.logger = options.logger ?? console;
     this.now = options.now ?? Date.now;
   }
@@ -308,8 +312,9 @@ export class InProcessBus implements Bus {
     stream.recentIds.set(opts.msgId, now);
     stream.lastSeq += 1;
     stream.log.push({ seq: stream.lastSeq, subject, id: opts.msgId, payload: JSON.stringify(data ?? null) });
-    if (stream.spec.retention === 'limits' && stream.log.length > this.maxMessagesPerStream) {
-      stream.log.splice(0, stream.log.length - this.maxMessagesPerStream);
+    const max = this.maxMessagesPerStream ?? stream.spec.maxMessages ?? 100_000;
+    if (stream.spec.retention === 'limits' && stream.log.length > max) {
+      stream.log.splice(0, stream.log.length - max);
     }
     for (const d of stream.durables.values()) if (subjectMatches(d.filter, subject)) d.wake();
   }
