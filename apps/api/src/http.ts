@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { newRequestId } from '../../../infra/ids/ids';
+import { foreground } from '../../shared/src/foreground';
 import { glanceErrorBody } from './image/glance-errors';
 import { ServiceFaultsFilter } from './service-faults.filter';
 
@@ -20,6 +21,8 @@ export async function createHttpApp(rootModule: unknown): Promise<NestFastifyApp
   const adapter = new FastifyAdapter({ genReqId: requestIdOf as never, requestIdHeader: false, logger: false, ignoreTrailingSlash: true, maxParamLength: 1024 });
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
     reply.header('x-openstack-request-id', request.id);
+    // Counted until the response is sent or the connection drops: background work gives way meanwhile.
+    reply.raw.once('close', foreground.enter());
     done();
   });
   // Glance routes `/v2/images/` nowhere (tempest's show_image('') expects 404); the trailing-slash

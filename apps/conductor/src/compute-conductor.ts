@@ -100,6 +100,8 @@ export class ComputeConductor {
     private readonly log: ConductorLog,
     /** Servers Strata places on a host (not deleted), from the read model; without it guests are not compared. */
     private readonly serversOnHost?: (host: string) => Promise<{ id: string; vmState: string; taskState: string | null }[]>,
+    /** Awaited before each build step: lets the API of the same process answer first when it is busy. */
+    private readonly giveWay?: () => Promise<void>,
   ) {
     this.sagas = new FoldCache(store, buildSagaDecider, { eventId: deterministicEventId, soleWriter: true });
     // Servers in flight mostly: a server's fold is a few KiB, and one not held is read again when needed.
@@ -295,6 +297,7 @@ export class ComputeConductor {
 
   private async runBuild(serverId: string, resumed: boolean): Promise<void> {
     for (let steps = 0; steps < 200; steps++) {
+      await this.giveWay?.();
       const saga = await this.loadSaga(serverId);
       // No saga yet: the build's first step starts it (in the same append as the host it selects).
       const starting = saga.state.status === 'absent';

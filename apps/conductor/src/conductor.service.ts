@@ -4,6 +4,7 @@ import { EventStore, Position } from '../../../domain/kernel';
 import { StrataConfig } from '../../../infra/config';
 import { Bus } from '../../../infra/messaging/bus';
 import { PgCheckpointStore } from '../../../infra/messaging/pg-checkpoint-store';
+import { foreground } from '../../shared/src/foreground';
 import { ProjectionEngine } from '../../../infra/projections';
 import { tryAdvisoryLock } from '../../../infra/projections/catalog';
 import { BUS, DATABASE_URL, EVENT_STORE, PROJECTION_ENGINE, STRATA_CONFIG } from '../../shared/src/runtime.tokens';
@@ -12,6 +13,10 @@ import { HostAggregates } from './host-aggregates';
 import { HostLiveness } from './host-liveness';
 
 const CHECKPOINT = 'conductor-compute';
+/** A build step waits while more API requests than this are in flight in this process... */
+const FOREGROUND_BUSY = 0;
+/** ...but never longer than this. */
+const FOREGROUND_WAIT_MS = 500;
 /** One active compute conductor across all processes: the holder of this session advisory lock ('STR' 0x10). */
 const CONDUCTOR_LOCK_CLASS = 0x5354_5210;
 
@@ -52,7 +57,7 @@ export class ConductorService implements OnApplicationBootstrap, OnApplicationSh
         [host],
       );
       return rows.map((r) => ({ id: r.id, vmState: r.vm_state, taskState: r.task_state }));
-    });
+    }, () => foreground.giveWay(FOREGROUND_BUSY, FOREGROUND_WAIT_MS));
     this.liveness = new HostLiveness(bus, this.hosts, config.serviceDownTimeSec * 1000, (e) => this.logger.warn(`host liveness: ${e.message}`));
   }
 
