@@ -14,9 +14,9 @@ import { HostLiveness } from './host-liveness';
 
 const CHECKPOINT = 'conductor-compute';
 /** A build step waits while more API requests than this are in flight in this process... */
-const FOREGROUND_BUSY = 0;
+const FOREGROUND_BUSY = 1;
 /** ...but never longer than this. */
-const FOREGROUND_WAIT_MS = 500;
+const FOREGROUND_WAIT_MS = 150;
 /** One active compute conductor across all processes: the holder of this session advisory lock ('STR' 0x10). */
 const CONDUCTOR_LOCK_CLASS = 0x5354_5210;
 
