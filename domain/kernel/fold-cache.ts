@@ -84,13 +84,14 @@ export class FoldCache<C extends Command, E extends DomainEvent, S> {
   }
 
   /**
-   * The fold as this cache holds it, without reading what other writers appended since (a read
-   * only when it holds nothing): for facts that never change once written, such as a server's
-   * flavor while it builds.
+   * The fold as this cache holds it, without reading what other writers appended since: for facts
+   * that never change once written, such as a server's flavor while it builds. A stream it holds
+   * no event of (never loaded, or loaded before it had any) is read, so a fact that did not exist
+   * yet is never taken for absent.
    */
   async peek(stream: string): Promise<FoldedStream<S>> {
     const folded = this.streams.get(stream);
-    return folded ?? this.load(stream);
+    return folded && folded.version !== null ? folded : this.load(stream);
   }
 
   /** Drops the stream's fold (a stream that ended, or one that may have changed behind this cache). */

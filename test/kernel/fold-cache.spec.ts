@@ -156,4 +156,13 @@ describe('FoldCache', () => {
     expect(reads.length).toBe(before);
     expect((await cache.load('counter-1')).state).toEqual({ total: 3 });
   });
+
+  it('peek reads a stream it folded while it was still empty: a fact written since is never taken for absent', async () => {
+    const { store, counting } = countingStore();
+    const cache = new FoldCache(counting, counter, { eventId: deterministicEventId, soleWriter: false });
+    // As the conductor loads a group's members when one of them is not created yet.
+    expect((await cache.load('counter-2')).version).toBeNull();
+    await handleCommand(store, counter, 'counter-2', add(4, 'req-created'), { eventId: deterministicEventId });
+    expect((await cache.peek('counter-2')).state).toEqual({ total: 4 });
+  });
 });
