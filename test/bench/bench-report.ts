@@ -46,3 +46,29 @@ export function writeSection(name: string, markdown: string): void {
   fs.writeFileSync(FILE, next);
   console.error(`wrote the ${name} section of ${path.relative(process.cwd(), FILE) || FILE}`);
 }
+
+/** Pid and descendants, from /proc/<pid>/task/<tid>/children. */
+export function descendants(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const tid of fs.readdirSync(`/proc/${out[i]}/task`)) {
+        const kids = fs.readFileSync(`/proc/${out[i]}/task/${tid}/children`, 'utf8').trim();
+        if (kids) out.push(...kids.split(/\s+/).map(Number));
+      }
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return out;
+}
+
+/** A memory field of /proc/<pid>/status in KiB, or NaN when the process is gone. */
+export function statusKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : NaN;
+  } catch {
+    return NaN;
+  }
+}

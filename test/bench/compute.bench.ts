@@ -30,7 +30,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { commit, machine, percentile, writeSection } from './bench-report';
+import { commit, descendants, machine, percentile, statusKiB, writeSection } from './bench-report';
 import { sleep, startStrata } from './strata-server';
 
 const num = (name: string, dflt: number) => {
@@ -112,22 +112,6 @@ async function expect(status: number, what: string, p: Promise<Reply>): Promise<
 
 // ---- process figures ----
 
-/** Pid and descendants, from /proc/<pid>/task/<tid>/children. */
-function descendants(pid: number): number[] {
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) {
-    try {
-      for (const tid of fs.readdirSync(`/proc/${out[i]}/task`)) {
-        const kids = fs.readFileSync(`/proc/${out[i]}/task/${tid}/children`, 'utf8').trim();
-        if (kids) out.push(...kids.split(/\s+/).map(Number));
-      }
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return out;
-}
-
 const TICK = 1 / 100; // USER_HZ
 /** CPU seconds (user + system) of one process; NaN when gone. */
 function cpuOf(pid: number): number {
@@ -147,15 +131,6 @@ function treeCpu(pid: number): Map<number, number> {
     if (!Number.isNaN(c)) m.set(p, c);
   }
   return m;
-}
-
-function statusKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : NaN;
-  } catch {
-    return NaN;
-  }
 }
 
 const mib = (kib: number) => Math.round(kib / 1024);

@@ -26,7 +26,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { commit, machine, writeSection } from './bench-report';
+import { commit, descendants, machine, writeSection } from './bench-report';
 import { MemoryPeak, MemorySampler } from './identity-load';
 import { readPid, sleep, startStrata, waitHttp } from './strata-server';
 
@@ -182,22 +182,6 @@ function downloadOnce(side: GlanceSide, imageId: string, hash = false): Promise<
 }
 
 // ---- memory ----
-
-/** Pid and descendants, from /proc/<pid>/task/<tid>/children. */
-function descendants(pid: number): number[] {
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) {
-    try {
-      for (const tid of fs.readdirSync(`/proc/${out[i]}/task`)) {
-        const kids = fs.readFileSync(`/proc/${out[i]}/task/${tid}/children`, 'utf8').trim();
-        if (kids) out.push(...kids.split(/\s+/).map(Number));
-      }
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return out;
-}
 
 /** Resets VmHWM of the tree (clear_refs 5), so the next peak is this phase's; false when refused. */
 function resetPeaks(pid: number): boolean {

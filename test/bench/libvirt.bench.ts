@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { commit, machine, percentile, writeSection } from './bench-report';
+import { commit, machine, percentile, statusKiB, writeSection } from './bench-report';
 import { sleep, startStrata } from './strata-server';
 
 const BOOTS = Number(process.env.BENCH_BOOTS ?? 10);
@@ -90,11 +90,6 @@ async function request(method: string, url: string, token: string | null, body?:
     json = null;
   }
   return { status: res.status, headers: res.headers, json, text };
-}
-
-function statusKiB(pid: number, field: string): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : NaN;
 }
 
 async function main() {
