@@ -75,12 +75,7 @@ export async function handleCommand<C extends Command, E extends DomainEvent, S>
     const decided = decider.decide(command, state);
     if (decided.length === 0) return { events: [], nextVersion: version, position: null, state, replayed: false };
 
-    const toAppend: NewEvent[] = decided.map((e, index) => ({
-      id: opts.eventId(requestKey(command), stream, index, command.type),
-      type: e.type,
-      data: e.data,
-      metadata: eventMetadata(command, opts.schemaVersion ?? 1),
-    }));
+    const toAppend = newEvents(command, decided, stream, opts.eventId, opts.schemaVersion ?? 1);
     try {
       const result = await store.append(stream, toAppend, version === null ? NO_STREAM : version);
       const newState = decided.reduce(decider.evolve, state);
@@ -102,7 +97,16 @@ function sameRequest(recorded: RecordedEvent, command: Command): boolean {
   return m.requestId === command.metadata.requestId && m.commandType === command.type && (m.actor?.userId ?? null) === command.metadata.actor.userId;
 }
 
-function requestKey(command: Command): string {
+/**
+ * What a command decided, ready to append: ids from (request, stream, index, command type), so a
+ * retried request appends the same ids, and the command's metadata on every event. `key` is the
+ * request's identity, `requestKey(command)` unless the caller names the request otherwise.
+ */
+export function newEvents(command: Command, decided: DomainEvent[], stream: string, eventId: EventIdFactory, schemaVersion = 1, key = requestKey(command)): NewEvent[] {
+  return decided.map((e, index) => ({ id: eventId(key, stream, index, command.type), type: e.type, data: e.data, metadata: eventMetadata(command, schemaVersion) }));
+}
+
+export function requestKey(command: Command): string {
   const userId = command.metadata.actor.userId;
   return userId === null ? command.metadata.requestId : `${command.metadata.requestId}@${userId}`;
 }

@@ -1,4 +1,4 @@
-import { Command, eventMetadata, EventIdFactory, HandleResult } from './command-handler';
+import { Command, EventIdFactory, HandleResult, newEvents } from './command-handler';
 import { Decider, DomainEvent } from './decider';
 import { EventStore, NewEvent, NO_STREAM, RecordedEvent, WrongExpectedVersionError } from './event-store';
 
@@ -129,11 +129,7 @@ export class FoldCache<C extends Command, E extends DomainEvent, S> {
           continue;
         }
         const events = this.decider.decide(command, state);
-        const userId = command.metadata.actor.userId;
-        const requestKey = userId === null ? command.metadata.requestId : `${command.metadata.requestId}@${userId}`;
-        for (const [index, e] of events.entries()) {
-          toAppend.push({ id: this.options.eventId(requestKey, stream, index, command.type), type: e.type, data: e.data, metadata: eventMetadata(command, 1) });
-        }
+        toAppend.push(...newEvents(command, events, stream, this.options.eventId));
         decided.push(...events);
         state = events.reduce(this.decider.evolve, state);
         if (events.length > 0) applied.push(keys[i]);

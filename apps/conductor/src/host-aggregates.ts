@@ -1,7 +1,6 @@
 import { ComputeHost, HostCommand, hostDecider, HostState, hostStream } from '../../../domain/compute';
 import { HostState as SchedulerHost } from '../../../domain/scheduling';
-import { CommandMetadata, EventStore, NO_STREAM, WrongExpectedVersionError } from '../../../domain/kernel';
-import { eventMetadata } from '../../../domain/kernel/command-handler';
+import { CommandMetadata, EventStore, newEvents, NO_STREAM, WrongExpectedVersionError } from '../../../domain/kernel';
 import { deterministicEventId, uuidFromName } from '../../../infra/ids/ids';
 
 interface Cached {
@@ -111,11 +110,7 @@ export class HostAggregates {
       const stream = hostStreamOf(command.data.host);
       const expected = entry.version;
       try {
-        const result = await this.store.append(
-          stream,
-          events.map((e, i) => ({ id: deterministicEventId(requestKey, stream, i, command.type), type: e.type, data: e.data, metadata: eventMetadata({ ...command, metadata }, 1) })),
-          expected === null ? NO_STREAM : expected,
-        );
+        const result = await this.store.append(stream, newEvents({ ...command, metadata }, events, stream, deterministicEventId, 1, requestKey), expected === null ? NO_STREAM : expected);
         if (entry.version === expected) {
           entry.state = events.reduce((state, e) => hostDecider.evolve(state, e), entry.state);
           entry.version = result.nextVersion;
