@@ -148,9 +148,14 @@ export class ComputeConductor {
     return result;
   }
 
-  private async saga<T extends BuildSagaCommand['type']>(type: T, data: Extract<BuildSagaCommand, { type: T }>['data'], meta: CommandMetadata) {
-    const stream = buildSagaStream(data.serverId);
-    const result = await this.sagas.handle(stream, { type, data, metadata: meta } as BuildSagaCommand);
+  private saga<T extends BuildSagaCommand['type']>(type: T, data: Extract<BuildSagaCommand, { type: T }>['data'], meta: CommandMetadata) {
+    return this.sagaSteps(data.serverId, [{ type, data, metadata: meta } as BuildSagaCommand]);
+  }
+
+  /** Steps of one build saga in one append. */
+  private async sagaSteps(serverId: string, commands: BuildSagaCommand[]) {
+    const stream = buildSagaStream(serverId);
+    const result = await this.sagas.handleAll(stream, commands);
     // An ended saga is read again only by a late report or a deletion: no need to keep it.
     if (result.state.status !== 'running' && result.state.status !== 'absent') this.sagas.forget(stream);
     return result;
@@ -332,7 +337,7 @@ export class ComputeConductor {
           if (!chosen) {
             this.log.info(`build of ${serverId}: ${describeNoValidHost(result).log}`);
             const anyRoom = hosts.some((h) => fitsResources(h, spec.flavor).fits);
-            if (starting) await this.sagas.handleAll(buildSagaStream(serverId), start);
+            if (starting) await this.sagaSteps(serverId, start);
             await this.failBuild(serverId, step.attempt > 1 ? maxRetriesExceeded(serverId) : anyRoom ? NO_VALID_HOST : NO_VALID_HOST_RESOURCES, correlationId);
             return;
           }
@@ -343,7 +348,7 @@ export class ComputeConductor {
             data: { serverId, attempt: step.attempt, host: chosen.host, node: chosen.host, availabilityZone: chosen.availabilityZone, claimId },
             metadata: key(`select/${step.attempt}/${refusals}`),
           };
-          await this.sagas.handleAll(buildSagaStream(serverId), [...start, select]);
+          await this.sagaSteps(serverId, [...start, select]);
           break;
         }
         case 'claim': {
@@ -402,11 +407,11 @@ export class ComputeConductor {
       if (!(e instanceof DomainError)) throw e;
       // Deleted while we claimed: give the room back and stop.
       await this.releaseClaim(step.host, step.claimId, correlationId, `saga-build-${serverId}`);
-      await this.sagas.handleAll(buildSagaStream(serverId), [...before, { type: 'CancelBuildSaga', data: { serverId }, metadata: key('cancel') }]);
+      await this.sagaSteps(serverId, [...before, { type: 'CancelBuildSaga', data: { serverId }, metadata: key('cancel') }]);
       return;
     }
     const ordered: BuildSagaCommand = { type: 'RecordSpawnOrdered', data: { serverId, attempt: step.attempt, claimId: step.claimId }, metadata: key(`ordered/${step.claimId}`) };
-    await this.sagas.handleAll(buildSagaStream(serverId), [...before, ordered]);
+    await this.sagaSteps(serverId, [...before, ordered]);
     if (state.status !== 'live') return;
     await this.order(step.host, { kind: 'spawn', orderId: `build-${serverId}-${step.attempt}`, serverId, attempt: step.attempt, instance: instanceSpecOf(state.server) });
   }
