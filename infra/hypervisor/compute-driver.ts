@@ -235,3 +235,20 @@ export class OperationNotSupported extends ComputeDriverError {
 export function flavorDiskGb(flavor: Pick<FlavorSpec, 'rootGb' | 'ephemeralGb' | 'swapMb'>): number {
   return flavor.rootGb + flavor.ephemeralGb + Math.ceil(flavor.swapMb / 1024);
 }
+
+/**
+ * Refuses (InsufficientHostResources) a claim of `requested` that a host of `total` resources,
+ * overcommitted by its allocation `ratios`, cannot hold with `used` taken and `released` given back.
+ */
+export function assertFits(
+  at: { hostname: string; instanceId: string },
+  requested: ResourceAmounts,
+  released: ResourceAmounts,
+  host: { total: ResourceAmounts; used: ResourceAmounts; ratios: ResourceAmounts },
+): void {
+  const free = (k: keyof ResourceAmounts) => host.total[k] * host.ratios[k] - host.used[k] + released[k];
+  const available: ResourceAmounts = { vcpus: free('vcpus'), memoryMb: free('memoryMb'), localGb: free('localGb') };
+  if (requested.vcpus > available.vcpus || requested.memoryMb > available.memoryMb || requested.localGb > available.localGb) {
+    throw new InsufficientHostResources(at.hostname, at.instanceId, requested, available);
+  }
+}

@@ -1,4 +1,5 @@
 import {
+  assertFits,
   ComputeDriver,
   ComputeDriverCapabilities,
   DriverOperation,
@@ -9,7 +10,6 @@ import {
   InstanceInvalidPowerState,
   InstanceNotFound,
   InstanceSpec,
-  InsufficientHostResources,
   OperationNotSupported,
   POWER_STATE,
   PowerState,
@@ -459,12 +459,7 @@ export class FakeComputeDriver implements ComputeDriver {
 
   /** Refuses a claim of `requested` that the host, overcommitted by its ratios, cannot hold once `released` is given back. */
   private ensureFits(instanceId: string, requested: ResourceAmounts, released: ResourceAmounts): void {
-    const used = this.used();
-    const free = (k: keyof ResourceAmounts) => this.total[k] * this.ratios[k] - used[k] + released[k];
-    const available: ResourceAmounts = { vcpus: free('vcpus'), memoryMb: free('memoryMb'), localGb: free('localGb') };
-    if (requested.vcpus > available.vcpus || requested.memoryMb > available.memoryMb || requested.localGb > available.localGb) {
-      throw new InsufficientHostResources(this.hostname, instanceId, requested, available);
-    }
+    assertFits({ hostname: this.hostname, instanceId }, requested, released, { total: this.total, used: this.used(), ratios: this.ratios });
   }
 
   /** A fresh guest process from power-off: the console shows a boot. */

@@ -3,6 +3,7 @@ import { access, chmod, copyFile, mkdir, open, rename, rm, stat, statfs, writeFi
 import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
+  assertFits,
   ComputeDriver,
   ComputeDriverCapabilities,
   DriverOperation,
@@ -13,7 +14,6 @@ import {
   InstanceInvalidPowerState,
   InstanceNotFound,
   InstanceSpec,
-  InsufficientHostResources,
   OperationNotSupported,
   POWER_STATE,
   RebootType,
@@ -537,13 +537,11 @@ export class LibvirtComputeDriver implements ComputeDriver {
   /** Refuses a claim the host, overcommitted by its ratios, cannot hold once `released` is given back. */
   private async ensureFits(instanceId: string, requested: ResourceAmounts, released: ResourceAmounts): Promise<void> {
     const host = await this.getAvailableResource();
-    const total: ResourceAmounts = { vcpus: host.vcpus, memoryMb: host.memoryMb, localGb: host.localGb };
-    const used: ResourceAmounts = { vcpus: host.vcpusUsed, memoryMb: host.memoryMbUsed, localGb: host.localGbUsed };
-    const free = (k: keyof ResourceAmounts) => total[k] * this.ratios[k] - used[k] + released[k];
-    const available: ResourceAmounts = { vcpus: free('vcpus'), memoryMb: free('memoryMb'), localGb: free('localGb') };
-    if (requested.vcpus > available.vcpus || requested.memoryMb > available.memoryMb || requested.localGb > available.localGb) {
-      throw new InsufficientHostResources(this.hostname, instanceId, requested, available);
-    }
+    assertFits({ hostname: this.hostname, instanceId }, requested, released, {
+      total: { vcpus: host.vcpus, memoryMb: host.memoryMb, localGb: host.localGb },
+      used: { vcpus: host.vcpusUsed, memoryMb: host.memoryMbUsed, localGb: host.localGbUsed },
+      ratios: this.ratios,
+    });
   }
 
   /** A redelivered spawn of a domain that exists: boot it if an earlier attempt stopped short of that, else leave it be. */
