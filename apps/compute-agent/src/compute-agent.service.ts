@@ -1,8 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
-import * as path from 'node:path';
 import { Pool } from 'pg';
 import { HostAllocation } from '../../../domain/compute';
-import { FilesystemBlobStore } from '../../../infra/blob';
 import { StrataConfig } from '../../../infra/config';
 import {
   ComputeDriver,
@@ -15,6 +13,7 @@ import {
 } from '../../../infra/hypervisor';
 import { Bus } from '../../../infra/messaging/bus';
 import { BUS, DATABASE_URL, STRATA_CONFIG } from '../../shared/src/runtime.tokens';
+import { imageBlobStore } from '../../shared/src/image-blobs';
 import { BlobImageSource } from './blob-image-source';
 import { ComputeHostAgent } from './compute-host-agent';
 
@@ -53,7 +52,7 @@ export class ComputeAgentService implements OnApplicationBootstrap, OnApplicatio
       if (!this.databaseUrl) throw new Error('COMPUTE_DRIVER=libvirt reads image locations from the PostgreSQL read models: set DATABASE_URL (or run the all-in-one)');
       this.pool = new Pool({ connectionString: this.databaseUrl, max: 2 });
       this.pool.on('error', () => undefined);
-      const images = new BlobImageSource(this.pool, new FilesystemBlobStore({ root: path.join(this.config.dataDir, 'images') }));
+      const images = new BlobImageSource(this.pool, imageBlobStore(this.config.dataDir));
       const host = this.config.computeHost;
       const driver = new LibvirtComputeDriver({
         hostname: host,

@@ -1,7 +1,6 @@
 import { Module, Provider } from '@nestjs/common';
-import * as path from 'node:path';
 import { StrataConfig } from '../../../../infra/config';
-import { FilesystemBlobStore } from '../../../../infra/blob';
+import { imageBlobStore } from '../../../shared/src/image-blobs';
 import { QemuImgInspector } from '../../../../infra/image';
 import { TokenGuard } from '../../../shared/src/auth';
 import { STRATA_CONFIG } from '../../../shared/src/runtime.tokens';
@@ -17,7 +16,7 @@ import { ImagesController } from './images.controller';
 const controllers = [GlanceVersionController, GlanceSchemasController, GlanceMethodsController, ImagesController];
 const ports: Provider[] = [
   // Image bytes under the data dir (DESIGN.md: infra/blob); the object-storage issue adds a shared backend.
-  { provide: IMAGE_BLOBS, inject: [STRATA_CONFIG], useFactory: (config: StrataConfig) => new FilesystemBlobStore({ root: path.join(config.dataDir, 'images') }) },
+  { provide: IMAGE_BLOBS, inject: [STRATA_CONFIG], useFactory: (config: StrataConfig) => imageBlobStore(config.dataDir) },
   { provide: DISK_INSPECTOR, useFactory: () => new QemuImgInspector() },
 ];
 const providers = [ImageReads, ImageWrites, ImageUploads, TokenGuard];
