@@ -451,7 +451,7 @@ describe('Identity API (Keystone v3) on strata start', () => {
 
     it('lists roles, regions, services and endpoints of the bootstrap', async () => {
       const roles = await call('GET', `${identity}/roles`, { token: admin });
-      expect(roles.json.roles.map((r: { name: string }) => r.name)).toEqual(['admin', 'member', 'reader']);
+      expect(roles.json.roles.map((r: { name: string }) => r.name).sort()).toEqual(['admin', 'auditor', 'member', 'reader']);
       expect(roles.json.roles[0].options).toEqual({ immutable: true });
       expect((await call('GET', `${identity}/regions`, { token: admin })).json.regions.map((r: { id: string }) => r.id)).toEqual(['RegionOne']);
       expect((await call('GET', `${identity}/services`, { token: admin })).json.services).toHaveLength(6);

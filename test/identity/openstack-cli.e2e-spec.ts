@@ -205,7 +205,7 @@ describeWithCli('the real openstack CLI against strata start', () => {
     ok(['role', 'remove', '--project', 'team', '--user', 'm1', 'observer']);
     expect((json(['role', 'assignment', 'list', '--project', 'team', '--names']) as { Role: string }[]).map((a) => a.Role)).toEqual(['member']);
     ok(['role', 'delete', 'observer']);
-    expect((json(['role', 'list']) as { Name: string }[]).map((r) => r.Name).sort()).toEqual(['admin', 'member', 'reader']);
+    expect((json(['role', 'list']) as { Name: string }[]).map((r) => r.Name).sort()).toEqual(['admin', 'auditor', 'member', 'reader']);
     ok(['user', 'delete', 'm1']);
     expect((json(['user', 'list']) as { Name: string }[]).map((u) => u.Name)).toEqual(['admin']);
     expect(json(['role', 'assignment', 'list', '--project', 'team'])).toEqual([]);

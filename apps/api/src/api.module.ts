@@ -6,10 +6,11 @@ import { ImageModule } from './image/image.module';
 import { MetadefsModule } from './image-metadefs/metadefs.module';
 import { ReadinessService } from './readiness.service';
 import { RootController } from './root.controller';
+import { StrataModule } from './strata/strata.module';
 
 const controllers = [RootController, HealthController];
 const providers = [ReadinessService];
 
 /** The HTTP API. Service modules (identity, compute, ...) are added here by later issues. */
-@Module({ imports: [IdentityModule, ImageModule, MetadefsModule, ComputeModule], controllers, providers, exports: [ReadinessService] })
+@Module({ imports: [IdentityModule, ImageModule, MetadefsModule, ComputeModule, StrataModule], controllers, providers, exports: [ReadinessService] })
 export class ApiModule {}

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { KeystoneExceptionFilter } from './identity/keystone-errors';
 import { GlanceExceptionFilter } from './image/glance-errors';
 import { NovaExceptionFilter } from './compute/nova-errors';
+import { StrataExceptionFilter } from './strata/strata-errors';
 
 /**
  * Errors raised before a controller runs (an unparsable body, a route that does not exist) reach
@@ -15,6 +16,7 @@ export class ServiceFaultsFilter extends BaseExceptionFilter {
     ['/identity', new KeystoneExceptionFilter()],
     ['/image', new GlanceExceptionFilter()],
     ['/compute', new NovaExceptionFilter()],
+    ['/strata', new StrataExceptionFilter()],
   ];
 
   override catch(error: unknown, host: ArgumentsHost): void {

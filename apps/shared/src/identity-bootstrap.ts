@@ -23,7 +23,7 @@ import {
   userStream,
   RoleAssignment,
 } from '../../../domain/identity';
-import { CommandMetadata, EventStore, Position, SYSTEM_ACTOR } from '../../../domain/kernel';
+import { CommandMetadata, DomainError, EventStore, Position, SYSTEM_ACTOR } from '../../../domain/kernel';
 import { StrataConfig } from '../../../infra/config';
 import { hashPassword, verifyPassword } from '../../../infra/identity/passwords';
 import { newRequestId, uuidFromName } from '../../../infra/ids/ids';
@@ -33,6 +33,8 @@ import { assignmentStreamOf, keystoneId, runCommand } from './identity-commands'
 export const DEFAULT_DOMAIN_ID = 'default';
 export const DEFAULT_REGION_ID = 'RegionOne';
 export const BOOTSTRAP_ROLES = ['admin', 'member', 'reader'] as const;
+/** Strata's own role: reads every resource's history and the audit trail (issue 8), implies nothing. */
+export const AUDITOR_ROLE_NAME = 'auditor';
 const INTERFACES: EndpointInterface[] = ['public', 'internal', 'admin'];
 
 /** Ids of what bootstrap creates: the same on every installation run, so a rerun finds them. */
@@ -73,6 +75,7 @@ export async function bootstrapIdentity(store: EventStore, config: StrataConfig,
     await reserve(uniqueRoleNameStream(null, name), roleStream(roleId), `role/${name}`);
     await runCommand(store, roleDecider, roleStream(roleId), 'CreateRole', { roleId, name, domainId: null, options: { immutable: true } }, meta(`role/${name}`));
   }
+  await createAuditorRole(store, meta);
   for (const [prior, implied] of [['admin', 'member'], ['member', 'reader']] as const) {
     await runCommand(
       store,
@@ -144,4 +147,19 @@ export async function bootstrapIdentity(store: EventStore, config: StrataConfig,
     }
   }
   return { position: await store.headPosition(), adminUserId, adminProjectId };
+}
+
+/**
+ * The `auditor` role, created on every boot so deployments bootstrapped by older builds get it. A
+ * deployment whose operator already made a global role of that name keeps theirs: policy goes by name.
+ */
+async function createAuditorRole(store: EventStore, meta: (step: string) => CommandMetadata): Promise<void> {
+  const roleId = bootstrapId(`role/${AUDITOR_ROLE_NAME}`);
+  try {
+    await runCommand(store, nameReservationDecider, uniqueRoleNameStream(null, AUDITOR_ROLE_NAME), 'ReserveName', { owner: roleStream(roleId) }, meta(`reserve/role/${AUDITOR_ROLE_NAME}`));
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'Conflict') return;
+    throw error;
+  }
+  await runCommand(store, roleDecider, roleStream(roleId), 'CreateRole', { roleId, name: AUDITOR_ROLE_NAME, domainId: null, options: { immutable: true } }, meta(`role/${AUDITOR_ROLE_NAME}`));
 }

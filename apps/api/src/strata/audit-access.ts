@@ -1,0 +1,18 @@
+import { hasRole, isAdmin, scopedProjectId, TokenContext } from '../../../shared/src/auth';
+import { AUDITOR_ROLE_NAME } from '../../../shared/src/identity-bootstrap';
+
+/** The `auditor` role reads every resource's history and the whole audit trail, and changes nothing. */
+export const isAuditor = (token: TokenContext) => token.roles.some((r) => r.name === AUDITOR_ROLE_NAME);
+
+/**
+ * What a token may read of the audit trail: `all` for admins and auditors (cloud-wide, as Keystone's
+ * admin role is), one project for a reader of it, nothing otherwise.
+ */
+export type AuditScope = { kind: 'all' } | { kind: 'project'; projectId: string } | { kind: 'none' };
+
+export function auditScope(token: TokenContext): AuditScope {
+  if (isAdmin(token) || isAuditor(token)) return { kind: 'all' };
+  const projectId = scopedProjectId(token);
+  if (projectId !== null && hasRole(token, 'reader')) return { kind: 'project', projectId };
+  return { kind: 'none' };
+}

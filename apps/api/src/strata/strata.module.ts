@@ -1,0 +1,9 @@
+import { Module } from '@nestjs/common';
+import { TokenGuard } from '../../../shared/src/auth';
+
+const controllers: never[] = [];
+const providers = [TokenGuard];
+
+/** Strata's own API under /strata/v1: auditors' history and audit trail, operators' projections. */
+@Module({ controllers, providers })
+export class StrataModule {}
