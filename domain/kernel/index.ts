@@ -5,3 +5,4 @@ export * from './metadata';
 export * from './upcasting';
 export * from './command-handler';
 export * from './fold-cache';
+export * from './state-diff';

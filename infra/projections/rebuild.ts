@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { RecordedEvent } from '../../domain/kernel';
-import { Projection } from '../../projections/kernel/projection';
+import { eventTypeFilter, HandledTypes, handledTypes, handlesNothing, Projection } from '../../projections/kernel/projection';
 import {
   advisoryUnlock,
   CheckpointNotice,
@@ -79,7 +79,7 @@ export async function rebuildProjection(ctx: EngineContext, projection: Projecti
 }
 
 class GenerationBuild {
-  private readonly handled: Set<string>;
+  private readonly handled: HandledTypes;
   private generation = 0;
   private schema = '';
   private cache!: RowCache;
@@ -101,7 +101,7 @@ class GenerationBuild {
     private readonly projection: Projection,
     private readonly options: RebuildOptions,
   ) {
-    this.handled = new Set(projection.eventTypes);
+    this.handled = handledTypes(projection);
   }
 
   async run(): Promise<RebuildResult> {
@@ -180,8 +180,8 @@ class GenerationBuild {
 
   /** Replays the projection's own events from the start: in memory, flushed in bulk now and then. */
   private async replay(): Promise<void> {
-    if (this.handled.size === 0) return;
-    await this.readAndApply(this.ctx.store.readAll({ filter: { eventTypes: this.projection.eventTypes } }), null);
+    if (handlesNothing(this.projection)) return;
+    await this.readAndApply(this.ctx.store.readAll({ filter: eventTypeFilter(this.projection) }), null);
     await this.flush(null);
   }
 

@@ -1,6 +1,6 @@
 import type { ClientBase } from 'pg';
 import { RecordedEvent } from '../../domain/kernel';
-import { Projection, ReadModelTable, Row, RowAccess } from '../../projections/kernel/projection';
+import { HandledTypes, Projection, ReadModelTable, Row, RowAccess } from '../../projections/kernel/projection';
 import { decodeRow, deleteSql, encodeRows, selectByKeysSql, upsertSql } from './sql';
 
 /** Rows per upsert statement: keeps each jsonb parameter to a few megabytes. */
@@ -118,7 +118,7 @@ export class RowCache implements RowAccess {
   }
 
   /** Applies the events in order; a throw names the event and leaves the cache to be discarded. */
-  apply(events: RecordedEvent[], handled: Set<string>): number {
+  apply(events: RecordedEvent[], handled: HandledTypes): number {
     let applied = 0;
     for (const event of events) {
       if (!handled.has(event.type)) continue;

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { RecordedEvent } from '../../domain/kernel';
-import { Projection } from '../../projections/kernel/projection';
+import { handledTypes, Projection } from '../../projections/kernel/projection';
 import {
   activeGeneration,
   CheckpointNotice,
@@ -146,7 +146,7 @@ export class ProjectionRunner {
     const subscription = new AbortController();
     const onAbort = () => subscription.abort();
     signal.addEventListener('abort', onAbort, { once: true });
-    const handled = new Set(this.projection.eventTypes);
+    const handled = handledTypes(this.projection);
     // The generation's rows as this runner last wrote them: only the active runner writes them, so
     // a row it holds needs no SELECT before the next event changes it. Dropped with this follow()
     // on any failure or switch (a rolled-back batch may have changed rows it holds).
@@ -197,7 +197,7 @@ export class ProjectionRunner {
    * reachable for read-your-writes.
    */
   private async commitBatch(client: Client, generation: GenerationRecord, expected: string | null, batch: RecordedEvent[], checkpoint: string, cache: RowCache): Promise<BatchOutcome> {
-    const handled = new Set(this.projection.eventTypes);
+    const handled = handledTypes(this.projection);
     const events = batch.filter((e) => handled.has(e.type));
     await client.query('BEGIN');
     try {

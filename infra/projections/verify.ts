@@ -1,5 +1,5 @@
 import { comparePositions, RecordedEvent } from '../../domain/kernel';
-import { MemoryRows, Projection, projectInMemory, Row } from '../../projections/kernel/projection';
+import { eventTypeFilter, handlesNothing, MemoryRows, Projection, projectInMemory, Row } from '../../projections/kernel/projection';
 import { EngineContext } from './context';
 import { diffRows, RowDifference, TableRows } from './diff';
 import { decodeRow, selectAllSql } from './sql';
@@ -62,9 +62,9 @@ export async function verifyProjection(ctx: EngineContext, projection: Projectio
 /** Folds the projection's events up to and including `checkpoint` afresh, in memory, in chunks. */
 async function foldUpTo(ctx: EngineContext, projection: Projection, checkpoint: string | null): Promise<MemoryRows> {
   const rows = new MemoryRows(projection);
-  if (checkpoint === null || projection.eventTypes.length === 0) return rows;
+  if (checkpoint === null || handlesNothing(projection)) return rows;
   let chunk: RecordedEvent[] = [];
-  for await (const event of ctx.store.readAll({ filter: { eventTypes: projection.eventTypes } })) {
+  for await (const event of ctx.store.readAll({ filter: eventTypeFilter(projection) })) {
     if (comparePositions(event.position, checkpoint) > 0) break;
     chunk.push(event);
     if (chunk.length >= 1_000) {

@@ -55,6 +55,8 @@ export interface Projection {
   tables: ReadModelTable[];
   /** Event types this projection handles; the engine reads only these. */
   eventTypes: string[];
+  /** Handles every event of the log, whatever its type (`eventTypes` is then ignored): the audit trail. */
+  allEvents?: boolean;
   rowsFor(event: RecordedEvent): RowRef[];
   apply(event: RecordedEvent, rows: RowAccess): void;
 }
@@ -87,9 +89,30 @@ export class MemoryRows implements RowAccess {
   }
 }
 
+/** Which event types a projection applies. */
+export interface HandledTypes {
+  has(type: string): boolean;
+}
+
+const EVERY_TYPE: HandledTypes = { has: () => true };
+
+export function handledTypes(projection: Pick<Projection, 'eventTypes' | 'allEvents'>): HandledTypes {
+  return projection.allEvents ? EVERY_TYPE : new Set(projection.eventTypes);
+}
+
+/** The `readAll` filter that reads what a projection handles; `undefined` reads everything. */
+export function eventTypeFilter(projection: Pick<Projection, 'eventTypes' | 'allEvents'>): { eventTypes: string[] } | undefined {
+  return projection.allEvents ? undefined : { eventTypes: projection.eventTypes };
+}
+
+/** True when a projection handles no event at all (its tables stay empty). */
+export function handlesNothing(projection: Pick<Projection, 'eventTypes' | 'allEvents'>): boolean {
+  return !projection.allEvents && projection.eventTypes.length === 0;
+}
+
 /** Folds events through a projection entirely in memory. */
 export function projectInMemory(projection: Projection, events: Iterable<RecordedEvent>, rows = new MemoryRows(projection)): MemoryRows {
-  const handled = new Set(projection.eventTypes);
+  const handled = handledTypes(projection);
   for (const e of events) if (handled.has(e.type)) projection.apply(e, rows);
   return rows;
 }

@@ -11,3 +11,5 @@ export const PROJECTION_ENGINE = Symbol('PROJECTION_ENGINE');
 export const TOKEN_INDEX = Symbol('TOKEN_INDEX');
 /** Position of the identity bootstrap's last event: the catalog is complete once read models pass it. */
 export const IDENTITY_BOOTSTRAP = Symbol('IDENTITY_BOOTSTRAP');
+/** infra/audit TimeTravel: read models at a past instant (`?as_of=`), folded apart from the live ones. */
+export const TIME_TRAVEL = Symbol('TIME_TRAVEL');

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { statesForStatus } from '../../../../../domain/compute';
 import type { ServerRow } from '../../../../../projections/compute/servers';
+import type { ReadQueries } from '../../../../../infra/audit/time-travel';
 import { ComputeReadModel } from '../compute-read-model';
 
 export interface ServerListQuery {
@@ -37,10 +38,21 @@ const SORT_COLUMN: Record<ServerListQuery['sortKey'], string> = {
 /** Queries over `rm.compute_servers` and `rm.compute_instance_actions`. */
 @Injectable()
 export class ServerReads {
-  constructor(readonly rm: ComputeReadModel) {}
+  private source: ReadQueries;
+
+  constructor(readonly rm: ComputeReadModel) {
+    this.source = rm;
+  }
+
+  /** The same queries over other read models: those at a past instant (`as_of`). */
+  over(source: ReadQueries): ServerReads {
+    const reads = new ServerReads(this.rm);
+    reads.source = source;
+    return reads;
+  }
 
   async server(serverId: string): Promise<ServerRow | null> {
-    const rows = await this.rm.query<ServerRow>('SELECT * FROM rm.compute_servers WHERE id = $1', [serverId]);
+    const rows = await this.source.query<ServerRow>('SELECT * FROM rm.compute_servers WHERE id = $1', [serverId]);
     return rows[0] ?? null;
   }
 
@@ -74,23 +86,23 @@ export class ServerReads {
     const column = SORT_COLUMN[q.sortKey];
     const dir = q.sortDir === 'asc' ? 'ASC' : 'DESC';
     const sql = `SELECT * FROM rm.compute_servers ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${column} ${dir} NULLS LAST, id ${dir}`;
-    const rows = await this.rm.query<ServerRow>(sql, params);
+    const rows = await this.source.query<ServerRow>(sql, params);
     return q.name ? rows.filter((r) => q.name!.test(r.name)) : rows;
   }
 
   async instanceActions<T extends object>(serverId: string): Promise<T[]> {
-    return this.rm.query<T>('SELECT * FROM rm.compute_instance_actions WHERE server_id = $1 ORDER BY start_time DESC, id DESC', [serverId]);
+    return this.source.query<T>('SELECT * FROM rm.compute_instance_actions WHERE server_id = $1 ORDER BY start_time DESC, id DESC', [serverId]);
   }
 
   async instanceAction<T extends object>(serverId: string, requestId: string): Promise<T | null> {
-    const rows = await this.rm.query<T>('SELECT * FROM rm.compute_instance_actions WHERE server_id = $1 AND request_id = $2', [serverId, requestId]);
+    const rows = await this.source.query<T>('SELECT * FROM rm.compute_instance_actions WHERE server_id = $1 AND request_id = $2', [serverId, requestId]);
     return rows[0] ?? null;
   }
 
   /** Host status for 2.16's `host_status`: UP, DOWN (not reporting or forced down), MAINTENANCE (disabled). */
   async hostStatus(host: string | null): Promise<string> {
     if (host === null) return '';
-    const rows = await this.rm.query<Record<string, unknown>>('SELECT * FROM rm.compute_hosts WHERE host = $1', [host]).catch(() => []);
+    const rows = await this.source.query<Record<string, unknown>>('SELECT * FROM rm.compute_hosts WHERE host = $1', [host]).catch(() => []);
     const h = rows[0];
     if (!h) return 'UNKNOWN';
     if (h.forced_down === true || h.up === false) return 'DOWN';
@@ -100,23 +112,23 @@ export class ServerReads {
 
   /** The zones compute hosts are in. */
   async availabilityZones(): Promise<string[]> {
-    const rows = await this.rm.query<{ availability_zone: string }>('SELECT DISTINCT availability_zone FROM rm.compute_hosts').catch(() => []);
+    const rows = await this.source.query<{ availability_zone: string }>('SELECT DISTINCT availability_zone FROM rm.compute_hosts').catch(() => []);
     return rows.map((r) => r.availability_zone);
   }
 
   async hostExists(host: string): Promise<boolean> {
-    const rows = await this.rm.query('SELECT 1 FROM rm.compute_hosts WHERE host = $1', [host]).catch(() => []);
+    const rows = await this.source.query('SELECT 1 FROM rm.compute_hosts WHERE host = $1', [host]).catch(() => []);
     return rows.length > 0;
   }
 
   /** An image row of Glance's read model. */
   async image(imageId: string): Promise<Record<string, unknown> | null> {
-    const rows = await this.rm.query<Record<string, unknown>>('SELECT * FROM rm.image_images WHERE id = $1', [imageId]);
+    const rows = await this.source.query<Record<string, unknown>>('SELECT * FROM rm.image_images WHERE id = $1', [imageId]);
     return rows[0] ?? null;
   }
 
   async keypair(userId: string, name: string): Promise<{ public_key: string } | null> {
-    const rows = await this.rm.query<{ public_key: string }>('SELECT public_key FROM rm.compute_keypairs WHERE user_id = $1 AND name = $2', [userId, name]);
+    const rows = await this.source.query<{ public_key: string }>('SELECT public_key FROM rm.compute_keypairs WHERE user_id = $1 AND name = $2', [userId, name]);
     return rows[0] ?? null;
   }
 

@@ -1,14 +1,16 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req, Res, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
-import { FlavorSnapshot, serverStatus, ServerImage, ServerSpec } from '../../../../../domain/compute';
+import { FlavorSnapshot, serverStatus, ServerImage, ServerSpec, serverStream } from '../../../../../domain/compute';
 import { CommandMetadata, QuotaExceeded } from '../../../../../domain/kernel';
+import { asOfParam, InvalidAsOf } from '../../../../../infra/audit/as-of';
+import { TimeTravel } from '../../../../../infra/audit/time-travel';
 import { uuidFromName } from '../../../../../infra/ids/ids';
 import { Bus } from '../../../../../infra/messaging/bus';
 import type { ServerRow } from '../../../../../projections/compute/servers';
 import { authorize, commandMetadata, CurrentToken, hasRole, isAdmin, scopedProjectId, TokenContext, TokenGuard } from '../../../../shared/src/auth';
 import { computeSubjects, ConsoleReply, ConsoleRequest } from '../../../../shared/src/compute-protocol';
-import { BUS } from '../../../../shared/src/runtime.tokens';
+import { BUS, TIME_TRAVEL } from '../../../../shared/src/runtime.tokens';
 import { ImageReads } from '../../image/image-reads';
 import { ApiVersion, Microversion } from '../microversion';
 import { badRequest, conflict, forbidden, NovaError, NovaExceptionFilter, notFound } from '../nova-errors';
@@ -63,7 +65,26 @@ export class ServersController {
     private readonly flavors: FlavorLookup,
     private readonly usage: ComputeUsage,
     @Inject(BUS) private readonly bus: Bus,
+    @Inject(TIME_TRAVEL) private readonly timeTravel: TimeTravel,
   ) {}
+
+  /**
+   * Runs a read against the live read model, or with `?as_of=` against the servers read model at
+   * that instant or position, folded apart from the live one (issue 8). One server's state needs
+   * only its own stream.
+   */
+  private async readsAt<T>(query: RawQuery, work: (reads: ServerReads) => Promise<T>, serverId?: string): Promise<T> {
+    let asOf;
+    try {
+      asOf = asOfParam(query.as_of);
+    } catch (error) {
+      if (error instanceof InvalidAsOf) throw badRequest(`Invalid input for query parameters as_of. ${error.message}`);
+      throw error;
+    }
+    if (asOf === null) return work(this.reads);
+    const streams = serverId !== undefined && UUID.test(serverId) ? { streams: [serverStream(serverId)] } : {};
+    return this.timeTravel.at(asOf, ['compute_servers'], (rm) => work(this.reads.over(rm)), streams);
+  }
 
   private async ctx(request: FastifyRequest, token: TokenContext, v: ApiVersion, row: ServerRow | null, inList = false, forChange?: ServerViewContext['forChange']): Promise<ServerViewContext> {
     const admin = isAdmin(token);
@@ -71,8 +92,8 @@ export class ServersController {
   }
 
   /** The server if the token may see it: other projects' servers, and deleted ones, do not exist (404). */
-  private async visible(token: TokenContext, serverId: string): Promise<ServerRow> {
-    const row = UUID.test(serverId) ? await this.reads.server(serverId) : null;
+  private async visible(token: TokenContext, serverId: string, reads = this.reads): Promise<ServerRow> {
+    const row = UUID.test(serverId) ? await reads.server(serverId) : null;
     if (!row || row.deleted || (!isAdmin(token) && row.project_id !== scopedProjectId(token))) throw notFound(`Instance ${serverId} could not be found.`);
     return row;
   }
@@ -235,14 +256,14 @@ export class ServersController {
 
   @Get()
   async list(@CurrentToken() token: TokenContext, @Microversion() v: ApiVersion, @Query() query: RawQuery, @Req() request: FastifyRequest) {
-    const { page, links } = await this.page(token, v, query, request);
+    const { page, links } = await this.readsAt(query, (reads) => this.page(token, v, query, request, reads));
     const ctx = { baseUrl: computeBase(request) };
     return { servers: page.map((r) => serverSummary(r, ctx)), ...(links ? { servers_links: links } : {}) };
   }
 
   @Get('detail')
   async detail(@CurrentToken() token: TokenContext, @Microversion() v: ApiVersion, @Query() query: RawQuery, @Req() request: FastifyRequest) {
-    const { page, links } = await this.page(token, v, query, request);
+    const { page, links } = await this.readsAt(query, (reads) => this.page(token, v, query, request, reads));
     // One status per host, not one query per server: a page holds up to 1,000 servers on a few hosts.
     const base = await this.ctx(request, token, v, null, true);
     const statuses = new Map<string | null, ServerViewContext['hostStatus']>();
@@ -253,7 +274,7 @@ export class ServersController {
     return { servers, ...(links ? { servers_links: links } : {}) };
   }
 
-  private async page(token: TokenContext, v: ApiVersion, query: RawQuery, request: FastifyRequest): Promise<{ page: ServerRow[]; links: unknown[] | null }> {
+  private async page(token: TokenContext, v: ApiVersion, query: RawQuery, request: FastifyRequest, reads: ServerReads): Promise<{ page: ServerRow[]; links: unknown[] | null }> {
     const one = (name: string) => {
       const raw = query[name];
       return Array.isArray(raw) ? raw[raw.length - 1] : raw;
@@ -325,7 +346,7 @@ export class ServersController {
       if (!/^\d+$/.test(limitText)) throw badRequest(`Invalid input for query parameters limit. Value: ${limitText}. '${limitText}' does not match '^[0-9]*$'`);
       limit = Math.min(Number(limitText), MAX_LIMIT);
     }
-    const rows = await this.reads.servers(q);
+    const rows = await reads.servers(q);
     let start = 0;
     const marker = one('marker');
     if (marker !== undefined) {
@@ -339,8 +360,8 @@ export class ServersController {
   }
 
   @Get(':serverId')
-  async show(@CurrentToken() token: TokenContext, @Microversion() v: ApiVersion, @Param('serverId') serverId: string, @Req() request: FastifyRequest) {
-    const row = await this.visible(token, serverId);
+  async show(@CurrentToken() token: TokenContext, @Microversion() v: ApiVersion, @Param('serverId') serverId: string, @Query() query: RawQuery, @Req() request: FastifyRequest) {
+    const row = await this.readsAt(query, (reads) => this.visible(token, serverId, reads), serverId);
     return { server: serverView(row, await this.ctx(request, token, v, row)) };
   }
 

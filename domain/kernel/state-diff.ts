@@ -1,0 +1,89 @@
+/**
+ * What auditors read: field-level differences between two states of a resource, with secrets
+ * masked. States are plain JSON (decider states), so a field is a dotted path to a leaf; arrays
+ * are compared and shown whole.
+ */
+
+/** Keys whose values are never shown, not even hashed: password, secret and token hashes, private keys. */
+const SECRET_KEY = /(password|secret|passcode|private_?key|token_?hash)/i;
+
+export const REDACTED = '***';
+
+export interface FieldChange {
+  /** Dotted path from the state's root, e.g. `server.vmState`. */
+  field: string;
+  /** `undefined` (absent) is shown as null; `kind` tells added and removed fields apart. */
+  before: unknown;
+  after: unknown;
+  kind: 'added' | 'removed' | 'changed';
+}
+
+/** A deep copy of `value` with every secret-named field's value replaced by `***`. */
+export function redactSecrets<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v) => redactSecrets(v)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[k] = SECRET_KEY.test(k) && v !== null && v !== undefined ? REDACTED : redactSecrets(v);
+  }
+  return out as T;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * The leaves that differ between `before` and `after`, in the order of `after`'s keys (then the
+ * removed ones). Unchanged subtrees are skipped by reference first, so folding a long history and
+ * diffing each step stays cheap (evolve shares what it does not change). Secret fields show `***`.
+ */
+export function diffStates(before: unknown, after: unknown): FieldChange[] {
+  const changes: FieldChange[] = [];
+  walk(before, after, '', false, changes);
+  return changes;
+}
+
+function walk(before: unknown, after: unknown, path: string, secret: boolean, out: FieldChange[]): void {
+  if (before === after) return;
+  if (isRecord(before) && isRecord(after)) {
+    for (const key of Object.keys(after)) {
+      walk(before[key], after[key], path ? `${path}.${key}` : key, secret || SECRET_KEY.test(key), out);
+    }
+    for (const key of Object.keys(before)) {
+      if (!(key in after)) walk(before[key], undefined, path ? `${path}.${key}` : key, secret || SECRET_KEY.test(key), out);
+    }
+    return;
+  }
+  if (isRecord(after) && (before === undefined || before === null)) {
+    // A whole object appears (e.g. a resize starts): one change per leaf reads best.
+    for (const key of Object.keys(after)) walk(undefined, after[key], path ? `${path}.${key}` : key, secret || SECRET_KEY.test(key), out);
+    return;
+  }
+  if (isRecord(before) && (after === undefined || after === null)) {
+    for (const key of Object.keys(before)) walk(before[key], undefined, path ? `${path}.${key}` : key, secret || SECRET_KEY.test(key), out);
+    return;
+  }
+  if (sameJson(before, after)) return;
+  const kind = before === undefined ? 'added' : after === undefined ? 'removed' : 'changed';
+  const show = (v: unknown) => (v === undefined ? null : secret && v !== null ? REDACTED : redactSecrets(v));
+  out.push({ field: path, before: show(before), after: show(after), kind });
+}
+
+function brief(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+/** One line for a table: `vmState: building → active, taskState: spawning → —` (at most `max` fields, then "+N more"). */
+export function summarizeChanges(changes: FieldChange[], max = 4): string {
+  if (changes.length === 0) return 'no change to the state';
+  const shown = changes.slice(0, max).map((c) => `${c.field}: ${brief(c.before)} → ${brief(c.after)}`);
+  const more = changes.length > max ? `, +${changes.length - max} more` : '';
+  return shown.join(', ') + more;
+}
