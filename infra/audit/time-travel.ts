@@ -2,7 +2,7 @@ import { Pool, PoolClient } from 'pg';
 import { comparePositions, EventStore, RecordedEvent } from '../../domain/kernel';
 import { eventTypeFilter, MemoryRows, Projection, projectInMemory } from '../../projections/kernel/projection';
 import { createTableSql, encodeRows, quoteIdent, upsertSql } from '../projections/sql';
-import { AsOf, isAfter } from './as-of';
+import { AsOf, asOfParam, InvalidAsOf, isAfter } from './as-of';
 
 /** What read code needs of a read model: SQL over the `rm.<table>` views. */
 export interface ReadQueries {
@@ -15,6 +15,11 @@ export interface TimeTravelOptions {
    * own stream alone, as a server's or an image's do. Default: every event the projections handle.
    */
   streams?: string[];
+}
+
+/** Read code that can run its queries over other read models than the live ones. */
+export interface RetargetableReads<R> {
+  over(source: ReadQueries): R;
 }
 
 export interface TimeTravelFigures {
@@ -71,6 +76,28 @@ export class TimeTravel {
       await client.query('ROLLBACK').catch(() => undefined);
       client.release();
     }
+  }
+
+  /**
+   * An API read with an optional `?as_of=`: absent, `work` gets the live `reads`; present, the same
+   * reads over `tables` at that instant. A malformed value becomes the service's 400 (`invalid`).
+   */
+  async readsAt<R extends RetargetableReads<R>, T>(
+    asOfParamValue: unknown,
+    tables: string[],
+    reads: R,
+    work: (reads: R) => Promise<T>,
+    options: TimeTravelOptions & { invalid: (message: string) => Error },
+  ): Promise<T> {
+    let asOf: AsOf | null;
+    try {
+      asOf = asOfParam(asOfParamValue);
+    } catch (error) {
+      if (error instanceof InvalidAsOf) throw options.invalid(error.message);
+      throw error;
+    }
+    if (asOf === null) return work(reads);
+    return this.at(asOf, tables, (rm) => work(reads.over(rm)), options);
   }
 
   private async fold(projection: Projection, asOf: AsOf, options: TimeTravelOptions): Promise<{ rows: MemoryRows; events: number }> {

@@ -152,6 +152,42 @@ describe('history, audit trail and as_of (issue 8)', () => {
     expect(bad.json.badRequest.message).toMatch(/as_of/);
   });
 
+  it('answers images, projects and users with as_of in their own formats', async () => {
+    const t0 = new Date().toISOString();
+    await pause();
+    const imageId = await env.image('time-image');
+    const projectId = (await call('POST', `${env.identity}/projects`, { token: env.admin, body: { project: { name: 'gamma', description: 'first' } } })).json.project.id;
+    const userId = (await call('POST', `${env.identity}/users`, { token: env.admin, body: { user: { name: 'quinn', password: 'quinn-pw', domain_id: 'default', email: 'q@one' } } })).json.user.id;
+    await pause();
+    const t1 = new Date().toISOString();
+    await pause();
+    expect((await call('PATCH', `${env.base}/image/v2/images/${imageId}`, { token: env.admin, body: JSON.stringify([{ op: 'replace', path: '/name', value: 'renamed-image' }]), headers: { 'Content-Type': 'application/openstack-images-v2.1-json-patch' } })).status).toBe(200);
+    expect((await call('PATCH', `${env.identity}/projects/${projectId}`, { token: env.admin, body: { project: { description: 'second' } } })).status).toBe(200);
+    expect((await call('PATCH', `${env.identity}/users/${userId}`, { token: env.admin, body: { user: { email: 'q@two' } } })).status).toBe(200);
+    const at = (url: string, when: string) => call('GET', `${url}${url.includes('?') ? '&' : '?'}as_of=${encodeURIComponent(when)}`, { token: env.admin });
+
+    expect((await at(`${env.base}/image/v2/images/${imageId}`, t1)).json).toMatchObject({ id: imageId, name: 'time-image', status: 'active' });
+    expect((await at(`${env.base}/image/v2/images/${imageId}`, t0)).status).toBe(404);
+    expect((await at(`${env.base}/image/v2/images`, t0)).json.images.map((i: { id: string }) => i.id)).not.toContain(imageId);
+    expect((await at(`${env.base}/image/v2/images`, t1)).json.images.find((i: { id: string }) => i.id === imageId)).toMatchObject({ name: 'time-image' });
+    expect((await call('GET', `${env.base}/image/v2/images/${imageId}`, { token: env.admin })).json.name).toBe('renamed-image');
+
+    expect((await at(`${env.identity}/projects/${projectId}`, t1)).json.project).toMatchObject({ id: projectId, name: 'gamma', description: 'first' });
+    expect((await at(`${env.identity}/projects/${projectId}`, t0)).status).toBe(404);
+    expect((await at(`${env.identity}/projects`, t0)).json.projects.map((p: { name: string }) => p.name)).not.toContain('gamma');
+    expect((await at(`${env.identity}/projects?name=gamma`, t1)).json.projects).toMatchObject([{ id: projectId, description: 'first' }]);
+
+    expect((await at(`${env.identity}/users/${userId}`, t1)).json.user).toMatchObject({ id: userId, name: 'quinn', email: 'q@one' });
+    expect((await at(`${env.identity}/users`, t0)).json.users.map((u: { name: string }) => u.name)).not.toContain('quinn');
+    expect((await call('GET', `${env.identity}/users/${userId}`, { token: env.admin })).json.user.email).toBe('q@two');
+
+    const bad = await at(`${env.identity}/users`, 'soon');
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatchObject({ code: 400, message: expect.stringMatching(/as_of/) });
+    const badImage = await at(`${env.base}/image/v2/images`, 'soon');
+    expect(badImage.status).toBe(400);
+  });
+
   it('lets readers see their own project only; others get 403 or 404', async () => {
     expect((await strata(alpha.reader, `/history/server/${serverId}`)).status).toBe(200);
     expect((await strata(beta.reader, `/history/server/${serverId}`)).status).toBe(404);

@@ -1,3 +1,4 @@
+import type { ReadQueries } from '../../../../infra/audit/time-travel';
 import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import { Pool } from 'pg';
 import { nameKey, RoleAssignment } from '../../../../domain/identity';
@@ -69,6 +70,15 @@ export class IdentityReads implements OnModuleDestroy {
   async waitFor(position: Position | null, models: IdentityReadModel[]): Promise<void> {
     if (position === null) return;
     await Promise.all([this.engine.waiter().waitFor(position, models, WAIT_MS), this.tokens.waitFor(position, WAIT_MS)]);
+  }
+
+  /**
+   * The same queries over other read models: those at a past instant (`as_of`). Every query here
+   * goes through `this.pool.query`, so the copy answers from `source` instead.
+   */
+  over(source: ReadQueries): IdentityReads {
+    const pool = { query: (sql: string, params?: unknown[]) => source.query(sql, params).then((rows) => ({ rows })) };
+    return Object.create(this, { pool: { value: pool } }) as IdentityReads;
   }
 
   async projects(f: ProjectFilters): Promise<ProjectRow[]> {

@@ -1,7 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseFilters, UseGuards, UsePipes, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, Res, UseFilters, UseGuards, UsePipes, UseInterceptors } from '@nestjs/common';
 import { KeystoneHeaders } from './keystone-headers.interceptor';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TokenContext } from '../../../../infra/identity/identity-model';
+import { TimeTravel } from '../../../../infra/audit/time-travel';
+import { TIME_TRAVEL } from '../../../shared/src/runtime.tokens';
 import { commandMetadata, CurrentToken, requireAdmin, requireProjectReader, TokenGuard } from '../../../shared/src/auth';
 import { DEFAULT_DOMAIN_ID } from '../../../shared/src/identity-bootstrap';
 import { keystoneValidationPipe } from './dto/keystone-validation';
@@ -55,13 +57,19 @@ export class ProjectsController {
     private readonly reads: IdentityReads,
     private readonly writes: IdentityWrites,
     private readonly cascades: IdentityCascades,
+    @Inject(TIME_TRAVEL) private readonly timeTravel: TimeTravel,
   ) {}
 
+  /** `?as_of=`: the same reads over the projects read model at that instant. */
+  private readsAt<T>(query: Record<string, string | string[] | undefined>, work: (reads: IdentityReads) => Promise<T>): Promise<T> {
+    return this.timeTravel.readsAt(query.as_of, ['identity_projects'], this.reads, work, { invalid: (m) => new KeystoneError(400, m) });
+  }
+
   /** A project, or a domain seen through the projects API (Keystone keeps domains as is_domain projects). */
-  private async show(request: FastifyRequest, projectId: string) {
-    const row = await this.reads.project(projectId);
+  private async show(request: FastifyRequest, projectId: string, reads = this.reads) {
+    const row = await reads.project(projectId);
     if (row) return { project: projectView(identityBaseUrl(request), row) };
-    const domain = await this.reads.domain(projectId);
+    const domain = await reads.domain(projectId);
     if (!domain) throw notFound('project', projectId);
     return { project: domainAsProjectView(identityBaseUrl(request), domain) };
   }
@@ -100,13 +108,17 @@ export class ProjectsController {
   @Get()
   async list(@CurrentToken() token: TokenContext, @Query() query: Record<string, string | string[] | undefined>, @Req() request: FastifyRequest) {
     requireAdmin(token, 'identity:list_projects');
+    return this.readsAt(query, (reads) => this.listWith(reads, query, request));
+  }
+
+  private async listWith(reads: IdentityReads, query: Record<string, string | string[] | undefined>, request: FastifyRequest) {
     const base = identityBaseUrl(request);
     // Keystone lists is_domain=false unless asked: domains appear only with ?is_domain=true.
     if (booleanFilter('is_domain', one(query.is_domain)) === true) {
-      const domains = await this.reads.domains({ name: one(query.name), enabled: booleanFilter('enabled', one(query.enabled)) });
+      const domains = await reads.domains({ name: one(query.name), enabled: booleanFilter('enabled', one(query.enabled)) });
       return { projects: domains.map((d) => domainAsProjectView(base, d)).filter(tagFilter(query)), links: listLinks(request) };
     }
-    const rows = await this.reads.projects({
+    const rows = await reads.projects({
       name: one(query.name),
       domain_id: one(query.domain_id),
       enabled: booleanFilter('enabled', one(query.enabled)),
@@ -117,9 +129,9 @@ export class ProjectsController {
   }
 
   @Get(':projectId')
-  async get(@CurrentToken() token: TokenContext, @Param('projectId') projectId: string, @Req() request: FastifyRequest) {
+  async get(@CurrentToken() token: TokenContext, @Param('projectId') projectId: string, @Query() query: Record<string, string | string[] | undefined>, @Req() request: FastifyRequest) {
     requireProjectReader(token, projectId, 'identity:get_project');
-    return this.show(request, projectId);
+    return this.readsAt(query, (reads) => this.show(request, projectId, reads));
   }
 
   @Patch(':projectId')

@@ -5,13 +5,14 @@ import { TokenContext } from '../../../../infra/identity/identity-model';
 import { authorize, commandMetadata, CurrentToken, isAdmin, requireAdmin, TokenGuard } from '../../../shared/src/auth';
 import { TokenIndex } from '../../../../infra/identity/token-index';
 import { Inject } from '@nestjs/common';
-import { TOKEN_INDEX } from '../../../shared/src/runtime.tokens';
+import { TIME_TRAVEL, TOKEN_INDEX } from '../../../shared/src/runtime.tokens';
 import { keystoneValidationPipe } from './dto/keystone-validation';
 import { PasswordChangeBody, UserCreateBody, UserUpdateBody } from './dto/user.dto';
 import { IdentityCascades } from './identity-cascades';
 import { IdentityReads } from './identity-reads';
 import { IdentityWrites } from './identity-writes';
-import { KeystoneExceptionFilter, notFound } from './keystone-errors';
+import { KeystoneError, KeystoneExceptionFilter, notFound } from './keystone-errors';
+import { TimeTravel } from '../../../../infra/audit/time-travel';
 import { groupView, identityBaseUrl, listLinks, projectView, userView } from './keystone-views';
 import { tokenDomainId } from './projects.controller';
 import { booleanFilter, one } from './query';
@@ -34,10 +35,16 @@ export class UsersController {
     private readonly writes: IdentityWrites,
     private readonly cascades: IdentityCascades,
     @Inject(TOKEN_INDEX) private readonly tokens: TokenIndex,
+    @Inject(TIME_TRAVEL) private readonly timeTravel: TimeTravel,
   ) {}
 
-  private async show(request: FastifyRequest, userId: string) {
-    const row = await this.reads.user(userId);
+  /** `?as_of=`: the same reads over the users read model at that instant. */
+  private readsAt<T>(query: Record<string, string | string[] | undefined>, work: (reads: IdentityReads) => Promise<T>): Promise<T> {
+    return this.timeTravel.readsAt(query.as_of, ['identity_users'], this.reads, work, { invalid: (m) => new KeystoneError(400, m) });
+  }
+
+  private async show(request: FastifyRequest, userId: string, reads = this.reads) {
+    const row = await reads.user(userId);
     if (!row) throw notFound('user', userId);
     return { user: userView(identityBaseUrl(request), row) };
   }
@@ -69,14 +76,14 @@ export class UsersController {
   async list(@CurrentToken() token: TokenContext, @Query() query: Record<string, string | string[] | undefined>, @Req() request: FastifyRequest) {
     requireAdmin(token, 'identity:list_users');
     const base = identityBaseUrl(request);
-    const rows = await this.reads.users({ name: one(query.name), domain_id: one(query.domain_id), enabled: booleanFilter('enabled', one(query.enabled)) });
+    const rows = await this.readsAt(query, (reads) => reads.users({ name: one(query.name), domain_id: one(query.domain_id), enabled: booleanFilter('enabled', one(query.enabled)) }));
     return { users: rows.map((u) => userView(base, u)), links: listLinks(request) };
   }
 
   @Get(':userId')
-  async get(@CurrentToken() token: TokenContext, @Param('userId') userId: string, @Req() request: FastifyRequest) {
+  async get(@CurrentToken() token: TokenContext, @Param('userId') userId: string, @Query() query: Record<string, string | string[] | undefined>, @Req() request: FastifyRequest) {
     authorize('identity:get_user', isAdmin(token) || token.user.id === userId);
-    return this.show(request, userId);
+    return this.readsAt(query, (reads) => this.show(request, userId, reads));
   }
 
   @Patch(':userId')

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Pool } from 'pg';
+import type { ReadQueries } from '../../../../infra/audit/time-travel';
 import { Position } from '../../../../domain/kernel';
 import { ProjectionEngine } from '../../../../infra/projections';
 import type { ImageRow } from '../../../../projections/image';
@@ -96,6 +97,15 @@ export class ImageReads implements OnModuleDestroy {
     await this.pool.end();
   }
 
+  private source: ReadQueries = { query: <R extends object>(sql: string, params: unknown[] = []) => this.pool.query(sql, params).then((r) => r.rows as R[]) };
+
+  /** The same queries over other read models: those at a past instant (`as_of`). */
+  over(source: ReadQueries): ImageReads {
+    const reads = Object.create(this) as ImageReads;
+    reads.source = source;
+    return reads;
+  }
+
   async waitFor(position: Position | null): Promise<void> {
     if (position === null) return;
     await this.engine.waiter().waitFor(position, [READ_MODEL], WAIT_MS);
@@ -103,7 +113,7 @@ export class ImageReads implements OnModuleDestroy {
 
   /** The image row whatever its visibility; callers decide what the viewer may see. */
   async image(imageId: string): Promise<ImageRow | null> {
-    const { rows } = await this.pool.query<ImageRow>('SELECT * FROM rm.image_images WHERE id = $1', [imageId]);
+    const rows = await this.source.query<ImageRow>('SELECT * FROM rm.image_images WHERE id = $1', [imageId]);
     return rows[0] ?? null;
   }
 
@@ -129,7 +139,7 @@ export class ImageReads implements OnModuleDestroy {
     if (q.tags.length > 0) c.add(`tags @> ${c.param(JSON.stringify(q.tags))}::jsonb`);
     if (Object.keys(q.properties).length > 0) c.add(`properties @> ${c.param(JSON.stringify(q.properties))}::jsonb`);
     for (const t of q.times) c.add(`${t.column} ${t.op} ${c.param(t.value)}::timestamptz`);
-    const { rows } = await this.pool.query<ImageRow>(`SELECT * FROM rm.image_images ${c.where()}`, c.params);
+    const rows = await this.source.query<ImageRow>(`SELECT * FROM rm.image_images ${c.where()}`, c.params);
     return rows.sort((a, b) => this.compare(a, b, q.sort));
   }
 

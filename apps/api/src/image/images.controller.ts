@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, Res, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
-import { MEMBER_STATUSES, MemberStatus } from '../../../../domain/image';
+import { imageStream, MEMBER_STATUSES, MemberStatus } from '../../../../domain/image';
 import { Conflict, Forbidden, QuotaExceeded } from '../../../../domain/kernel';
+import { TimeTravel } from '../../../../infra/audit/time-travel';
 import type { ImageRow } from '../../../../projections/image';
 import { authorize, commandMetadata, CurrentToken, hasRole, isAdmin, scopedProjectId, TokenContext, TokenGuard } from '../../../shared/src/auth';
 import { ACCESS_DENIED, CONFLICT, GlanceError, GlanceExceptionFilter, imageNotFound, RESOURCE_NOT_FOUND, rangeDetail, UnsupportedMediaType } from './glance-errors';
@@ -14,6 +15,7 @@ import { viewerOf } from './glance-viewer';
 import { ImageReads } from './image-reads';
 import { ImageUploads } from './image-uploads';
 import { ImageWrites } from './image-writes';
+import { TIME_TRAVEL } from '../../../shared/src/runtime.tokens';
 
 type RawQuery = Record<string, string | string[] | undefined>;
 
@@ -39,11 +41,18 @@ export class ImagesController {
     private readonly reads: ImageReads,
     private readonly writes: ImageWrites,
     private readonly uploads: ImageUploads,
+    @Inject(TIME_TRAVEL) private readonly timeTravel: TimeTravel,
   ) {}
 
+  /** `?as_of=`: the same reads over the images read model at that instant (one image: its own stream). */
+  private readsAt<T>(asOf: unknown, work: (reads: ImageReads) => Promise<T>, imageId?: string): Promise<T> {
+    const streams = imageId !== undefined && IMAGE_ID.test(imageId) ? [imageStream(imageId)] : undefined;
+    return this.timeTravel.readsAt(asOf, ['image_images'], this.reads, work, { streams, invalid: (m) => new GlanceError(400, m) });
+  }
+
   /** The image if the token may see it; 404 otherwise (Glance hides what you may not see). */
-  private async visibleImage(token: TokenContext, imageId: string, notFound: (imageId: string) => GlanceError = imageNotFound): Promise<ImageRow> {
-    const row = IMAGE_ID.test(imageId) ? await this.reads.image(imageId) : null;
+  private async visibleImage(token: TokenContext, imageId: string, notFound: (imageId: string) => GlanceError = imageNotFound, reads = this.reads): Promise<ImageRow> {
+    const row = IMAGE_ID.test(imageId) ? await reads.image(imageId) : null;
     if (!row || !ImageReads.visible(row, viewerOf(token))) throw notFound(imageId);
     return row;
   }
@@ -89,12 +98,17 @@ export class ImagesController {
 
   @Get()
   async list(@CurrentToken() token: TokenContext, @Query() query: RawQuery, @Req() request: FastifyRequest) {
+    const { as_of: asOf, ...filters } = query;
+    return this.readsAt(asOf, (reads) => this.listWith(reads, token, filters, request));
+  }
+
+  private async listWith(reads: ImageReads, token: TokenContext, query: RawQuery, request: FastifyRequest) {
     const { q, limit, marker } = parseListQuery(query);
     const viewer = viewerOf(token);
-    const rows = await this.reads.images(viewer, q);
+    const rows = await reads.images(viewer, q);
     let start = 0;
     if (marker !== undefined) {
-      const markerRow = IMAGE_ID.test(marker) ? await this.reads.image(marker) : null;
+      const markerRow = IMAGE_ID.test(marker) ? await reads.image(marker) : null;
       if (!markerRow) throw new GlanceError(400, `No image found with ID ${marker}`);
       if (!ImageReads.visible(markerRow, viewer)) throw new GlanceError(403, `Forbidding request, image ${marker} not visible`);
       // Keyset paging as glance/db `paginate_query`: what sorts after the marker, whether or not the filters select it.
@@ -108,8 +122,8 @@ export class ImagesController {
   }
 
   @Get(':imageId')
-  async show(@CurrentToken() token: TokenContext, @Param('imageId') imageId: string) {
-    return imageView(await this.visibleImage(token, imageId));
+  async show(@CurrentToken() token: TokenContext, @Param('imageId') imageId: string, @Query() query: RawQuery) {
+    return imageView(await this.readsAt(query.as_of, (reads) => this.visibleImage(token, imageId, imageNotFound, reads), imageId));
   }
 
   @Patch(':imageId')

@@ -3,7 +3,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { FlavorSnapshot, serverStatus, ServerImage, ServerSpec, serverStream } from '../../../../../domain/compute';
 import { CommandMetadata, QuotaExceeded } from '../../../../../domain/kernel';
-import { asOfParam, InvalidAsOf } from '../../../../../infra/audit/as-of';
 import { TimeTravel } from '../../../../../infra/audit/time-travel';
 import { uuidFromName } from '../../../../../infra/ids/ids';
 import { Bus } from '../../../../../infra/messaging/bus';
@@ -73,17 +72,9 @@ export class ServersController {
    * that instant or position, folded apart from the live one (issue 8). One server's state needs
    * only its own stream.
    */
-  private async readsAt<T>(query: RawQuery, work: (reads: ServerReads) => Promise<T>, serverId?: string): Promise<T> {
-    let asOf;
-    try {
-      asOf = asOfParam(query.as_of);
-    } catch (error) {
-      if (error instanceof InvalidAsOf) throw badRequest(`Invalid input for query parameters as_of. ${error.message}`);
-      throw error;
-    }
-    if (asOf === null) return work(this.reads);
-    const streams = serverId !== undefined && UUID.test(serverId) ? { streams: [serverStream(serverId)] } : {};
-    return this.timeTravel.at(asOf, ['compute_servers'], (rm) => work(this.reads.over(rm)), streams);
+  private readsAt<T>(query: RawQuery, work: (reads: ServerReads) => Promise<T>, serverId?: string): Promise<T> {
+    const streams = serverId !== undefined && UUID.test(serverId) ? [serverStream(serverId)] : undefined;
+    return this.timeTravel.readsAt(query.as_of, ['compute_servers'], this.reads, work, { streams, invalid: (m) => badRequest(`Invalid input for query parameters as_of. ${m}`) });
   }
 
   private async ctx(request: FastifyRequest, token: TokenContext, v: ApiVersion, row: ServerRow | null, inList = false, forChange?: ServerViewContext['forChange']): Promise<ServerViewContext> {
