@@ -100,7 +100,7 @@ function toRecord(r: StoredRow): AuditRecord {
  * an event (or a request) of depth n is n + 1; other events the request's correlation reached
  * (steps of the conductor keyed by order or saga) are 1.
  */
-function markDepths(events: AuditRecord[], requestId: string): void {
+export function markDepths(events: AuditRecord[], requestId: string): void {
   const depthOf = new Map<string, number>([[requestId, -1]]);
   for (const e of events) {
     if (e.requestId === requestId) e.depth = 0;

@@ -1,5 +1,5 @@
 import { StrataCompute } from '../compute/support/strata-compute';
-import { waitFor } from '../e2e/support/strata-process';
+import { runStrata, waitFor } from '../e2e/support/strata-process';
 import { call, issueToken, projectScope } from '../identity/support/identity-http';
 
 /**
@@ -201,6 +201,38 @@ describe('history, audit trail and as_of (issue 8)', () => {
     const anonymous = await call('GET', `${env.base}/strata/v1/audit`);
     expect(anonymous.status).toBe(401);
     expect(anonymous.json.error).toMatchObject({ code: 401, title: 'Unauthorized' });
+  });
+
+  it('prints the same through the strata CLI: history, audit by user name and by request, at <time>', async () => {
+    const cli = (...args: string[]) => runStrata(args, { STRATA_DATA_DIR: env.dir.dataDir });
+    const history = cli('history', 'server', serverId);
+    expect(history.status).toBe(0);
+    const lines = history.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^VER +TIME +EVENT +ACTOR +REQUEST +CHANGES$/);
+    expect(lines[1]).toMatch(new RegExp(`^0 +\\S+ +ServerCreationRequested +\\S+@${alpha.projectId} +${createRequest} `));
+    expect(history.stdout).toContain('server.name: audited → audited-renamed');
+    const json = JSON.parse(cli('history', 'server', serverId, '--json').stdout);
+    expect(json).toMatchObject({ resourceType: 'server', id: serverId, ownerProject: alpha.projectId });
+
+    const byName = cli('audit', '--user', 'alpha-member', '--since', afterCreate.slice(0, 10));
+    expect(byName.status).toBe(0);
+    expect(byName.stdout).toMatch(/ServerUpdated +server /);
+    const byRequest = cli('audit', '--request', createRequest);
+    expect(byRequest.stdout.split('\n')[1]).toMatch(/ServerCreationRequested +server /);
+    expect(byRequest.stdout).toMatch(/\n\S+ +  \S+ +(build|host|server) /);
+
+    const then = cli('at', afterCreate, 'server', 'list');
+    expect(then.status).toBe(0);
+    expect(then.stdout).toMatch(new RegExp(`${serverId} +audited +ACTIVE `));
+    expect(cli('at', beforeCreate, 'server', 'list').stdout).not.toContain(serverId);
+    expect(JSON.parse(cli('at', afterRename, 'server', 'show', serverId, '--json').stdout)).toMatchObject({ id: serverId, name: 'audited-renamed', status: 'ACTIVE' });
+
+    const bad = cli('at', 'yesterday', 'server', 'list');
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/Invalid as_of "yesterday"/);
+    const unknown = cli('history', 'volcano', 'x');
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/unknown resource type volcano/);
   });
 
   it("refuses bad input in Strata's error format and changes nothing", async () => {

@@ -3,6 +3,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { EventStore } from '../../../../domain/kernel';
 import { describeDifference, ProjectionEngine, ProjectionStatusReport, RebuildProgress } from '../../../../infra/projections';
 import { Projection } from '../../../../projections/kernel/projection';
+import { formatTable } from './table';
 
 export interface ProjectionCommandsConnection {
   store: EventStore;
@@ -151,9 +152,7 @@ function formatStatus(reports: ProjectionStatusReport[]): string {
       state,
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ') + '\n';
-  let out = line(header) + rows.map(line).join('');
+  let out = formatTable(header, rows);
   for (const r of reports) {
     const b = r.building;
     if (b) out += `${r.name}: building generation ${b.generation} (version ${b.version}) at ${b.checkpoint ?? 'the start'}, ${b.eventsApplied} events applied${b.eventsPerSecond ? `, ${b.eventsPerSecond.toFixed(0)} events/s` : ''}\n`;
