@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { RecordedEvent } from '../../domain/kernel';
+import { comparePositions, Position, RecordedEvent } from '../../domain/kernel';
 import { eventTypeFilter, HandledTypes, handledTypes, handlesNothing, Projection } from '../../projections/kernel/projection';
 import {
   advisoryUnlock,
@@ -107,8 +107,9 @@ class GenerationBuild {
   async run(): Promise<RebuildResult> {
     const active = await this.prepare();
     try {
-      this.headOrdinal = positionOrdinal(await this.ctx.store.headPosition());
-      await this.replay();
+      const head = await this.ctx.store.headPosition();
+      this.headOrdinal = positionOrdinal(head);
+      await this.replay(head);
       this.report('indexes');
       await this.createIndexes();
       this.report('catch-up');
@@ -178,10 +179,15 @@ class GenerationBuild {
     return active;
   }
 
-  /** Replays the projection's own events from the start: in memory, flushed in bulk now and then. */
-  private async replay(): Promise<void> {
-    if (handlesNothing(this.projection)) return;
-    await this.readAndApply(this.ctx.store.readAll({ filter: eventTypeFilter(this.projection) }), null);
+  /**
+   * Replays the projection's own events from the start: in memory, flushed in bulk now and then.
+   * Having read them all, the build has passed every event up to `head` (the store's head before
+   * the replay), handled or not: catch-up starts there, not after the last event it handled, which
+   * for a model whose events are rare or old (flavors, hosts, identity) was most of the log again.
+   */
+  private async replay(head: Position | null): Promise<void> {
+    if (!handlesNothing(this.projection)) await this.readAndApply(this.ctx.store.readAll({ filter: eventTypeFilter(this.projection) }), null);
+    if (head !== null && (this.position === null || comparePositions(this.position, head) < 0)) this.position = head;
     await this.flush(null);
   }
 
