@@ -26,18 +26,21 @@ export interface ResourceHistory {
   resourceType: string;
   id: string;
   stream: string;
-  /** The project owning the resource (last known), or null when only admins and auditors may read it. */
+  /** The project owning the resource (as of the last event read), or null when only admins and auditors may read it. */
   ownerProject: string | null;
-  /** Events in the stream (up to `asOf` when given). */
+  /** Events in the stream now (whatever `asOf` says). */
   total: number;
   events: HistoryEntry[];
-  /** The state after the last event read (secrets masked): with `asOf`, the state at that instant. */
+  /** The state after the last event listed (secrets masked). */
   state: unknown;
+  /** True when events after the last one listed exist (up to `asOf`, when given): ask for the next page. */
+  more: boolean;
 }
 
 export interface HistoryOptions {
   /** Only entries after this stream version (paging marker). */
   afterVersion?: number;
+  /** Entries per page; the default is every event. */
   limit?: number;
   /** Stop at this instant or position: the history as it was then. */
   asOf?: AsOf;
@@ -53,41 +56,94 @@ export function eventTime(e: RecordedEvent): string {
   return meta(e, 'occurredAt') ?? e.recordedAt.toISOString();
 }
 
+export function historyEntry(e: RecordedEvent, before: unknown, after: unknown): HistoryEntry {
+  const changes = diffStates(before, after);
+  return {
+    version: Number(e.version),
+    position: e.position,
+    eventId: e.id,
+    type: e.type,
+    occurredAt: eventTime(e),
+    recordedAt: e.recordedAt.toISOString(),
+    actor: (e.metadata.actor as Actor | undefined) ?? { userId: null, projectId: null, domainId: null, roles: [] },
+    requestId: meta(e, 'requestId'),
+    correlationId: meta(e, 'correlationId'),
+    causationId: meta(e, 'causationId'),
+    data: redactSecrets(e.data),
+    changes,
+    summary: summarizeChanges(changes),
+  };
+}
+
 /**
- * Reads a resource's stream, folds it with its decider, and diffs each step. Every event is
- * folded (the state after a page needs all before it); entries are built for the page only.
+ * States of long streams every `every` events, so the next page of a history starts from the
+ * nearest one instead of the stream's first event. Recorded events never change and `evolve` is
+ * pure, so a state once folded stays true. Least recently used streams are dropped past `streams`.
  */
-export async function readHistory(store: EventStore, type: ResourceType, id: string, options: HistoryOptions = {}): Promise<ResourceHistory> {
+export class HistorySnapshots {
+  private readonly byStream = new Map<string, Map<number, unknown>>();
+
+  constructor(
+    readonly every = 1_000,
+    private readonly streams = 500,
+  ) {}
+
+  /** The latest state at or before `version` (the state after that event), or null. */
+  before(stream: string, version: number): { version: number; state: unknown } | null {
+    const states = this.byStream.get(stream);
+    if (!states) return null;
+    this.byStream.delete(stream);
+    this.byStream.set(stream, states);
+    const at = Math.floor((version + 1) / this.every) * this.every - 1;
+    for (let v = at; v >= 0; v -= this.every) if (states.has(v)) return { version: v, state: states.get(v) };
+    return null;
+  }
+
+  remember(stream: string, version: number, state: unknown): void {
+    if ((version + 1) % this.every !== 0) return;
+    let states = this.byStream.get(stream);
+    if (!states) {
+      states = new Map();
+      this.byStream.set(stream, states);
+      if (this.byStream.size > this.streams) this.byStream.delete(this.byStream.keys().next().value!);
+    }
+    states.set(version, state);
+  }
+}
+
+/**
+ * Reads a resource's stream, folds it with its decider and diffs each step of the page asked for.
+ * A page's first state needs every event before it and none after it: the read starts at the
+ * nearest snapshot before the page and stops once the page is full.
+ */
+export async function readHistory(store: EventStore, type: ResourceType, id: string, options: HistoryOptions = {}, snapshots?: HistorySnapshots): Promise<ResourceHistory> {
   const stream = type.stream(id);
   const afterVersion = options.afterVersion ?? -1;
   const limit = options.limit ?? Infinity;
   const events: HistoryEntry[] = [];
-  let state = type.initialState;
-  let total = 0;
-  for await (const e of store.readStream(stream)) {
+  // A snapshot may hold events after `asOf`: time travel folds from the start.
+  const start = options.asOf ? null : (snapshots?.before(stream, afterVersion) ?? null);
+  let state = start ? start.state : type.initialState;
+  let read = start ? start.version + 1 : 0;
+  let more = false;
+  for await (const e of store.readStream(stream, start ? { fromVersion: BigInt(start.version + 1) } : undefined)) {
     if (options.asOf && isAfter(e, options.asOf)) break;
-    total++;
+    if (events.length >= limit) {
+      more = true;
+      break;
+    }
+    read++;
     const before = state;
     state = type.evolve(state, e as unknown as DomainEvent);
     const version = Number(e.version);
-    if (version <= afterVersion || events.length >= limit) continue;
-    const changes = diffStates(before, state);
-    const actor = (e.metadata.actor as Actor | undefined) ?? { userId: null, projectId: null, domainId: null, roles: [] };
-    events.push({
-      version,
-      position: e.position,
-      eventId: e.id,
-      type: e.type,
-      occurredAt: eventTime(e),
-      recordedAt: e.recordedAt.toISOString(),
-      actor,
-      requestId: meta(e, 'requestId'),
-      correlationId: meta(e, 'correlationId'),
-      causationId: meta(e, 'causationId'),
-      data: redactSecrets(e.data),
-      changes,
-      summary: summarizeChanges(changes),
-    });
+    snapshots?.remember(stream, version, state);
+    if (version > afterVersion) events.push(historyEntry(e, before, state));
   }
-  return { resourceType: type.name, id, stream, ownerProject: total ? type.ownerProject(state, id) : null, total, events, state: redactSecrets(state) };
+  const total = more || read === 0 ? await streamLength(store, stream) : read;
+  return { resourceType: type.name, id, stream, ownerProject: read ? type.ownerProject(state, id) : null, total, events, state: redactSecrets(state), more };
+}
+
+async function streamLength(store: EventStore, stream: string): Promise<number> {
+  for await (const last of store.readStream(stream, { backwards: true, maxCount: 1 })) return Number(last.version) + 1;
+  return 0;
 }

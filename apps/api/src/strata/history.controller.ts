@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Param, Query, UseFilters, UseGuards } from '@nestjs/common';
 import { EventStore } from '../../../../domain/kernel';
 import { InvalidAsOf, parseAsOf } from '../../../../infra/audit/as-of';
-import { HistoryEntry, readHistory } from '../../../../infra/audit/history';
+import { HistoryEntry, HistorySnapshots, readHistory } from '../../../../infra/audit/history';
 import { RESOURCE_TYPES, resourceType } from '../../../../infra/audit/resource-types';
 import { authorize, CurrentToken, TokenContext, TokenGuard } from '../../../shared/src/auth';
 import { EVENT_STORE } from '../../../shared/src/runtime.tokens';
@@ -9,7 +9,8 @@ import { auditScope } from './audit-access';
 import { limitParam, RawQuery, readQuery } from './strata-query';
 import { badRequest, notFound, StrataExceptionFilter } from './strata-errors';
 
-const MAX_LIMIT = 10_000;
+/** A page of history, as Nova's `max_limit`; `limit` asks for fewer, `marker` for the next page. */
+const MAX_LIMIT = 1_000;
 
 export function historyEntryView(e: HistoryEntry) {
   return {
@@ -38,6 +39,9 @@ export function historyEntryView(e: HistoryEntry) {
 @UseFilters(StrataExceptionFilter)
 @UseGuards(TokenGuard)
 export class HistoryController {
+  /** States every 1,000 events of recently read streams: later pages of a long history start there. */
+  private readonly snapshots = new HistorySnapshots();
+
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   @Get(':type/:id')
@@ -56,16 +60,17 @@ export class HistoryController {
       if (error instanceof InvalidAsOf) throw badRequest(error.message);
       throw error;
     }
-    const history = await readHistory(this.store, type, id, { afterVersion: query.marker === undefined ? undefined : Number(query.marker), limit, asOf });
+    const history = await readHistory(this.store, type, id, { afterVersion: query.marker === undefined ? undefined : Number(query.marker), limit, asOf }, this.snapshots);
     const hidden = scope.kind === 'project' && history.ownerProject !== scope.projectId;
-    if (history.total === 0 || hidden) throw notFound(`No history for ${type.name} ${id}${asOf ? ' at that time' : ''}`);
+    if (history.total === 0 || hidden || (asOf && history.events.length === 0 && query.marker === undefined)) {
+      throw notFound(`No history for ${type.name} ${id}${asOf ? ' at that time' : ''}`);
+    }
     const last = history.events[history.events.length - 1];
-    const more = last !== undefined && history.events.length === limit && last.version < history.total - 1;
     return {
       resource: { type: type.name, id, stream: history.stream, project_id: history.ownerProject, events: history.total },
       events: history.events.map(historyEntryView),
       state: history.state,
-      next_marker: more ? String(last.version) : null,
+      next_marker: history.more && last ? String(last.version) : null,
     };
   }
 }

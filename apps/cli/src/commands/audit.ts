@@ -184,7 +184,7 @@ export function registerAuditCommands(program: Command, connect: () => Promise<A
       const type = resourceType(typeName);
       if (!type) return fail(`unknown resource type ${typeName}; known: ${RESOURCE_TYPES.map((t) => t.name).join(', ')}`);
       const history = await withConnection((c) => readHistory(c.store, type, id, { asOf: options.asOf }));
-      if (history.total === 0) return fail(`no history for ${type.name} ${id}${options.asOf ? ` at ${describeAsOf(options.asOf)}` : ''}`);
+      if (history.events.length === 0) return fail(`no history for ${type.name} ${id}${options.asOf ? ` at ${describeAsOf(options.asOf)}` : ''}`);
       io.stdout.write(options.json ? JSON.stringify(history, null, 2) + '\n' : historyTable(history.events));
     });
 
