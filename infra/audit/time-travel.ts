@@ -1,7 +1,7 @@
-import { Pool, PoolClient } from 'pg';
+import { Pool } from 'pg';
 import { comparePositions, EventStore, RecordedEvent } from '../../domain/kernel';
-import { eventTypeFilter, MemoryRows, Projection, projectInMemory } from '../../projections/kernel/projection';
-import { createTableSql, encodeRows, quoteIdent, upsertSql } from '../projections/sql';
+import { eventTypeFilter, MemoryRows, Projection, projectInMemory, ReadModelTable } from '../../projections/kernel/projection';
+import { encodeRows, quoteIdent, recordsetSql } from '../projections/sql';
 import { AsOf, asOfParam, InvalidAsOf, isAfter } from './as-of';
 
 /** What read code needs of a read model: SQL over the `rm.<table>` views. */
@@ -28,14 +28,13 @@ export interface TimeTravelFigures {
 }
 
 const CHUNK = 1_000;
-const INSERT_CHUNK = 5_000;
 
 /**
  * Read models at a past instant or position, computed without touching the live ones: the
- * projections that own the asked tables fold the log up to `asOf` in memory, the rows go into
- * temporary tables of one transaction, and the caller's usual SQL runs against them (`rm.<table>`
- * is rewritten to `pg_temp.<table>`). So an `as_of` answer comes from the same queries and views
- * as a live one. Tables of other projections a query joins stay live.
+ * projections that own the asked tables fold the log up to `asOf` in memory, and the caller's
+ * usual SQL runs against those rows (`rm.<table>` is rewritten to read them, see readQueriesAt).
+ * So an `as_of` answer comes from the same queries as a live one. Tables of other projections a
+ * query joins stay live.
  */
 export class TimeTravel {
   private readonly pool: Pool;
@@ -56,26 +55,17 @@ export class TimeTravel {
     const missing = tables.filter((t) => !owners.some((p) => p.tables.some((pt) => pt.name === t)));
     if (missing.length) throw new Error(`No projection owns ${missing.join(', ')}`);
     const folded = await Promise.all(owners.map((p) => this.fold(p, asOf, options)));
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const temp = new Set<string>();
-      let rows = 0;
-      for (const [i, projection] of owners.entries()) {
-        for (const table of projection.tables) {
-          await client.query(`${createTableSql('pg_temp', table)} ON COMMIT DROP`);
-          const all = [...folded[i].rows.tables.get(table.name)!.values()];
-          for (let j = 0; j < all.length; j += INSERT_CHUNK) await client.query(upsertSql('pg_temp', table), [encodeRows(table, all.slice(j, j + INSERT_CHUNK))]);
-          temp.add(table.name);
-          rows += all.length;
-        }
+    const tablesAt = new Map<string, { table: ReadModelTable; json: string }>();
+    let rows = 0;
+    for (const [i, projection] of owners.entries()) {
+      for (const table of projection.tables) {
+        const all = [...folded[i].rows.tables.get(table.name)!.values()];
+        tablesAt.set(table.name, { table, json: encodeRows(table, all) });
+        rows += all.length;
       }
-      this.last = { eventsFolded: folded.reduce((n, f) => n + f.events, 0), rows };
-      return await work(readQueries(client, temp));
-    } finally {
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.release();
     }
+    this.last = { eventsFolded: folded.reduce((n, f) => n + f.events, 0), rows };
+    return work(readQueriesAt(this.pool, tablesAt));
   }
 
   /**
@@ -136,7 +126,30 @@ export class TimeTravel {
   }
 }
 
-function readQueries(client: PoolClient, temp: Set<string>): ReadQueries {
-  const rewrite = (sql: string) => sql.replace(/\brm\.("?)([a-z0-9_]+)\1/g, (whole, _q: string, name: string) => (temp.has(name) ? `pg_temp.${quoteIdent(name)}` : whole));
-  return { query: <R extends object>(sql: string, params: unknown[] = []) => client.query(rewrite(sql), params).then((r) => r.rows as R[]) };
+/**
+ * Queries whose `rm.<table>` references read the folded rows instead: each such table becomes a
+ * common table expression over `jsonb_to_recordset` of one extra parameter. A plain SELECT takes
+ * no transaction id, so answering `as_of` never holds back the log's readers (a temporary table
+ * would: every event reader waits for transactions older than its snapshot).
+ */
+function readQueriesAt(pool: Pool, tables: Map<string, { table: ReadModelTable; json: string }>): ReadQueries {
+  return {
+    async query<R extends object>(sql: string, params: unknown[] = []): Promise<R[]> {
+      const all = [...params];
+      const ctes: string[] = [];
+      const rewritten = sql.replace(/\brm\.("?)([a-z0-9_]+)\1/g, (whole, _q: string, name: string) => {
+        const at = tables.get(name);
+        if (!at) return whole;
+        const alias = quoteIdent(`as_of_${name}`);
+        if (!ctes.some((c) => c.startsWith(alias))) {
+          all.push(at.json);
+          ctes.push(`${alias} AS (${recordsetSql(at.table, `$${all.length}`)})`);
+        }
+        return alias;
+      });
+      if (ctes.length === 0) return (await pool.query(sql, params)).rows as R[];
+      const withClause = /^\s*WITH\s/i.test(rewritten) ? rewritten.replace(/^\s*WITH\s/i, `WITH ${ctes.join(', ')}, `) : `WITH ${ctes.join(', ')} ${rewritten}`;
+      return (await pool.query(withClause, all)).rows as R[];
+    },
+  };
 }

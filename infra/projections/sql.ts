@@ -87,6 +87,14 @@ export function upsertSql(schema: string, table: ReadModelTable): string {
     ON CONFLICT (${quoteIdent(table.primaryKey)}) ${onConflict}`;
 }
 
+/** The rows of `table` given as one jsonb array parameter (`param`, e.g. `$3`), typed as the table's columns. */
+export function recordsetSql(table: ReadModelTable, param: string): string {
+  const columns = columnsOf(table);
+  const list = columns.map((c) => quoteIdent(c.name)).join(', ');
+  const record = columns.map((c) => `${quoteIdent(c.name)} ${PG_TYPES[c.type]}`).join(', ');
+  return `SELECT ${list} FROM jsonb_to_recordset(${param}::jsonb) AS r(${record})`;
+}
+
 export function deleteSql(schema: string, table: ReadModelTable): string {
   return `DELETE FROM ${quoteIdent(schema)}.${quoteIdent(table.name)} WHERE ${quoteIdent(table.primaryKey)} = ANY ($1::text[])`;
 }
