@@ -17,6 +17,11 @@ export interface NewEvent<Type extends string = string, Data = unknown> {
   type: Type;
   data: Data;
   metadata: EventMetadata;
+  /**
+   * Only `strata events import` sets it: when the exported store recorded the event. The PostgreSQL
+   * and in-memory stores keep it; EventStoreDB records its own created time. Absent, the store's clock.
+   */
+  recordedAt?: Date;
 }
 
 export interface RecordedEvent<Type extends string = string, Data = unknown> {

@@ -4,6 +4,7 @@ import { launch } from '../../shared/src/launch';
 import { APP_NAMES, AppName } from '../../shared/src/runtime';
 import { STRATA_VERSION } from '../../shared/src/version';
 import { registerDeploymentCommands } from './commands/deployment';
+import { registerEventCommands } from './commands/events';
 import { registerProjectionCommands } from './commands/projections';
 import { connect } from './connect';
 
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
 
   registerDeploymentCommands(program, connect);
   registerProjectionCommands(program, connect);
+  registerEventCommands(program, connect);
   return program;
 }
 

@@ -86,7 +86,7 @@ export class InMemoryEventStore implements EventStore {
         type: e.type,
         data: copy(e.data),
         metadata: copy(e.metadata),
-        recordedAt,
+        recordedAt: e.recordedAt ? new Date(e.recordedAt) : recordedAt,
       }),
     );
     this.streams.set(stream, [...existing, ...recorded]);

@@ -52,6 +52,7 @@ export async function appendToStream(
         // JSON text, not objects: pg would turn a top-level array into a nested SQL array.
         events.map((e) => JSON.stringify(e.data ?? null)),
         events.map((e) => JSON.stringify(e.metadata ?? null)),
+        events.some((e) => e.recordedAt) ? events.map((e) => e.recordedAt?.toISOString() ?? null) : null,
       ],
     });
     const [row] = rows;

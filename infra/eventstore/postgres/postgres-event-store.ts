@@ -7,6 +7,7 @@ import {
   EventStore,
   ExpectedVersion,
   NewEvent,
+  NO_STREAM,
   Position,
   ReadAllOptions,
   ReadStreamOptions,
@@ -41,6 +42,13 @@ export interface PostgresEventStoreOptions {
   pollIntervalMs?: number;
   /** Called after each read a subscription makes, with the xmin horizon it read below (tests, metrics). */
   onSubscriptionPoll?: (poll: { horizon: bigint; delivered: number }) => void;
+}
+
+/** One stream's part of `PostgresEventStore.appendAll`: an exact expected version, so a repeat is seen. */
+export interface StreamAppend {
+  stream: string;
+  events: NewEvent[];
+  expected: bigint | typeof NO_STREAM;
 }
 
 /** A row as the readers fetch it: every column as text, in the order of `EventStoreSchema.columns`. */
@@ -197,6 +205,28 @@ export class PostgresEventStore implements EventStore {
     const result = await appendToStream(this.pool, this.schema, stream, events, expected, { notify: false });
     this.appended();
     return result;
+  }
+
+  /**
+   * Appends to several streams in one transaction, in the order given, all or nothing; each checks
+   * its expected version as `append` does, and events whose ids the stream already holds fail
+   * instead of answering with their first outcome. For `strata events import`: one commit per batch
+   * instead of one per stream, which is what bounds a replay of an interleaved log.
+   */
+  async appendAll(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    if (appends.length === 0) return [];
+    const results = await inTransaction(this.pool, async (client) => {
+      const out: AppendResult[] = [];
+      for (const a of appends) {
+        const result = await appendToStream(client, this.schema, a.stream, a.events, a.expected, { notify: false });
+        const written = (a.expected === NO_STREAM ? -1n : a.expected) + BigInt(a.events.length);
+        if (result.nextVersion !== written) throw new Error(`${a.stream} already holds the event ids appended at version ${written - BigInt(a.events.length) + 1n}`);
+        out.push(result);
+      }
+      return out;
+    });
+    this.appended();
+    return results;
   }
 
   async *readStream(stream: string, opts: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {

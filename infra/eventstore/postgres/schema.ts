@@ -46,6 +46,8 @@ CREATE TABLE IF NOT EXISTS ${this.events} (
   UNIQUE (stream_name, event_id)
 );
 
+-- Databases made by builds before p_recorded_at keep their 7-argument overload too, for processes
+-- of those builds still running; this build calls only the 8-argument one.
 CREATE OR REPLACE FUNCTION ${this.appendFunction}(
   p_stream text,
   p_expected text,            -- 'any' | 'no_stream' | 'stream_exists' | 'exact'
@@ -53,7 +55,8 @@ CREATE OR REPLACE FUNCTION ${this.appendFunction}(
   p_ids uuid[],
   p_types text[],
   p_data jsonb[],
-  p_metadata jsonb[]
+  p_metadata jsonb[],
+  p_recorded_at timestamptz[] -- NULL, or per event (NULL: now()): only imports of an exported log set it
 ) RETURNS TABLE (next_version bigint, transaction_id xid8, global_position bigint)
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -108,8 +111,9 @@ BEGIN
 
   -- ORDER BY makes the sequence follow the stream version inside the batch.
   WITH inserted AS (
-    INSERT INTO ${this.events} AS e (transaction_id, stream_name, version, event_id, event_type, data, metadata)
-    SELECT pg_current_xact_id(), p_stream, coalesce(v_current, -1) + n.ordinal, n.id, n.type, n.data, n.metadata
+    INSERT INTO ${this.events} AS e (transaction_id, stream_name, version, event_id, event_type, data, metadata, recorded_at)
+    SELECT pg_current_xact_id(), p_stream, coalesce(v_current, -1) + n.ordinal, n.id, n.type, n.data, n.metadata,
+      coalesce(p_recorded_at[n.ordinal::int], now())
     FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS n(id, type, data, metadata, ordinal)
     ORDER BY n.ordinal
     RETURNING e.global_position
@@ -136,7 +140,7 @@ $fn$;
    */
   appendSql(notify: boolean): string {
     return `SELECT a.next_version::text, a.transaction_id::text, a.global_position::text${notify ? `, pg_notify('${this.channel}', '')` : ''}
-      FROM ${this.appendFunction}($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[]) a`;
+      FROM ${this.appendFunction}($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[], $8::timestamptz[]) a`;
   }
 
   /** Prepared statement names are per connection, and a connection may serve several schemas. */
