@@ -3,6 +3,7 @@ import { ConfigError } from '../../../infra/config';
 import { launch } from '../../shared/src/launch';
 import { APP_NAMES, AppName } from '../../shared/src/runtime';
 import { STRATA_VERSION } from '../../shared/src/version';
+import { registerAuditCommands } from './commands/audit';
 import { registerDeploymentCommands } from './commands/deployment';
 import { registerEventCommands } from './commands/events';
 import { registerProjectionCommands } from './commands/projections';
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
 
   registerDeploymentCommands(program, connect);
   registerProjectionCommands(program, connect);
+  registerAuditCommands(program, connect);
   registerEventCommands(program, connect);
   return program;
 }
