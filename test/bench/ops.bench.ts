@@ -1,0 +1,189 @@
+/*
+ * npm run bench:ops — the operator's tools over a realistic log, written to BENCHMARKS.md.
+ *
+ * Seeds BENCH_OPS_EVENTS (default 1,000,000) events of a cloud's life through the real deciders
+ * (test/support/realistic-log.ts: identity, flavors, hosts, images, servers with their claims,
+ * tokens), then runs each measurement of MEASUREMENTS in turn over that one log. The first two
+ * run the real `strata projections rebuild --all` and `verify --all` as operators do, in a process
+ * of their own (its peak RSS is theirs alone).
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { PostgresEventStore } from '../../infra/eventstore/postgres';
+import { ALL_PROJECTIONS } from '../../projections';
+import { createTestDatabase } from '../support/postgres';
+import { DEFAULT_MIX, SeededCloud, seedCloud } from '../support/realistic-log';
+import { commit, machine, percentile, statusKiB, writeSection } from './bench-report';
+
+const ROOT = path.resolve(__dirname, '../..');
+const EVENTS = Number(process.env.BENCH_OPS_EVENTS ?? 1_000_000);
+const REBUILD_TARGET = 50_000;
+
+const log = (line: string) => console.error(line);
+const fmt = (n: number) => Math.round(n).toLocaleString('en');
+
+/** What every measurement gets: the seeded log and its database. */
+export interface OpsContext {
+  databaseUrl: string;
+  store: PostgresEventStore;
+  cloud: SeededCloud;
+  log: (line: string) => void;
+}
+
+/** A measurement's report: markdown for its part of the section, and its verdicts against the issue's targets. */
+export interface OpsFigures {
+  markdown: string;
+  targets?: { what: string; met: boolean }[];
+}
+
+export type OpsMeasurement = (ctx: OpsContext) => Promise<OpsFigures>;
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  seconds: number;
+  peakRssMiB: number;
+}
+
+/** `bin/strata <args>` against the bench database; its progress bar on our stderr, its VmHWM sampled every 100 ms. */
+function strata(ctx: OpsContext, args: string[]): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: ctx.databaseUrl, STRATA_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'strata-bench-ops-')) };
+    for (const v of ['NATS_URL', 'EVENTSTORE_URL']) delete env[v];
+    const started = performance.now();
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/strata'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      process.stderr.write(chunk);
+    });
+    let peakKiB = 0;
+    const sample = () => {
+      const hwm = statusKiB(child.pid!, 'VmHWM');
+      if (hwm > peakKiB) peakKiB = hwm;
+    };
+    const timer = setInterval(sample, 100);
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearInterval(timer);
+      resolve({ code, stdout, seconds: (performance.now() - started) / 1000, peakRssMiB: Math.round(peakKiB / 1024) });
+    });
+  });
+}
+
+/** `strata projections rebuild --all`: every real read model, one after the other, from the seeded log. */
+async function rebuildAll(ctx: OpsContext): Promise<OpsFigures> {
+  ctx.log(`strata projections rebuild --all over ${fmt(ctx.cloud.events)} events…`);
+  const run = await strata(ctx, ['projections', 'rebuild', '--all']);
+  if (run.code !== 0) throw new Error(`strata projections rebuild --all exited with ${run.code}`);
+  const rows = [...run.stdout.matchAll(/^(\w+): generation \d+ \(version \d+\) active(?:, generation \d+ retired)?; (\d+) events in ([\d.]+) s \((\d+) events\/s\)$/gm)].map((m) => ({
+    name: m[1],
+    events: Number(m[2]),
+    seconds: Number(m[3]),
+    rate: Number(m[4]),
+  }));
+  if (rows.length !== ALL_PROJECTIONS.length) throw new Error(`expected ${ALL_PROJECTIONS.length} rebuilt read models, the CLI reported ${rows.length}`);
+  const events = rows.reduce((sum, r) => sum + r.events, 0);
+  const seconds = rows.reduce((sum, r) => sum + r.seconds, 0);
+  const rate = events / seconds;
+  const slow = rows.filter((r) => r.events >= 10_000 && r.rate < REBUILD_TARGET);
+  const table = rows.map((r) => `| ${r.name} | ${fmt(r.events)} | ${r.seconds.toFixed(1)} | ${fmt(r.rate)} |`).join('\n');
+  return {
+    markdown: `### Rebuild of every read model — \`strata projections rebuild --all\`
+
+${rows.length} read models, one after the other, each replaying the events of its own types and then catching up with the log; "events" is what each read (the CLI's own figures).
+
+| read model | events read | s | events/s |
+|---|---:|---:|---:|
+${table}
+| **all** | **${fmt(events)}** | **${seconds.toFixed(1)}** | **${fmt(rate)}** |
+
+- Wall time of the command: ${run.seconds.toFixed(1)} s (with the Node start-up and TypeScript load of \`bin/strata\`, ~1.3 s here): the ${fmt(ctx.cloud.events)}-event log made into every read model at ${fmt(ctx.cloud.events / run.seconds)} log events/s.
+- Peak RSS of the \`strata\` process: ${run.peakRssMiB} MiB (VmHWM, sampled every 100 ms).
+- Read models below ${fmt(REBUILD_TARGET)} events/s (of those that read 10,000 events or more): ${slow.length ? slow.map((r) => `${r.name} (${fmt(r.rate)})`).join(', ') : 'none'}.`,
+    targets: [
+      { what: `rebuild ≥ ${fmt(REBUILD_TARGET)} events/s, all read models together`, met: rate >= REBUILD_TARGET },
+      ...rows.filter((r) => r.name === 'compute_servers').map((r) => ({ what: `the same for compute_servers alone`, met: r.rate >= REBUILD_TARGET })),
+    ],
+  };
+}
+
+/** `strata projections verify --all`: each read model folded afresh in memory and compared with its rows. */
+async function verifyAll(ctx: OpsContext): Promise<OpsFigures> {
+  ctx.log('strata projections verify --all…');
+  const run = await strata(ctx, ['projections', 'verify', '--all']);
+  const rows = [...run.stdout.matchAll(/^(\w+): generation \d+ at \S+, (\d+) rows compared: (.*)$/gm)].map((m) => ({ name: m[1], rows: Number(m[2]), verdict: m[3] }));
+  const drift = rows.filter((r) => r.verdict !== 'no drift');
+  if (run.code !== 0 || drift.length > 0 || rows.length !== ALL_PROJECTIONS.length) {
+    throw new Error(`strata projections verify --all exited with ${run.code}: ${drift.map((r) => `${r.name}: ${r.verdict}`).join('; ') || run.stdout.slice(-2000)}`);
+  }
+  return {
+    markdown: `### Verify of every read model — \`strata projections verify --all\`
+
+- ${run.seconds.toFixed(1)} s wall time for ${rows.length} read models and ${fmt(rows.reduce((s, r) => s + r.rows, 0))} rows (largest: ${[...rows]
+      .sort((a, b) => b.rows - a.rows)
+      .slice(0, 3)
+      .map((r) => `${r.name} ${fmt(r.rows)}`)
+      .join(', ')}), no drift; peak RSS of the \`strata\` process ${run.peakRssMiB} MiB.`,
+  };
+}
+
+/**
+ * The measurements of bench:ops, in this order, over the one seeded log. Each is a function of the
+ * context that returns its markdown (and its verdicts against the issue's targets).
+ */
+const MEASUREMENTS: OpsMeasurement[] = [
+  rebuildAll,
+  verifyAll,
+  // ── More measurements go here, as functions of the same shape (issue 8, still to come: history
+  //    query latency for a resource with 10,000 events; `as_of` list latency). ──
+];
+
+async function main() {
+  const loadBefore = os.loadavg()[0];
+  const loads: number[] = [];
+  const loadTimer = setInterval(() => loads.push(os.loadavg()[0]), 10_000);
+  loadTimer.unref();
+
+  const db = await createTestDatabase('strata_bench_ops');
+  const store = await PostgresEventStore.connect(db.url, { poolSize: 8 });
+  const parts: OpsFigures[] = [];
+  let cloud: SeededCloud;
+  let seedSeconds: number;
+  try {
+    log(`seeding ${fmt(EVENTS)} events…`);
+    const started = performance.now();
+    cloud = await seedCloud(store, { ...DEFAULT_MIX, totalEvents: EVENTS }, (n) => process.stderr.write(`  ${fmt(n)} events appended\r`));
+    seedSeconds = (performance.now() - started) / 1000;
+    log(`\n  ${fmt(cloud.events)} events, ${fmt(cloud.servers)} servers in ${seedSeconds.toFixed(0)} s`);
+    const ctx: OpsContext = { databaseUrl: db.url, store, cloud, log };
+    for (const measure of MEASUREMENTS) parts.push(await measure(ctx));
+  } finally {
+    await store.close();
+    await db.drop();
+  }
+
+  const sortedLoads = [...loads].sort((a, b) => a - b);
+  const mix = Object.entries(cloud.counts)
+    .map(([what, n]) => `${what} ${fmt(n)}`)
+    .join(', ');
+  const targets = parts.flatMap((p) => p.targets ?? []);
+  const markdown = `## Ops (issue 8) — \`npm run bench:ops\`
+
+${new Date().toISOString().slice(0, 10)}, commit ${commit()}; ${machine()}; PostgreSQL 15 on the same machine (loopback, default Debian settings); 1-min load average before the run ${loadBefore.toFixed(1)}${sortedLoads.length ? `, during it ${sortedLoads[0].toFixed(1)}–${sortedLoads[sortedLoads.length - 1].toFixed(1)} (median ${percentile(sortedLoads, 50).toFixed(1)})` : ''}.
+
+The log: ${fmt(cloud.events)} events written through the real deciders with the API's and the conductor's metadata (test/support/realistic-log.ts), ${fmt(cloud.servers)} servers among them: ${mix}. Seeding took ${seedSeconds.toFixed(0)} s (${fmt(cloud.events / seedSeconds)} events/s, 8 appenders, one append per stream and step).
+
+${parts.map((p) => p.markdown).join('\n\n')}
+${targets.length ? `\nTargets: ${targets.map((t) => `${t.what} — ${t.met ? 'met' : '**missed**'}`).join('; ')}.` : ''}`;
+  if (process.env.BENCH_WRITE !== '0') writeSection('ops', markdown);
+  console.log(markdown);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
