@@ -5,7 +5,7 @@
  */
 
 /** Keys whose values are never shown, not even hashed: password, secret and token hashes, private keys. */
-const SECRET_KEY = /(password|secret|passcode|private_?key|token_?hash)/i;
+const SECRET_KEY = /(password|secret|passcode|private_?key|token_?hash|ciphertext|sensitive)/i;
 
 export const REDACTED = '***';
 
@@ -20,13 +20,25 @@ export interface FieldChange {
 
 /** A deep copy of `value` with every secret-named field's value replaced by `***`. */
 export function redactSecrets<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((v) => redactSecrets(v)) as T;
+  return maskFields(value, (key) => SECRET_KEY.test(key));
+}
+
+/** A deep copy of `value` with the (non-null) value of every field whose name `hidden` picks replaced by `***`. */
+export function maskFields<T>(value: T, hidden: (key: string) => boolean): T {
+  if (Array.isArray(value)) return value.map((v) => maskFields(v, hidden)) as T;
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = SECRET_KEY.test(k) && v !== null && v !== undefined ? REDACTED : redactSecrets(v);
+    out[k] = hidden(k) && v !== null && v !== undefined ? REDACTED : maskFields(v, hidden);
   }
   return out as T;
+}
+
+/** The changes with the values of fields `hidden` picks (by any segment of the path) shown as `***`. */
+export function maskChanges(changes: FieldChange[], hidden: (key: string) => boolean): FieldChange[] {
+  return changes.map((c) =>
+    c.field.split('.').some(hidden) ? { ...c, before: c.before === null ? null : REDACTED, after: c.after === null ? null : REDACTED } : c,
+  );
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -9,8 +9,16 @@ export type AsOf = { kind: 'time'; at: Date; text: string } | { kind: 'position'
 
 // RFC 3339: date, 'T' or space, time, optional fraction, zone (Z or ±hh:mm).
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
-// Positions are opaque per adapter, but short and starting with a digit (PostgreSQL `<txid>-<seq>`, EventStoreDB's commit/prepare).
-const POSITION = /^[0-9][0-9A-Za-z:/-]{0,63}$/;
+// Positions are opaque per adapter but zero-padded digits: PostgreSQL `<txid>-<sequence>` and
+// EventStoreDB `<commit>-<prepare>` (20 digits each), the in-memory store's 20-digit index.
+const POSITION = /^\d{20}(-\d{20})?$/;
+
+/**
+ * How long after its decision (metadata.occurredAt, the request's clock) an event may still be
+ * committed: a time `as_of` reads on this far past the instant, for events decided before it that
+ * committed after later-decided ones (concurrent requests, the conductor, retries).
+ */
+export const DECISION_TO_COMMIT_HORIZON_MS = 60_000;
 
 export class InvalidAsOf extends Error {
   constructor(value: string) {
@@ -23,12 +31,19 @@ export function parseAsOf(value: string): AsOf {
   const text = value.trim();
   if (RFC3339.test(text)) {
     const at = new Date(text.replace(' ', 'T'));
-    if (Number.isNaN(at.getTime())) throw new InvalidAsOf(value);
+    if (Number.isNaN(at.getTime()) || !realCalendarDate(text)) throw new InvalidAsOf(value);
     return { kind: 'time', at, text: at.toISOString() };
   }
   // A bare date or a time without a zone is ambiguous: refuse rather than guess the zone.
   if (/^\d{4}-\d{2}-\d{2}/.test(text) || !POSITION.test(text)) throw new InvalidAsOf(value);
   return { kind: 'position', position: text };
+}
+
+/** `2026-02-30` parses (rolling over to March): refuse dates and times that do not exist. */
+function realCalendarDate(text: string): boolean {
+  const [y, mo, d, h, mi, se] = [0, 5, 8, 11, 14, 17].map((i, k) => Number(text.slice(i, i + (k === 0 ? 4 : 2))));
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= days && h <= 23 && mi <= 59 && se <= 59;
 }
 
 /** The `as_of` query parameter (the last one when repeated), or null when absent. */
@@ -39,12 +54,40 @@ export function asOfParam(raw: unknown): AsOf | null {
   return parseAsOf(value);
 }
 
+function eventMillis(event: RecordedEvent): number {
+  const occurred = event.metadata.occurredAt;
+  return typeof occurred === 'string' ? Date.parse(occurred) : event.recordedAt.getTime();
+}
+
 /** True when `event` happened after `asOf`, i.e. is not part of the state then. */
 export function isAfter(event: RecordedEvent, asOf: AsOf): boolean {
   if (asOf.kind === 'position') return comparePositions(event.position, asOf.position) > 0;
-  const occurred = event.metadata.occurredAt;
-  const time = typeof occurred === 'string' ? Date.parse(occurred) : event.recordedAt.getTime();
-  return time > asOf.at.getTime();
+  return eventMillis(event) > asOf.at.getTime();
+}
+
+/**
+ * Picks the events of the state at `asOf` from a read in log order. A position cuts the log. An
+ * instant keeps, per stream, the events up to the first one decided after it (a stream stays a
+ * prefix, so folds see no gaps), and ends the read once events are decided more than the
+ * horizon after the instant: a list and a single resource's show agree whatever the commit order.
+ */
+export class AsOfCut {
+  private readonly cut = new Set<string>();
+
+  constructor(private readonly asOf: AsOf) {}
+
+  /** 'take', 'skip' (after the instant), or 'end' (nothing later can be part of the state). */
+  decide(event: RecordedEvent): 'take' | 'skip' | 'end' {
+    if (this.asOf.kind === 'position') return comparePositions(event.position, this.asOf.position) > 0 ? 'end' : 'take';
+    const at = eventMillis(event);
+    if (at > this.asOf.at.getTime() + DECISION_TO_COMMIT_HORIZON_MS) return 'end';
+    if (this.cut.has(event.stream)) return 'skip';
+    if (at > this.asOf.at.getTime()) {
+      this.cut.add(event.stream);
+      return 'skip';
+    }
+    return 'take';
+  }
 }
 
 export function describeAsOf(asOf: AsOf): string {

@@ -45,4 +45,16 @@ describe('resource history', () => {
     expect(h.events[4].changes).toEqual([{ field: 'server.metadata.step', before: null, after: '4', kind: 'added' }]);
     expect(await readHistory(store, server, '00000000-0000-4000-8000-000000000000')).toMatchObject({ total: 0, events: [], ownerProject: null });
   });
+
+  it('holds at most maxStates snapshots, dropping the least recently read streams first', () => {
+    const snapshots = new HistorySnapshots(10, 3);
+    for (const v of [9, 19]) snapshots.remember('a', v, { v });
+    for (const v of [9, 19]) snapshots.remember('b', v, { v });
+    expect(snapshots.before('a', 25)).toBeNull();
+    expect(snapshots.before('b', 25)).toEqual({ version: 19, state: { v: 19 } });
+    for (const v of [9, 19, 29, 39]) snapshots.remember('c', v, { v });
+    expect(snapshots.before('b', 25)).toBeNull();
+    expect(snapshots.before('c', 100)).toEqual({ version: 39, state: { v: 39 } });
+    expect(snapshots.before('c', 12)).toBeNull();
+  });
 });

@@ -1,5 +1,5 @@
 import { Actor, diffStates, DomainEvent, EventStore, FieldChange, RecordedEvent, redactSecrets, summarizeChanges } from '../../domain/kernel';
-import { AsOf, isAfter } from './as-of';
+import { AsOf, AsOfCut } from './as-of';
 import { ResourceType } from './resource-types';
 
 /** One event of a resource's history, as auditors read it. */
@@ -82,10 +82,12 @@ export function historyEntry(e: RecordedEvent, before: unknown, after: unknown):
  */
 export class HistorySnapshots {
   private readonly byStream = new Map<string, Map<number, unknown>>();
+  private held = 0;
 
   constructor(
     readonly every = 1_000,
-    private readonly streams = 500,
+    /** States held in all, whatever the streams: a host's stream may be very long. */
+    private readonly maxStates = 5_000,
   ) {}
 
   /** The latest state at or before `version` (the state after that event), or null. */
@@ -102,12 +104,22 @@ export class HistorySnapshots {
   remember(stream: string, version: number, state: unknown): void {
     if ((version + 1) % this.every !== 0) return;
     let states = this.byStream.get(stream);
-    if (!states) {
-      states = new Map();
-      this.byStream.set(stream, states);
-      if (this.byStream.size > this.streams) this.byStream.delete(this.byStream.keys().next().value!);
-    }
+    if (!states) this.byStream.set(stream, (states = new Map()));
+    if (states.has(version)) return;
     states.set(version, state);
+    this.held++;
+    // Least recently used streams go first; the one being read goes last, and keeps its newest states.
+    for (const [name, old] of this.byStream) {
+      if (this.held <= this.maxStates) break;
+      if (name === stream) {
+        const oldest = old.keys().next().value!;
+        old.delete(oldest);
+        this.held--;
+        continue;
+      }
+      this.byStream.delete(name);
+      this.held -= old.size;
+    }
   }
 }
 
@@ -126,8 +138,11 @@ export async function readHistory(store: EventStore, type: ResourceType, id: str
   let state = start ? start.state : type.initialState;
   let read = start ? start.version + 1 : 0;
   let more = false;
+  const cut = options.asOf ? new AsOfCut(options.asOf) : null;
   for await (const e of store.readStream(stream, start ? { fromVersion: BigInt(start.version + 1) } : undefined)) {
-    if (options.asOf && isAfter(e, options.asOf)) break;
+    const verdict = cut?.decide(e) ?? 'take';
+    if (verdict === 'end') break;
+    if (verdict === 'skip') continue;
     if (events.length >= limit) {
       more = true;
       break;
@@ -139,7 +154,7 @@ export async function readHistory(store: EventStore, type: ResourceType, id: str
     snapshots?.remember(stream, version, state);
     if (version > afterVersion) events.push(historyEntry(e, before, state));
   }
-  const total = more || read === 0 ? await streamLength(store, stream) : read;
+  const total = !more && !options.asOf && read > 0 ? read : await streamLength(store, stream);
   return { resourceType: type.name, id, stream, ownerProject: read ? type.ownerProject(state, id) : null, total, events, state: redactSecrets(state), more };
 }
 

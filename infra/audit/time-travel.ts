@@ -2,7 +2,7 @@ import { Pool } from 'pg';
 import { comparePositions, EventStore, RecordedEvent } from '../../domain/kernel';
 import { eventTypeFilter, MemoryRows, Projection, projectInMemory, ReadModelTable } from '../../projections/kernel/projection';
 import { encodeRows, quoteIdent, recordsetSql } from '../projections/sql';
-import { AsOf, asOfParam, InvalidAsOf, isAfter } from './as-of';
+import { AsOf, AsOfCut, asOfParam, InvalidAsOf } from './as-of';
 
 /** What read code needs of a read model: SQL over the `rm.<table>` views. */
 export interface ReadQueries {
@@ -29,6 +29,28 @@ export interface TimeTravelFigures {
 
 const CHUNK = 1_000;
 
+/** A counting semaphore: `run` waits for a free slot. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
+
 /**
  * Read models at a past instant or position, computed without touching the live ones: the
  * projections that own the asked tables fold the log up to `asOf` in memory, and the caller's
@@ -38,6 +60,8 @@ const CHUNK = 1_000;
  */
 export class TimeTravel {
   private readonly pool: Pool;
+  /** At most two folds at a time, each holding a read model in memory; more requests queue. */
+  private readonly folds = new Slots(2);
   /** Figures of the last fold, for benchmarks and logs. */
   last: TimeTravelFigures = { eventsFolded: 0, rows: 0 };
 
@@ -54,14 +78,16 @@ export class TimeTravel {
     const owners = this.projections.filter((p) => p.tables.some((t) => tables.includes(t.name)));
     const missing = tables.filter((t) => !owners.some((p) => p.tables.some((pt) => pt.name === t)));
     if (missing.length) throw new Error(`No projection owns ${missing.join(', ')}`);
-    const folded = await Promise.all(owners.map((p) => this.fold(p, asOf, options)));
-    const tablesAt = new Map<string, { table: ReadModelTable; json: string }>();
+    const folded = await this.folds.run(() => Promise.all(owners.map((p) => this.fold(p, asOf, options))));
+    const tablesAt = new Map<string, FoldedTable>();
     let rows = 0;
     for (const [i, projection] of owners.entries()) {
       for (const table of projection.tables) {
-        const all = [...folded[i].rows.tables.get(table.name)!.values()];
-        tablesAt.set(table.name, { table, json: encodeRows(table, all) });
-        rows += all.length;
+        const all = folded[i].rows.tables.get(table.name)!;
+        // Encoded when a query first names the table: most reads touch one of a projection's tables.
+        let json: string | null = null;
+        tablesAt.set(table.name, { table, json: () => (json ??= encodeRows(table, [...all.values()])) });
+        rows += all.size;
       }
     }
     this.last = { eventsFolded: folded.reduce((n, f) => n + f.events, 0), rows };
@@ -105,16 +131,20 @@ export class TimeTravel {
     if (options.streams) {
       const read: RecordedEvent[] = [];
       for (const stream of options.streams) {
+        const cut = new AsOfCut(asOf);
         for await (const e of this.store.readStream(stream)) {
-          if (isAfter(e, asOf)) break;
-          read.push(e);
+          const verdict = cut.decide(e);
+          if (verdict === 'end') break;
+          if (verdict === 'take') read.push(e);
         }
       }
       read.sort((a, b) => comparePositions(a.position, b.position)).forEach(take);
     } else {
+      const cut = new AsOfCut(asOf);
       for await (const e of this.store.readAll({ filter: eventTypeFilter(projection) })) {
-        if (isAfter(e, asOf)) break;
-        take(e);
+        const verdict = cut.decide(e);
+        if (verdict === 'end') break;
+        if (verdict === 'take') take(e);
       }
     }
     projectInMemory(projection, chunk, rows);
@@ -124,6 +154,11 @@ export class TimeTravel {
   async close(): Promise<void> {
     await this.pool.end();
   }
+
+  /** Nest calls this on the API's shutdown (the TIME_TRAVEL provider). */
+  onModuleDestroy(): Promise<void> {
+    return this.close();
+  }
 }
 
 /**
@@ -132,7 +167,12 @@ export class TimeTravel {
  * no transaction id, so answering `as_of` never holds back the log's readers (a temporary table
  * would: every event reader waits for transactions older than its snapshot).
  */
-function readQueriesAt(pool: Pool, tables: Map<string, { table: ReadModelTable; json: string }>): ReadQueries {
+interface FoldedTable {
+  table: ReadModelTable;
+  json(): string;
+}
+
+function readQueriesAt(pool: Pool, tables: Map<string, FoldedTable>): ReadQueries {
   return {
     async query<R extends object>(sql: string, params: unknown[] = []): Promise<R[]> {
       const all = [...params];
@@ -142,13 +182,14 @@ function readQueriesAt(pool: Pool, tables: Map<string, { table: ReadModelTable; 
         if (!at) return whole;
         const alias = quoteIdent(`as_of_${name}`);
         if (!ctes.some((c) => c.startsWith(alias))) {
-          all.push(at.json);
+          all.push(at.json());
           ctes.push(`${alias} AS (${recordsetSql(at.table, `$${all.length}`)})`);
         }
         return alias;
       });
       if (ctes.length === 0) return (await pool.query(sql, params)).rows as R[];
-      const withClause = /^\s*WITH\s/i.test(rewritten) ? rewritten.replace(/^\s*WITH\s/i, `WITH ${ctes.join(', ')}, `) : `WITH ${ctes.join(', ')} ${rewritten}`;
+      const leading = /^\s*WITH(\s+RECURSIVE)?\s/i.exec(rewritten);
+      const withClause = leading ? `WITH${leading[1] ?? ''} ${ctes.join(', ')}, ${rewritten.slice(leading[0].length)}` : `WITH ${ctes.join(', ')} ${rewritten}`;
       return (await pool.query(withClause, all)).rows as R[];
     },
   };

@@ -38,4 +38,15 @@ describe('audit trail read model', () => {
     expect(events[3].resource_project_id).toBe('p3');
     expect(rows.tables.get(AUDIT_RESOURCES_TABLE)!.get('server-s1')).toEqual({ stream: 'server-s1', project_id: 'p9' });
   });
+
+  it("follows an image to its new owner, and keeps trusts and users to admins and auditors", () => {
+    const rows = projectInMemory(auditTrailProjection, [
+      event('image-i2', 'ImageCreated', { imageId: 'i2', owner: 'pa' }),
+      event('image-i2', 'ImageUpdated', { imageId: 'i2', owner: 'pb' }),
+      event('image-i2', 'ImageUpdated', { imageId: 'i2', name: 'plan-of-b' }),
+      event('trust-t1', 'TrustCreated', { trustId: 't1', projectId: 'pa' }),
+    ]);
+    const owners = [...rows.tables.get(AUDIT_EVENTS_TABLE)!.values()].map((r) => (r as { resource_project_id: string | null }).resource_project_id);
+    expect(owners).toEqual(['pa', 'pb', 'pb', null]);
+  });
 });

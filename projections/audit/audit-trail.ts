@@ -53,12 +53,21 @@ export function resourceOf(event: Pick<RecordedEvent, 'stream' | 'data'>): { typ
   return { type: CATEGORY_NAMES[category] ?? category, id };
 }
 
-/** The project a creating event gives its resource, if any. */
-function ownerOf(resource: { type: string; id: string }, data: Record<string, unknown>): string | null {
+/** Resources that belong to a project, and the field of their events that names it. */
+const OWNER_FIELD: Record<string, string> = { server: 'projectId', server_group: 'projectId', image: 'owner' };
+
+/**
+ * The project an event says owns its resource: a project and its quotas belong to themselves, a
+ * server or server group to the project in its creating event, an image to its `owner` (which an
+ * update may change). Every other resource (users, tokens, trusts, credentials, hosts, flavors...)
+ * belongs to no project: only admins and auditors read its events. `undefined`: the event does not say.
+ */
+function ownerIn(resource: { type: string; id: string }, data: Record<string, unknown>): string | null | undefined {
   if (resource.type === 'project' || resource.type === 'quota') return resource.id;
-  if (resource.type === 'image') return typeof data.owner === 'string' ? data.owner : null;
-  if (resource.type === 'user' || resource.type === 'token' || resource.type === 'credential' || resource.type === 'application_credential') return null;
-  return typeof data.projectId === 'string' ? data.projectId : null;
+  const field = OWNER_FIELD[resource.type];
+  if (field === undefined) return null;
+  const value = data[field];
+  return typeof value === 'string' ? value : value === null ? null : undefined;
 }
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -121,8 +130,10 @@ export const auditTrailProjection: Projection = {
   apply(event: RecordedEvent, rows: RowAccess): void {
     const resource = resourceOf(event);
     let owner = rows.get(AUDIT_RESOURCES_TABLE, event.stream) as AuditResourceRow | undefined;
-    if (!owner) {
-      owner = { stream: event.stream, project_id: ownerOf(resource, (event.data ?? {}) as Record<string, unknown>) };
+    const said = ownerIn(resource, (event.data ?? {}) as Record<string, unknown>);
+    // The owner as of this event: set by the first event, moved by any that names another (an image's new owner).
+    if (!owner || (said !== undefined && said !== owner.project_id)) {
+      owner = { stream: event.stream, project_id: said ?? owner?.project_id ?? null };
       rows.put(AUDIT_RESOURCES_TABLE, owner);
     }
     const m = event.metadata;

@@ -189,14 +189,23 @@ describe('history, audit trail and as_of (issue 8)', () => {
   });
 
   it('lets readers see their own project only; others get 403 or 404', async () => {
-    expect((await strata(alpha.reader, `/history/server/${serverId}`)).status).toBe(200);
+    const own = await strata(alpha.reader, `/history/server/${serverId}`);
+    expect(own.status).toBe(200);
+    // Nova shows a server's host, node and instance name to admins only: a reader sees them masked.
+    const scheduled = (h: { json: { events: { type: string; data: Record<string, unknown> }[] } }) => h.json.events.find((e) => e.type === 'ServerScheduled')!;
+    expect(scheduled(own).data).toMatchObject({ host: '***', node: '***' });
+    expect(own.json.state.server).toMatchObject({ host: '***', instanceName: '***', name: 'audited-renamed' });
+    expect(JSON.stringify(own.json)).not.toContain('fake-');
+    const admins = await strata(env.admin, `/history/server/${serverId}`);
+    expect(scheduled(admins).data.host).toMatch(/^fake-/);
     expect((await strata(beta.reader, `/history/server/${serverId}`)).status).toBe(404);
     const theirs = await strata(beta.reader, `/audit?request_id=${createRequest}`);
     expect(theirs.status).toBe(200);
     expect(theirs.json.events).toEqual([]);
-    const own = await strata(alpha.reader, `/audit?resource_type=server&resource_id=${serverId}`);
-    expect(own.json.events.length).toBeGreaterThan(3);
-    expect(own.json.events.every((e: { resource: { project_id: string } }) => e.resource.project_id === alpha.projectId)).toBe(true);
+    const trail = await strata(alpha.reader, `/audit?resource_type=server&resource_id=${serverId}`);
+    expect(trail.json.events.length).toBeGreaterThan(3);
+    expect(trail.json.events.every((e: { resource: { project_id: string } }) => e.resource.project_id === alpha.projectId)).toBe(true);
+    expect(JSON.stringify(trail.json)).not.toContain('fake-');
     expect((await strata(alpha.reader, `/history/user/${(await call('GET', `${env.identity}/users?name=admin`, { token: env.admin })).json.users[0].id}`)).status).toBe(404);
     const anonymous = await call('GET', `${env.base}/strata/v1/audit`);
     expect(anonymous.status).toBe(401);

@@ -16,3 +16,37 @@ export function auditScope(token: TokenContext): AuditScope {
   if (projectId !== null && hasRole(token, 'reader')) return { kind: 'project', projectId };
   return { kind: 'none' };
 }
+
+/**
+ * Fields the services show only to admins: Nova's OS-EXT-SRV-ATTR (host, node, instance name,
+ * hostname, reservation, launch index, user data) and where a server was claimed or moved;
+ * Glance's image locations. A project reader reading its own resources' history sees them masked.
+ */
+const ADMIN_ONLY_FIELDS = new Set([
+  'userData',
+  'host',
+  'node',
+  'instanceName',
+  'hostname',
+  'reservationId',
+  'launchIndex',
+  'claimId',
+  'claims',
+  'sourceHost',
+  'sourceNode',
+  'sourceClaimId',
+  'destHost',
+  'destNode',
+  'destClaimId',
+  'previousHost',
+  'releasedHost',
+  'releasedClaimId',
+  'blobKey',
+  'locations',
+  'uploader',
+]);
+
+/** What a scope may see of a field, by name: everything for admins and auditors, no admin-only field for readers. */
+export function hiddenFrom(scope: AuditScope): (key: string) => boolean {
+  return scope.kind === 'all' ? () => false : (key) => ADMIN_ONLY_FIELDS.has(key);
+}

@@ -1,14 +1,15 @@
 import { Controller, Get, Query, UseFilters, UseGuards } from '@nestjs/common';
 import { AuditFilter, AuditRecord, queryAudit } from '../../../../infra/audit/audit-query';
 import { authorize, CurrentToken, TokenContext, TokenGuard } from '../../../shared/src/auth';
-import { auditScope } from './audit-access';
+import { maskFields } from '../../../../domain/kernel';
+import { auditScope, hiddenFrom } from './audit-access';
 import { StrataExceptionFilter } from './strata-errors';
 import { StrataReadModel } from './strata-read-model';
 import { limitParam, RawQuery, readQuery, timeParam } from './strata-query';
 
 const PARAMETERS = ['user_id', 'project_id', 'resource_type', 'resource_id', 'event_type', 'since', 'until', 'request_id', 'correlation_id', 'limit', 'marker'] as const;
 
-export function auditRecordView(e: AuditRecord) {
+export function auditRecordView(e: AuditRecord, hidden: (key: string) => boolean = () => false) {
   return {
     position: e.position,
     event_id: e.eventId,
@@ -20,7 +21,7 @@ export function auditRecordView(e: AuditRecord) {
     correlation_id: e.correlationId,
     causation_id: e.causationId,
     ...(e.depth !== undefined ? { depth: e.depth } : {}),
-    data: e.data,
+    data: maskFields(e.data, hidden),
   };
 }
 
@@ -54,6 +55,7 @@ export class AuditController {
       resourceProjectId: scope.kind === 'project' ? scope.projectId : undefined,
     };
     const page = await queryAudit(this.rm.pool, filter, { limit: limitParam(q.limit, 100, 1000), marker: q.marker });
-    return { events: page.events.map(auditRecordView), next_marker: page.next };
+    const hidden = hiddenFrom(scope);
+    return { events: page.events.map((e) => auditRecordView(e, hidden)), next_marker: page.next };
   }
 }

@@ -1,18 +1,19 @@
 import { Controller, Get, Inject, Param, Query, UseFilters, UseGuards } from '@nestjs/common';
-import { EventStore } from '../../../../domain/kernel';
+import { EventStore, maskChanges, maskFields, summarizeChanges } from '../../../../domain/kernel';
 import { InvalidAsOf, parseAsOf } from '../../../../infra/audit/as-of';
 import { HistoryEntry, HistorySnapshots, readHistory } from '../../../../infra/audit/history';
 import { RESOURCE_TYPES, resourceType } from '../../../../infra/audit/resource-types';
 import { authorize, CurrentToken, TokenContext, TokenGuard } from '../../../shared/src/auth';
 import { EVENT_STORE } from '../../../shared/src/runtime.tokens';
-import { auditScope } from './audit-access';
+import { auditScope, hiddenFrom } from './audit-access';
 import { limitParam, RawQuery, readQuery } from './strata-query';
 import { badRequest, notFound, StrataExceptionFilter } from './strata-errors';
 
 /** A page of history, as Nova's `max_limit`; `limit` asks for fewer, `marker` for the next page. */
 const MAX_LIMIT = 1_000;
 
-export function historyEntryView(e: HistoryEntry) {
+export function historyEntryView(e: HistoryEntry, hidden: (key: string) => boolean = () => false) {
+  const changes = maskChanges(e.changes, hidden);
   return {
     version: e.version,
     position: e.position,
@@ -24,9 +25,9 @@ export function historyEntryView(e: HistoryEntry) {
     request_id: e.requestId,
     correlation_id: e.correlationId,
     causation_id: e.causationId,
-    summary: e.summary,
-    changes: e.changes,
-    data: e.data,
+    summary: changes === e.changes ? e.summary : summarizeChanges(changes),
+    changes,
+    data: maskFields(e.data, hidden),
   };
 }
 
@@ -61,15 +62,16 @@ export class HistoryController {
       throw error;
     }
     const history = await readHistory(this.store, type, id, { afterVersion: query.marker === undefined ? undefined : Number(query.marker), limit, asOf }, this.snapshots);
-    const hidden = scope.kind === 'project' && history.ownerProject !== scope.projectId;
-    if (history.total === 0 || hidden || (asOf && history.events.length === 0 && query.marker === undefined)) {
+    const notTheirs = scope.kind === 'project' && history.ownerProject !== scope.projectId;
+    if (history.total === 0 || notTheirs || (asOf && history.events.length === 0 && query.marker === undefined)) {
       throw notFound(`No history for ${type.name} ${id}${asOf ? ' at that time' : ''}`);
     }
     const last = history.events[history.events.length - 1];
+    const hidden = hiddenFrom(scope);
     return {
       resource: { type: type.name, id, stream: history.stream, project_id: history.ownerProject, events: history.total },
-      events: history.events.map(historyEntryView),
-      state: history.state,
+      events: history.events.map((e) => historyEntryView(e, hidden)),
+      state: maskFields(history.state, hidden),
       next_marker: history.more && last ? String(last.version) : null,
     };
   }
