@@ -12,10 +12,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Pool } from 'pg';
 import { PostgresEventStore } from '../../infra/eventstore/postgres';
 import { ALL_PROJECTIONS } from '../../projections';
 import { createTestDatabase } from '../support/postgres';
 import { DEFAULT_MIX, SeededCloud, seedCloud } from '../support/realistic-log';
+import { benchAsOf, benchHistory } from './audit-latency';
 import { commit, machine, percentile, statusKiB, writeSection } from './bench-report';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -131,16 +133,53 @@ async function verifyAll(ctx: OpsContext): Promise<OpsFigures> {
   };
 }
 
+const HISTORY_TARGET_MS = 50;
+
+/** `as_of` at the log's middle instant: the whole servers list (every server event up to then folded) and one server's show. */
+async function asOfLatency(ctx: OpsContext): Promise<OpsFigures> {
+  ctx.log('as_of latency…');
+  const pool = new Pool({ connectionString: ctx.databaseUrl, max: 1 });
+  let at: string;
+  let serverId: string;
+  try {
+    const total = (await pool.query<{ n: string }>('SELECT count(*) AS n FROM rm.audit_events')).rows[0].n;
+    const mid = await pool.query<{ occurred_at: Date }>('SELECT occurred_at FROM rm.audit_events ORDER BY position OFFSET $1 LIMIT 1', [Math.floor(Number(total) / 2)]);
+    at = mid.rows[0].occurred_at.toISOString();
+    // A server that exists then (else the first one, shown as absent then: its fold is as long).
+    const server = await pool.query<{ id: string }>('SELECT id FROM rm.compute_servers ORDER BY created_at <= $1 DESC, abs(extract(epoch FROM created_at - $1::timestamptz)) LIMIT 1', [at]);
+    if (!server.rows.length) throw new Error('the seeded log holds no server: seed more events (BENCH_OPS_EVENTS)');
+    serverId = server.rows[0].id;
+  } finally {
+    await pool.end();
+  }
+  const r = await benchAsOf(ctx.store, ctx.databaseUrl, at, serverId);
+  return {
+    markdown: `### Time travel — \`?as_of=\` at the log's middle instant (${at})
+
+- Servers list: the servers read model folded in memory from ${fmt(r.eventsFolded)} server events up to that instant (${fmt(r.rows)} rows), then the list query over them: p50 **${fmt(r.listP50)} ms**, p99 ${fmt(r.listP99)} ms (10 samples). No target in the issue; it grows with the server events before the instant.
+- One server's show (its own stream folded): p50 **${r.showP50.toFixed(1)} ms**.`,
+  };
+}
+
+/** History of one server with 10,000 events: the API's default answer (first page of 1,000), the last page, the whole history. */
+async function historyLatency(ctx: OpsContext): Promise<OpsFigures> {
+  ctx.log('history latency (a server with 10,000 events)…');
+  const r = await benchHistory(ctx.store, 10_000, 30);
+  return {
+    markdown: `### History — one server with 10,000 events, in a log of ${fmt(ctx.cloud.events)}
+
+- \`GET /strata/v1/history/server/{id}\` answers a page of 1,000 events (Nova's max_limit) with \`next_marker\`. First page (the default answer): p50 **${r.firstPageP50.toFixed(1)} ms**, p99 ${r.firstPageP99.toFixed(1)} ms.
+- Last page (\`marker=8999\`), starting from the state snapshot the API keeps every 1,000 events: p50 ${r.lastPageP50.toFixed(1)} ms.
+- The whole history in one read (what \`strata history\` prints, 10,000 diffs): p50 ${fmt(r.wholeP50)} ms, p99 ${fmt(r.wholeP99)} ms.`,
+    targets: [{ what: `history p50 < ${HISTORY_TARGET_MS} ms (the API's default page)`, met: r.firstPageP50 < HISTORY_TARGET_MS }],
+  };
+}
+
 /**
  * The measurements of bench:ops, in this order, over the one seeded log. Each is a function of the
  * context that returns its markdown (and its verdicts against the issue's targets).
  */
-const MEASUREMENTS: OpsMeasurement[] = [
-  rebuildAll,
-  verifyAll,
-  // ── More measurements go here, as functions of the same shape (issue 8, still to come: history
-  //    query latency for a resource with 10,000 events; `as_of` list latency). ──
-];
+const MEASUREMENTS: OpsMeasurement[] = [rebuildAll, verifyAll, asOfLatency, historyLatency];
 
 async function main() {
   const loadBefore = os.loadavg()[0];
