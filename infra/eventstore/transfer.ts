@@ -1,24 +1,10 @@
 import { once } from 'node:events';
-import { AllFilter, AppendResult, EventMetadata, EventStore, NewEvent, NO_STREAM, Position, RecordedEvent } from '../../domain/kernel';
+import { AllFilter, AppendResult, EventStore, NewEvent, NO_STREAM, Position, RecordedEvent } from '../../domain/kernel';
 import { PostgresEventStore, StreamAppend } from './postgres/postgres-event-store';
+import { EventJson, toEventJson } from './event-json';
 
-/**
- * One line of an export (NDJSON): a RecordedEvent as JSON, bigint and Date as strings, in this
- * key order. The same shape as the relay's bus messages (infra/messaging/relay.ts).
- */
-export interface EventLine {
-  id: string;
-  stream: string;
-  /** Decimal string of the 0-based stream version. */
-  version: string;
-  /** The exporting store's position: opaque, only compared within one file. */
-  position: Position;
-  type: string;
-  data: unknown;
-  metadata: EventMetadata;
-  /** ISO 8601, milliseconds. */
-  recordedAt: string;
-}
+/** One line of an export (NDJSON): the event as the relay publishes it (event-json.ts). */
+export type EventLine = EventJson;
 
 const FIELDS: readonly (keyof EventLine)[] = ['id', 'stream', 'version', 'position', 'type', 'data', 'metadata', 'recordedAt'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -28,17 +14,7 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}
 
 /** The line of an export for `event`, without its newline. */
 export function encodeEventLine(event: RecordedEvent): string {
-  const line: EventLine = {
-    id: event.id,
-    stream: event.stream,
-    version: event.version.toString(),
-    position: event.position,
-    type: event.type,
-    data: event.data,
-    metadata: event.metadata,
-    recordedAt: event.recordedAt.toISOString(),
-  };
-  return JSON.stringify(line);
+  return JSON.stringify(toEventJson(event));
 }
 
 /** A line of an export file that cannot be imported; `line` is 1-based. */

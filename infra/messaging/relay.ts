@@ -1,5 +1,6 @@
 import { EventMetadata, EventStore, Position, RecordedEvent } from '../../domain/kernel';
 import { Bus, subjects } from './bus';
+import { EventJson, toEventJson } from '../eventstore/event-json';
 
 /** Where a reader of the log stopped, by reader name. */
 export interface CheckpointStore {
@@ -20,31 +21,9 @@ export class InMemoryCheckpointStore implements CheckpointStore {
 }
 
 /** A RecordedEvent as JSON on `strata.evt.<category>.<Type>`: bigint and Date as strings. */
-export interface EventMessage {
-  id: string;
-  stream: string;
-  /** Decimal string of the 0-based stream version. */
-  version: string;
-  position: Position;
-  type: string;
-  data: unknown;
-  metadata: EventMetadata;
-  /** ISO 8601. */
-  recordedAt: string;
-}
+export type EventMessage = EventJson;
 
-export function encodeEventMessage(event: RecordedEvent): EventMessage {
-  return {
-    id: event.id,
-    stream: event.stream,
-    version: event.version.toString(),
-    position: event.position,
-    type: event.type,
-    data: event.data,
-    metadata: event.metadata,
-    recordedAt: event.recordedAt.toISOString(),
-  };
-}
+export const encodeEventMessage = toEventJson;
 
 /** Turns a bus message's payload back into the RecordedEvent the relay read; throws a TypeError on anything else. */
 export function decodeEventMessage(payload: unknown): RecordedEvent {
