@@ -157,6 +157,9 @@ describe('Servers API (Nova v2.1) with the fake driver', () => {
     const page = await env.as(beta.member).get('/servers?limit=2');
     expect(page.json.servers).toHaveLength(2);
     expect(page.json.servers_links[0].href).toContain(`marker=${page.json.servers[1].id}`);
+    expect(page.json.servers_links[0].href).toMatch(/\/v2\.1\/servers\?/);
+    const detailPage = await env.as(beta.member).get('/servers/detail?limit=2');
+    expect(detailPage.json.servers_links[0].href).toMatch(new RegExp(`/v2\\.1/servers/detail\\?limit=2&marker=${detailPage.json.servers[1].id}$`));
     const rest = await env.as(beta.member).get(`/servers?limit=2&marker=${page.json.servers[1].id}`);
     expect(rest.json.servers).toHaveLength(1);
     expect((await env.as(beta.member).get('/servers?status=SHUTOFF')).json.servers).toEqual([]);

@@ -247,14 +247,15 @@ export class ServersController {
 
   @Get()
   async list(@CurrentToken() token: TokenContext, @Microversion() v: ApiVersion, @Query() query: RawQuery, @Req() request: FastifyRequest) {
-    const { page, links } = await this.readsAt(query, (reads) => this.page(token, v, query, request, reads));
+    const { page, links } = await this.readsAt(query, (reads) => this.page(token, v, query, request, reads, 'servers'));
     const ctx = { baseUrl: computeBase(request) };
     return { servers: page.map((r) => serverSummary(r, ctx)), ...(links ? { servers_links: links } : {}) };
   }
 
   @Get('detail')
   async detail(@CurrentToken() token: TokenContext, @Microversion() v: ApiVersion, @Query() query: RawQuery, @Req() request: FastifyRequest) {
-    const { page, links } = await this.readsAt(query, (reads) => this.page(token, v, query, request, reads));
+    // Nova's detail view links its next page to /servers/detail (views/servers.py `_list_view`, coll_name + '/detail').
+    const { page, links } = await this.readsAt(query, (reads) => this.page(token, v, query, request, reads, 'servers/detail'));
     // One status per host, not one query per server: a page holds up to 1,000 servers on a few hosts.
     const base = await this.ctx(request, token, v, null, true);
     const statuses = new Map<string | null, ServerViewContext['hostStatus']>();
@@ -265,7 +266,14 @@ export class ServersController {
     return { servers, ...(links ? { servers_links: links } : {}) };
   }
 
-  private async page(token: TokenContext, v: ApiVersion, query: RawQuery, request: FastifyRequest, reads: ServerReads): Promise<{ page: ServerRow[]; links: unknown[] | null }> {
+  private async page(
+    token: TokenContext,
+    v: ApiVersion,
+    query: RawQuery,
+    request: FastifyRequest,
+    reads: ServerReads,
+    collection: 'servers' | 'servers/detail',
+  ): Promise<{ page: ServerRow[]; links: unknown[] | null }> {
     const one = (name: string) => {
       const raw = query[name];
       return Array.isArray(raw) ? raw[raw.length - 1] : raw;
@@ -346,7 +354,7 @@ export class ServersController {
       start = index + 1;
     }
     const page = rows.slice(start, start + limit);
-    const links = page.length > 0 && page.length === limit && limitText !== undefined ? nextLink(request, 'servers', query, page[page.length - 1].id) : null;
+    const links = page.length > 0 && page.length === limit && limitText !== undefined ? nextLink(request, collection, query, page[page.length - 1].id) : null;
     return { page, links };
   }
 
