@@ -2,7 +2,7 @@ import { Pool } from 'pg';
 import { comparePositions, EventStore, RecordedEvent } from '../../domain/kernel';
 import { eventTypeFilter, MemoryRows, Projection, projectInMemory, ReadModelTable } from '../../projections/kernel/projection';
 import { encodeRows, quoteIdent, recordsetSql } from '../projections/sql';
-import { AsOf, AsOfCut, asOfParam, InvalidAsOf } from './as-of';
+import { AsOf, AsOfCut, asOfParam, DECISION_TO_COMMIT_HORIZON_MS, InvalidAsOf } from './as-of';
 
 /** What read code needs of a read model: SQL over the `rm.<table>` views. */
 export interface ReadQueries {
@@ -28,6 +28,13 @@ export interface TimeTravelFigures {
 }
 
 const CHUNK = 1_000;
+const FOLD_CACHE_ENTRIES = 4;
+const FOLD_CACHE_MS = 10 * 60_000;
+
+interface Fold {
+  rows: MemoryRows;
+  events: number;
+}
 
 /** A counting semaphore: `run` waits for a free slot. */
 class Slots {
@@ -60,6 +67,7 @@ class Slots {
  */
 export class TimeTravel {
   private readonly pool: Pool;
+  private readonly cache = new Map<string, { at: number; fold: Fold }>();
   /** At most two folds at a time, each holding a read model in memory; more requests queue. */
   private readonly folds = new Slots(2);
   /** Figures of the last fold, for benchmarks and logs. */
@@ -78,7 +86,7 @@ export class TimeTravel {
     const owners = this.projections.filter((p) => p.tables.some((t) => tables.includes(t.name)));
     const missing = tables.filter((t) => !owners.some((p) => p.tables.some((pt) => pt.name === t)));
     if (missing.length) throw new Error(`No projection owns ${missing.join(', ')}`);
-    const folded = await this.folds.run(() => Promise.all(owners.map((p) => this.fold(p, asOf, options))));
+    const folded = await this.folds.run(() => Promise.all(owners.map((p) => this.cachedFold(p, asOf, options))));
     const tablesAt = new Map<string, FoldedTable>();
     let rows = 0;
     for (const [i, projection] of owners.entries()) {
@@ -116,7 +124,35 @@ export class TimeTravel {
     return this.at(asOf, tables, (rm) => work(reads.over(rm)), options);
   }
 
-  private async fold(projection: Projection, asOf: AsOf, options: TimeTravelOptions): Promise<{ rows: MemoryRows; events: number }> {
+  /**
+   * A whole-log fold at a settled instant is kept for the next reads at the same instant (the next
+   * page of a past list, a list in another format): the log up to there never changes. An instant
+   * is settled once it is more than twice the decision-to-commit horizon old, a position once the
+   * log's head has passed it. Four folds are kept, each for ten minutes at most.
+   */
+  private async cachedFold(projection: Projection, asOf: AsOf, options: TimeTravelOptions): Promise<Fold> {
+    if (options.streams) return this.fold(projection, asOf, options);
+    const key = `${projection.name}|${projection.version}|${asOf.kind === 'time' ? asOf.text : asOf.position}`;
+    const now = Date.now();
+    const hit = this.cache.get(key);
+    if (hit && now - hit.at < FOLD_CACHE_MS) {
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return hit.fold;
+    }
+    const settled =
+      asOf.kind === 'time'
+        ? asOf.at.getTime() < now - 2 * DECISION_TO_COMMIT_HORIZON_MS
+        : await this.store.headPosition().then((head) => head !== null && comparePositions(asOf.position, head) <= 0);
+    const fold = await this.fold(projection, asOf, options);
+    if (settled) {
+      this.cache.set(key, { at: now, fold });
+      while (this.cache.size > FOLD_CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+    }
+    return fold;
+  }
+
+  private async fold(projection: Projection, asOf: AsOf, options: TimeTravelOptions): Promise<Fold> {
     const rows = new MemoryRows(projection);
     let events = 0;
     let chunk: RecordedEvent[] = [];
