@@ -1,35 +1,16 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { Pool } from 'pg';
-import { EventStore } from '../../../../domain/kernel';
 import { AsOf, describeAsOf, InvalidAsOf, parseAsOf } from '../../../../infra/audit/as-of';
 import { AuditFilter, AuditRecord, markDepths, queryAudit } from '../../../../infra/audit/audit-query';
 import { HistoryEntry, readHistory } from '../../../../infra/audit/history';
 import { RESOURCE_TYPES, resourceType } from '../../../../infra/audit/resource-types';
 import { ReadQueries, TimeTravel } from '../../../../infra/audit/time-travel';
-import { Projection } from '../../../../projections/kernel/projection';
+import { PROCESS_IO, ProjectionCommandsConnection, ProjectionCommandsIo } from './projections';
 import { formatTable } from './table';
 
-export interface AuditCommandsConnection {
-  store: EventStore;
-  databaseUrl: string;
-  projections: Projection[];
-  close(): Promise<void>;
-}
-
-/** Where the commands write; tests pass their own. */
-export interface AuditCommandsIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-  setExitCode(code: number): void;
-}
-
-const PROCESS_IO: AuditCommandsIo = {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  setExitCode: (code) => {
-    process.exitCode = code;
-  },
-};
+/** The log and read models, as `strata projections` connects to them. */
+export type AuditCommandsConnection = ProjectionCommandsConnection;
+export type AuditCommandsIo = ProjectionCommandsIo;
 
 /** What `strata at <time> <resource> list|show` reads: a table, the columns a list shows, and how to find it. */
 interface AtResource {

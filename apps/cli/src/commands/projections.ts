@@ -19,7 +19,8 @@ export interface ProjectionCommandsIo {
   setExitCode(code: number): void;
 }
 
-const PROCESS_IO: ProjectionCommandsIo = {
+/** The process's own streams and exit code; tests pass their own io. */
+export const PROCESS_IO: ProjectionCommandsIo = {
   stdout: process.stdout,
   stderr: process.stderr,
   setExitCode: (code) => {
