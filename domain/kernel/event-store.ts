@@ -97,6 +97,16 @@ export class WrongExpectedVersionError extends Error {
   }
 }
 
+/**
+ * When an event happened, for auditors, `as_of` and `export --since`: when its command was decided
+ * (metadata.occurredAt, which export and import keep), else when the store recorded it.
+ */
+export function decidedAt(event: Pick<RecordedEvent, 'metadata' | 'recordedAt'>): Date {
+  const occurred = event.metadata?.occurredAt;
+  const at = typeof occurred === 'string' ? new Date(occurred) : null;
+  return at !== null && !Number.isNaN(at.getTime()) ? at : event.recordedAt;
+}
+
 export function comparePositions(a: Position, b: Position): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

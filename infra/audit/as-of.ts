@@ -1,4 +1,4 @@
-import { comparePositions, Position, RecordedEvent } from '../../domain/kernel';
+import { comparePositions, decidedAt, Position, RecordedEvent } from '../../domain/kernel';
 
 /**
  * A past instant or a place in the log (`?as_of=`): the state then is the fold of every event up
@@ -54,15 +54,10 @@ export function asOfParam(raw: unknown): AsOf | null {
   return parseAsOf(value);
 }
 
-function eventMillis(event: RecordedEvent): number {
-  const occurred = event.metadata.occurredAt;
-  return typeof occurred === 'string' ? Date.parse(occurred) : event.recordedAt.getTime();
-}
-
 /** True when `event` happened after `asOf`, i.e. is not part of the state then. */
 export function isAfter(event: RecordedEvent, asOf: AsOf): boolean {
   if (asOf.kind === 'position') return comparePositions(event.position, asOf.position) > 0;
-  return eventMillis(event) > asOf.at.getTime();
+  return decidedAt(event).getTime() > asOf.at.getTime();
 }
 
 /**
@@ -79,7 +74,7 @@ export class AsOfCut {
   /** 'take', 'skip' (after the instant), or 'end' (nothing later can be part of the state). */
   decide(event: RecordedEvent): 'take' | 'skip' | 'end' {
     if (this.asOf.kind === 'position') return comparePositions(event.position, this.asOf.position) > 0 ? 'end' : 'take';
-    const at = eventMillis(event);
+    const at = decidedAt(event).getTime();
     if (at > this.asOf.at.getTime() + DECISION_TO_COMMIT_HORIZON_MS) return 'end';
     if (this.cut.has(event.stream)) return 'skip';
     if (at > this.asOf.at.getTime()) {

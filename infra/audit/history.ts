@@ -1,4 +1,4 @@
-import { Actor, diffStates, DomainEvent, EventStore, FieldChange, RecordedEvent, redactSecrets, summarizeChanges } from '../../domain/kernel';
+import { Actor, decidedAt, diffStates, DomainEvent, EventStore, FieldChange, RecordedEvent, redactSecrets, summarizeChanges } from '../../domain/kernel';
 import { AsOf, AsOfCut } from './as-of';
 import { ResourceType } from './resource-types';
 
@@ -51,11 +51,6 @@ const meta = (e: RecordedEvent, key: string): string | null => {
   return typeof v === 'string' ? v : null;
 };
 
-/** Time of an event for auditors and for `as_of`: when it was decided, else when it was recorded. */
-export function eventTime(e: RecordedEvent): string {
-  return meta(e, 'occurredAt') ?? e.recordedAt.toISOString();
-}
-
 export function historyEntry(e: RecordedEvent, before: unknown, after: unknown): HistoryEntry {
   const changes = diffStates(before, after);
   return {
@@ -63,7 +58,7 @@ export function historyEntry(e: RecordedEvent, before: unknown, after: unknown):
     position: e.position,
     eventId: e.id,
     type: e.type,
-    occurredAt: eventTime(e),
+    occurredAt: decidedAt(e).toISOString(),
     recordedAt: e.recordedAt.toISOString(),
     actor: (e.metadata.actor as Actor | undefined) ?? { userId: null, projectId: null, domainId: null, roles: [] },
     requestId: meta(e, 'requestId'),

@@ -1,12 +1,11 @@
 import { PassThrough, Writable } from 'node:stream';
-import { EventStore, NewEvent, RecordedEvent, SYSTEM_ACTOR } from '../../domain/kernel';
+import { decidedAt, EventStore, NewEvent, RecordedEvent, SYSTEM_ACTOR } from '../../domain/kernel';
 import { FIXED_NOW } from '../../test/support/decider-spec';
 import { InMemoryEventStore } from './in-memory/in-memory-event-store';
 import {
   decodeEventLine,
   encodeEventLine,
   EventLineError,
-  eventTime,
   exportEvents,
   ExportOrder,
   importEvents,
@@ -125,8 +124,8 @@ describe('--since', () => {
   });
 
   it('dates an event when it was decided, else when it was recorded', () => {
-    expect(eventTime(recorded({ recordedAt: at(50) }))).toBe(at(1).getTime());
-    expect(eventTime(recorded({ metadata: { ...newEvent(1).metadata, occurredAt: undefined as never }, recordedAt: at(50) }))).toBe(at(50).getTime());
+    expect(decidedAt(recorded({ recordedAt: at(50) })).getTime()).toBe(at(1).getTime());
+    expect(decidedAt(recorded({ metadata: { ...newEvent(1).metadata, occurredAt: undefined as never }, recordedAt: at(50) })).getTime()).toBe(at(50).getTime());
   });
 });
 

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { AllFilter, AppendResult, EventStore, NewEvent, NO_STREAM, Position, RecordedEvent } from '../../domain/kernel';
+import { AllFilter, AppendResult, decidedAt, EventStore, NewEvent, NO_STREAM, Position, RecordedEvent } from '../../domain/kernel';
 import { PostgresEventStore, StreamAppend } from './postgres/postgres-event-store';
 import { EventJson, toEventJson } from './event-json';
 
@@ -69,12 +69,6 @@ export function parseSince(value: string): ExportStart {
   throw new TypeError(
     `--since ${JSON.stringify(value)} is neither an RFC 3339 time (e.g. 2026-01-31T12:00:00Z) nor a position (the "position" of a line of an earlier export)`,
   );
-}
-
-/** When an event happened, for `--since <time>`: when it was decided, else when the store recorded it. */
-export function eventTime(event: RecordedEvent): number {
-  const occurred = typeof event.metadata?.occurredAt === 'string' ? Date.parse(event.metadata.occurredAt) : NaN;
-  return Number.isNaN(occurred) ? event.recordedAt.getTime() : occurred;
 }
 
 export interface TransferProgress {
@@ -175,7 +169,7 @@ export async function exportEvents(store: EventStore, output: NodeJS.WritableStr
   try {
     for await (const event of store.readAll({ fromPosition: from, filter })) {
       scanned++;
-      if (notBefore !== null && eventTime(event) < notBefore) continue;
+      if (notBefore !== null && decidedAt(event).getTime() < notBefore) continue;
       chunk += encodeEventLine(event) + '\n';
       lastPosition = event.position;
       meter.events++;

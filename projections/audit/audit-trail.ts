@@ -1,4 +1,4 @@
-import { Actor, RecordedEvent, redactSecrets } from '../../domain/kernel';
+import { Actor, decidedAt, RecordedEvent, redactSecrets } from '../../domain/kernel';
 import { Projection, RowAccess, RowRef } from '../kernel/projection';
 import { table } from '../kernel/rows';
 
@@ -147,7 +147,7 @@ export const auditTrailProjection: Projection = {
       resource_id: resource.id,
       resource_project_id: owner.project_id,
       event_type: event.type,
-      occurred_at: text(m.occurredAt) ?? event.recordedAt.toISOString(),
+      occurred_at: decidedAt(event).toISOString(),
       user_id: actor.userId ?? null,
       project_id: actor.projectId ?? null,
       domain_id: actor.domainId ?? null,
