@@ -2,6 +2,7 @@ import { Pool } from 'pg';
 import { comparePositions, EventStore, RecordedEvent } from '../../domain/kernel';
 import { eventTypeFilter, MemoryRows, Projection, projectInMemory, ReadModelTable } from '../../projections/kernel/projection';
 import { encodeRows, quoteIdent, recordsetSql } from '../projections/sql';
+import { Slots } from '../concurrency/slots';
 import { AsOf, AsOfCut, asOfParam, DECISION_TO_COMMIT_HORIZON_MS, InvalidAsOf } from './as-of';
 
 /** What read code needs of a read model: SQL over the `rm.<table>` views. */
@@ -34,28 +35,6 @@ const FOLD_CACHE_MS = 10 * 60_000;
 interface Fold {
   rows: MemoryRows;
   events: number;
-}
-
-/** A counting semaphore: `run` waits for a free slot. */
-class Slots {
-  private free: number;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(size: number) {
-    this.free = size;
-  }
-
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await work();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free++;
-    }
-  }
 }
 
 /**

@@ -27,6 +27,7 @@ import { deterministicEventId, uuidFromName } from '../../../infra/ids/ids';
 import { Bus, Consumer } from '../../../infra/messaging/bus';
 import { ComputeReport, ComputeWorkOrder, computeSubjects } from '../../shared/src/compute-protocol';
 import { HostAggregates } from './host-aggregates';
+import { Slots } from '../../../infra/concurrency/slots';
 
 /** Nova's `[scheduler] max_attempts`. */
 export const MAX_BUILD_ATTEMPTS = 3;
@@ -573,25 +574,6 @@ export class ComputeConductor {
       } else {
         await this.orderPendingAction(s.id);
       }
-    }
-  }
-}
-
-/** A counting semaphore. */
-class Slots {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly size: number) {}
-
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.active >= this.size) await new Promise<void>((r) => this.waiting.push(r));
-    this.active++;
-    try {
-      return await work();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
     }
   }
 }
