@@ -1,5 +1,5 @@
 import { RecordedEvent } from '../../domain/kernel';
-import { AsOfCut, DECISION_TO_COMMIT_HORIZON_MS, InvalidAsOf, isAfter, parseAsOf } from './as-of';
+import { AsOfCut, DECISION_TO_COMMIT_HORIZON_MS, InvalidAsOf, isAfter, parseAsOf, parseInstant } from './as-of';
 
 const event = (position: string, occurredAt: string, stream = 's-1') => ({ position, stream, metadata: { occurredAt }, recordedAt: new Date(occurredAt) }) as unknown as RecordedEvent;
 
@@ -11,6 +11,12 @@ describe('as_of', () => {
     for (const bad of ['yesterday', '2026-01-01', '2026-01-01T12:00:00', '2026-13-45T00:00:00Z', '2026-02-30T00:00:00Z', '2026-01-01T24:00:00Z', '9', '', 'x'.repeat(70)]) {
       expect(() => parseAsOf(bad)).toThrow(InvalidAsOf);
     }
+  });
+
+  it('reads audit filter instants: an RFC 3339 time or a date (its UTC start), nothing else', () => {
+    expect(parseInstant('2026-01-01')).toEqual(new Date('2026-01-01T00:00:00Z'));
+    expect(parseInstant('2026-01-01T12:00:00+01:00')).toEqual(new Date('2026-01-01T11:00:00Z'));
+    for (const bad of ['last-week', '2026-02-30', '2026-01-01T12:00:00', '00000000000000000007']) expect(parseInstant(bad)).toBeNull();
   });
 
   it('places events before or after the instant or position', () => {

@@ -30,13 +30,21 @@ export class InvalidAsOf extends Error {
 export function parseAsOf(value: string): AsOf {
   const text = value.trim();
   if (RFC3339.test(text)) {
-    const at = new Date(text.replace(' ', 'T'));
-    if (Number.isNaN(at.getTime()) || !realCalendarDate(text)) throw new InvalidAsOf(value);
+    const at = parseInstant(text);
+    if (at === null) throw new InvalidAsOf(value);
     return { kind: 'time', at, text: at.toISOString() };
   }
   // A bare date or a time without a zone is ambiguous: refuse rather than guess the zone.
   if (/^\d{4}-\d{2}-\d{2}/.test(text) || !POSITION.test(text)) throw new InvalidAsOf(value);
   return { kind: 'position', position: text };
+}
+
+/** An RFC 3339 time with a zone, or a date meaning its start (UTC), as audit filters take them; null for anything else. */
+export function parseInstant(value: string): Date | null {
+  const text = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value.trim();
+  if (!RFC3339.test(text) || !realCalendarDate(text)) return null;
+  const at = new Date(text.replace(' ', 'T'));
+  return Number.isNaN(at.getTime()) ? null : at;
 }
 
 /** `2026-02-30` parses (rolling over to March): refuse dates and times that do not exist. */

@@ -1,3 +1,4 @@
+import { parseInstant } from '../../../../infra/audit/as-of';
 import { badRequest } from './strata-errors';
 
 export type RawQuery = Record<string, string | string[] | undefined>;
@@ -22,14 +23,10 @@ export function limitParam(value: string | undefined, fallback: number, max: num
   return Math.min(Number(value), max);
 }
 
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
-
 /** An RFC 3339 time, or a date meaning its start (UTC). */
 export function timeParam(name: string, value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
-  const text = DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value;
-  const time = RFC3339.test(text) ? new Date(text.replace(' ', 'T')) : new Date(NaN);
-  if (Number.isNaN(time.getTime())) throw badRequest(`Invalid ${name} ${JSON.stringify(value)}: give an RFC 3339 time (2026-01-01T12:00:00Z) or a date (2026-01-01)`);
+  const time = parseInstant(value);
+  if (time === null) throw badRequest(`Invalid ${name} ${JSON.stringify(value)}: give an RFC 3339 time (2026-01-01T12:00:00Z) or a date (2026-01-01)`);
   return time;
 }

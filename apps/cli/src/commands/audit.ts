@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { Pool } from 'pg';
-import { AsOf, describeAsOf, InvalidAsOf, parseAsOf } from '../../../../infra/audit/as-of';
+import { AsOf, describeAsOf, InvalidAsOf, parseAsOf, parseInstant } from '../../../../infra/audit/as-of';
 import { AuditFilter, AuditRecord, markDepths, queryAudit } from '../../../../infra/audit/audit-query';
 import { HistoryEntry, readHistory } from '../../../../infra/audit/history';
 import { RESOURCE_TYPES, resourceType } from '../../../../infra/audit/resource-types';
@@ -93,16 +93,9 @@ function positiveInteger(value: string): number {
 }
 
 function timeArgument(value: string): Date {
-  const text = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
-  const asOf = (() => {
-    try {
-      return parseAsOf(text);
-    } catch {
-      return null;
-    }
-  })();
-  if (asOf?.kind !== 'time') throw new InvalidArgumentError('an RFC 3339 time (2026-01-01T12:00:00Z) or a date (2026-01-01)');
-  return asOf.at;
+  const at = parseInstant(value);
+  if (at === null) throw new InvalidArgumentError('an RFC 3339 time (2026-01-01T12:00:00Z) or a date (2026-01-01)');
+  return at;
 }
 
 const cell = (v: unknown): string => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v));
