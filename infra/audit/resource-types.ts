@@ -44,6 +44,7 @@ import {
 } from '../../domain/identity';
 import { imageDecider, imageStream } from '../../domain/image';
 import { DomainEvent } from '../../domain/kernel';
+import { owningProject } from '../../projections/audit';
 import { uuidFromName } from '../ids/ids';
 
 /** How to fold one kind of resource: its stream and its decider's `evolve`. */
@@ -66,14 +67,15 @@ function inner(state: unknown): Record<string, unknown> | null {
   return null;
 }
 
-const field = (name: string) => (state: unknown) => {
-  const value = inner(state)?.[name];
-  return typeof value === 'string' ? value : null;
-};
-const nobody = () => null;
-
-function type(name: string, stream: (id: string) => string, decider: AnyDecider, ownerProject: ResourceType['ownerProject'] = nobody): ResourceType {
-  return { name, stream, initialState: decider.initialState, evolve: decider.evolve as ResourceType['evolve'], ownerProject };
+/** The audit trail's rule (which resources belong to a project, by which field), applied to the resource's state. */
+function type(name: string, stream: (id: string) => string, decider: AnyDecider): ResourceType {
+  return {
+    name,
+    stream,
+    initialState: decider.initialState,
+    evolve: decider.evolve as ResourceType['evolve'],
+    ownerProject: (state, id) => owningProject({ type: name, id }, inner(state) ?? {}) ?? null,
+  };
 }
 
 /**
@@ -81,15 +83,15 @@ function type(name: string, stream: (id: string) => string, decider: AnyDecider,
  * keypairs) are named as the API names them: the flavor id, the host name, `<user id>/<keypair name>`.
  */
 export const RESOURCE_TYPES: readonly ResourceType[] = [
-  type('server', serverStream, serverDecider, field('projectId')),
+  type('server', serverStream, serverDecider),
   type('build', buildSagaStream, buildSagaDecider),
   type('flavor', (id) => flavorStream(uuidFromName(`flavor:${id}`)), flavorDecider),
   type('keypair', (id) => keypairStream(uuidFromName(`keypair:${id}`)), keypairDecider),
   type('host', (id) => hostStream(uuidFromName(`host:${id}`)), hostDecider),
-  type('server_group', serverGroupStream, serverGroupDecider, field('projectId')),
-  type('quota', quotaStream, quotaDecider, (_state, id) => id),
-  type('image', imageStream, imageDecider, field('owner')),
-  type('project', projectStream, projectDecider, (_state, id) => id),
+  type('server_group', serverGroupStream, serverGroupDecider),
+  type('quota', quotaStream, quotaDecider),
+  type('image', imageStream, imageDecider),
+  type('project', projectStream, projectDecider),
   type('user', userStream, userDecider),
   type('domain', domainStream, identityDomainDecider),
   type('group', groupStream, groupDecider),

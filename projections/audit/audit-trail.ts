@@ -57,12 +57,12 @@ export function resourceOf(event: Pick<RecordedEvent, 'stream' | 'data'>): { typ
 const OWNER_FIELD: Record<string, string> = { server: 'projectId', server_group: 'projectId', image: 'owner' };
 
 /**
- * The project an event says owns its resource: a project and its quotas belong to themselves, a
+ * The project an event (or a resource's state) says owns the resource: a project and its quotas belong to themselves, a
  * server or server group to the project in its creating event, an image to its `owner` (which an
  * update may change). Every other resource (users, tokens, trusts, credentials, hosts, flavors...)
  * belongs to no project: only admins and auditors read its events. `undefined`: the event does not say.
  */
-function ownerIn(resource: { type: string; id: string }, data: Record<string, unknown>): string | null | undefined {
+export function owningProject(resource: { type: string; id: string }, data: Record<string, unknown>): string | null | undefined {
   if (resource.type === 'project' || resource.type === 'quota') return resource.id;
   const field = OWNER_FIELD[resource.type];
   if (field === undefined) return null;
@@ -130,7 +130,7 @@ export const auditTrailProjection: Projection = {
   apply(event: RecordedEvent, rows: RowAccess): void {
     const resource = resourceOf(event);
     let owner = rows.get(AUDIT_RESOURCES_TABLE, event.stream) as AuditResourceRow | undefined;
-    const said = ownerIn(resource, (event.data ?? {}) as Record<string, unknown>);
+    const said = owningProject(resource, (event.data ?? {}) as Record<string, unknown>);
     // The owner as of this event: set by the first event, moved by any that names another (an image's new owner).
     if (!owner || (said !== undefined && said !== owner.project_id)) {
       owner = { stream: event.stream, project_id: said ?? owner?.project_id ?? null };
