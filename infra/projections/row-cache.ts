@@ -1,15 +1,21 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ClientBase } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { RecordedEvent } from '../../domain/kernel';
 import { HandledTypes, Projection, ReadModelTable, Row, RowAccess } from '../../projections/kernel/projection';
-import { decodeRow, deleteSql, encodeRows, selectByKeysSql, upsertSql } from './sql';
+import { copySql, decodeRow, deleteSql, encodeCopyRows, encodeRows, selectByKeysSql, upsertSql } from './sql';
 
-/** Rows per upsert statement: keeps each jsonb parameter to a few megabytes. */
+/** Rows per upsert statement (keeps each jsonb parameter to a few megabytes) and per COPY chunk. */
 const FLUSH_CHUNK = 5_000;
+
+/** A statement with parameters, or a COPY FROM STDIN and its data in chunks of text-format lines. */
+export type RowWrite = { text: string; values: unknown[] } | { copy: string; chunks: string[] };
 
 /** Changed rows encoded as statements, ready to run on any transaction. */
 export interface RowWrites {
-  statements: Array<{ text: string; values: unknown[] }>;
-  /** Rows changed (upserted or deleted). */
+  statements: RowWrite[];
+  /** Rows changed (upserted, copied or deleted). */
   rows: number;
 }
 
@@ -30,11 +36,21 @@ export class ProjectionApplyError extends Error {
  * (one SELECT per table per batch) and flushed in bulk. `null` in the cache means "known absent".
  * When `complete`, the cache holds every row of the generation (a shadow built from empty and
  * never evicted), so a miss means absent without asking the database.
+ *
+ * A cache that builds a fresh generation (`complete` at the start: its tables were empty, and
+ * nobody else writes them) knows which rows it has written: a row new to the database is loaded
+ * with COPY, only a row written before is upserted. That holds until the cache is evicted; rows
+ * of append-only tables are always new there, and are not kept once written.
  */
 export class RowCache implements RowAccess {
   private readonly cache = new Map<string, Map<string, Row | null>>();
   private readonly dirty = new Map<string, Map<string, Row | null>>();
+  /** Rows put into append-only tables since the last flush: never cached, never read back. */
+  private readonly appended = new Map<string, Row[]>();
+  /** Keys this fresh generation's cache has written to the database, per table, while `complete`. */
+  private readonly persisted = new Map<string, Set<string>>();
   private readonly specs = new Map<string, ReadModelTable>();
+  private readonly fresh: boolean;
   private cached = 0;
 
   constructor(
@@ -42,10 +58,16 @@ export class RowCache implements RowAccess {
     private readonly schema: string,
     public complete = false,
   ) {
+    this.fresh = complete;
     for (const t of projection.tables) {
       this.specs.set(t.name, t);
+      if (t.appendOnly) {
+        this.appended.set(t.name, []);
+        continue;
+      }
       this.cache.set(t.name, new Map());
       this.dirty.set(t.name, new Map());
+      this.persisted.set(t.name, new Set());
     }
   }
 
@@ -56,12 +78,19 @@ export class RowCache implements RowAccess {
   get dirtyCount(): number {
     let n = 0;
     for (const d of this.dirty.values()) n += d.size;
+    for (const a of this.appended.values()) n += a.length;
     return n;
   }
 
   private spec(table: string): ReadModelTable {
     const spec = this.specs.get(table);
     if (!spec) throw new Error(`Projection ${this.projection.name} has no table ${table}`);
+    return spec;
+  }
+
+  private mutable(table: string, what: string): ReadModelTable {
+    const spec = this.spec(table);
+    if (spec.appendOnly) throw new Error(`${this.projection.name}.apply ${what} ${table}, which is append-only`);
     return spec;
   }
 
@@ -72,7 +101,7 @@ export class RowCache implements RowAccess {
   }
 
   get(table: string, key: string): Row | undefined {
-    this.spec(table);
+    this.mutable(table, 'read');
     const t = this.cache.get(table)!;
     if (t.has(key)) return t.get(key) ?? undefined;
     if (this.complete) return undefined;
@@ -80,13 +109,18 @@ export class RowCache implements RowAccess {
   }
 
   put(table: string, row: Row): void {
-    const key = String(row[this.spec(table).primaryKey]);
+    const spec = this.spec(table);
+    if (spec.appendOnly) {
+      this.appended.get(table)!.push(row);
+      return;
+    }
+    const key = String(row[spec.primaryKey]);
     this.remember(table, key, row);
     this.dirty.get(table)!.set(key, row);
   }
 
   delete(table: string, key: string): void {
-    this.spec(table);
+    this.mutable(table, 'deleted from');
     this.remember(table, key, null);
     this.dirty.get(table)!.set(key, null);
   }
@@ -97,7 +131,7 @@ export class RowCache implements RowAccess {
     const wanted = new Map<string, Set<string>>();
     for (const event of events) {
       for (const ref of this.projection.rowsFor(event)) {
-        this.spec(ref.table);
+        this.mutable(ref.table, 'named in rowsFor');
         if (this.cache.get(ref.table)!.has(ref.key)) continue;
         let keys = wanted.get(ref.table);
         if (!keys) wanted.set(ref.table, (keys = new Set()));
@@ -152,29 +186,65 @@ export class RowCache implements RowAccess {
 
   /** Runs writes taken from a cache on the caller's transaction. */
   static async write(client: ClientBase, writes: RowWrites): Promise<void> {
-    for (const statement of writes.statements) await client.query(statement.text, statement.values);
+    for (const statement of writes.statements) {
+      if ('copy' in statement) await pipeline(Readable.from(statement.chunks), client.query(copyFrom(statement.copy)));
+      else await client.query(statement.text, statement.values);
+    }
   }
 
-  /** Bulk upserts, then deletes, per table. */
+  /**
+   * Per table: new rows copied (a fresh generation's), the others upserted, then deletes. The
+   * rows count as written from here on: a failed write discards the cache (and the build).
+   */
   private encodeWrites(): RowWrites {
     const statements: RowWrites['statements'] = [];
     let rows = 0;
+    const copy = (spec: ReadModelTable, list: Row[]) => {
+      if (!list.length) return;
+      const chunks: string[] = [];
+      for (let i = 0; i < list.length; i += FLUSH_CHUNK) chunks.push(encodeCopyRows(spec, list.slice(i, i + FLUSH_CHUNK)));
+      statements.push({ copy: copySql(this.schema, spec), chunks });
+    };
+    const upsert = (spec: ReadModelTable, list: Row[]) => {
+      for (let i = 0; i < list.length; i += FLUSH_CHUNK) statements.push({ text: upsertSql(this.schema, spec), values: [encodeRows(spec, list.slice(i, i + FLUSH_CHUNK))] });
+    };
     for (const [table, changes] of this.dirty) {
       if (changes.size === 0) continue;
       const spec = this.spec(table);
+      // Only a complete fresh cache knows what the database holds; an evicted one upserts everything.
+      const written = this.fresh && this.complete ? this.persisted.get(table)! : null;
+      const inserts: Row[] = [];
       const upserts: Row[] = [];
       const deletes: string[] = [];
       for (const [key, row] of changes) {
-        if (row) upserts.push(row);
-        else deletes.push(key);
+        if (written === null) {
+          if (row) upserts.push(row);
+          else deletes.push(key);
+        } else if (written.has(key)) {
+          if (row) upserts.push(row);
+          else {
+            deletes.push(key);
+            written.delete(key);
+          }
+        } else if (row) {
+          inserts.push(row);
+          written.add(key);
+        }
       }
-      for (let i = 0; i < upserts.length; i += FLUSH_CHUNK) {
-        statements.push({ text: upsertSql(this.schema, spec), values: [encodeRows(spec, upserts.slice(i, i + FLUSH_CHUNK))] });
-      }
+      copy(spec, inserts);
+      upsert(spec, upserts);
       for (let i = 0; i < deletes.length; i += FLUSH_CHUNK) {
         statements.push({ text: deleteSql(this.schema, spec), values: [deletes.slice(i, i + FLUSH_CHUNK)] });
       }
       rows += changes.size;
+    }
+    for (const [table, list] of this.appended) {
+      if (!list.length) continue;
+      // A fresh generation applies each event once: its append-only rows are all new.
+      if (this.fresh) copy(this.spec(table), list);
+      else upsert(this.spec(table), list);
+      rows += list.length;
+      this.appended.set(table, []);
     }
     return { statements, rows };
   }
@@ -182,6 +252,7 @@ export class RowCache implements RowAccess {
   /** After a commit: the changes are in the database. */
   markClean(): void {
     for (const d of this.dirty.values()) d.clear();
+    for (const table of this.appended.keys()) this.appended.set(table, []);
   }
 
   /** Drops every clean row once the cache outgrows `maxRows`; from then on misses ask the database. */
@@ -189,6 +260,7 @@ export class RowCache implements RowAccess {
     if (this.cached <= maxRows) return;
     if (this.dirtyCount > 0) throw new Error('evictIfOver needs a flushed cache');
     for (const t of this.cache.values()) t.clear();
+    for (const p of this.persisted.values()) p.clear();
     this.cached = 0;
     this.complete = false;
   }

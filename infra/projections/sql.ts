@@ -107,6 +107,55 @@ export function selectAllSql(schema: string, table: ReadModelTable): string {
   return `SELECT * FROM ${quoteIdent(schema)}.${quoteIdent(table.name)}`;
 }
 
+/** `COPY ... FROM STDIN` (text format) into a table, columns in `columnsOf` order: how a fresh generation loads rows it knows are new. */
+export function copySql(schema: string, table: ReadModelTable): string {
+  const list = columnsOf(table)
+    .map((c) => quoteIdent(c.name))
+    .join(', ');
+  return `COPY ${quoteIdent(schema)}.${quoteIdent(table.name)} (${list}) FROM STDIN`;
+}
+
+/** COPY's text format: backslash, tab, newline and carriage return escaped; `\N` is null. */
+const COPY_SPECIAL = /[\\\t\n\r]/g;
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+const copyText = (s: string): string => (NEEDS_ESCAPE.test(s) ? s.replace(COPY_SPECIAL, (c) => COPY_ESCAPES[c]) : s);
+
+function jsonText(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? v.toString() : v));
+  }
+}
+
+/**
+ * Rows as COPY text-format lines, typed as `encodeRows` types them for `jsonb_to_recordset`:
+ * the same values land in the same columns whichever way a row is written.
+ */
+export function encodeCopyRows(table: ReadModelTable, rows: Row[]): string {
+  const columns = columnsOf(table);
+  const lines: string[] = new Array(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    let line = '';
+    for (let i = 0; i < columns.length; i++) {
+      const c = columns[i];
+      const value = row[c.name];
+      let field: string;
+      if (value === null || value === undefined) field = '\\N';
+      else if (c.type === 'jsonb') field = copyText(jsonText(value));
+      else if (typeof value === 'boolean') field = value ? 't' : 'f';
+      else if (typeof value === 'object') field = copyText(jsonText(value));
+      else field = copyText(String(value));
+      line += i === 0 ? field : `\t${field}`;
+    }
+    lines[r] = line;
+  }
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
 /** Serialises rows for `jsonb_to_recordset`: bigint as text, Date as ISO 8601, missing as null. */
 export function encodeRows(table: ReadModelTable, rows: Row[]): string {
   const columns = columnsOf(table);

@@ -115,6 +115,8 @@ export const auditTrailProjection: Projection = {
         ['correlation_id'],
         ['occurred_at'],
       ],
+      // One row per event, written once: a rebuild loads them with COPY and keeps none in memory.
+      appendOnly: true,
     }),
     table<AuditResourceRow>({
       name: AUDIT_RESOURCES_TABLE,

@@ -21,6 +21,12 @@ export interface ReadModelTable {
   columns: Record<string, ColumnSpec>;
   /** Secondary indexes, each a list of columns. */
   indexes?: string[][];
+  /**
+   * Each row is put once, by the one event it records, and never read, changed or deleted by
+   * `apply` (the audit trail's rows). The engine then keeps no copy of it once written, and a
+   * rebuild loads these rows with COPY instead of upserting them.
+   */
+  appendOnly?: boolean;
 }
 
 export type Row = Record<string, unknown>;
@@ -76,15 +82,23 @@ export class MemoryRows implements RowAccess {
   }
 
   get(table: string, key: string): Row | undefined {
+    if (this.spec(table).appendOnly) throw new Error(`${table} is append-only: apply may not read it`);
     return this.table(table).get(key);
   }
 
+  private spec(table: string): ReadModelTable {
+    const spec = this.projection.tables.find((t) => t.name === table);
+    if (!spec) throw new Error(`Unknown read-model table ${table}`);
+    return spec;
+  }
+
   put(table: string, row: Row): void {
-    const spec = this.projection.tables.find((t) => t.name === table)!;
+    const spec = this.spec(table);
     this.table(table).set(String(row[spec.primaryKey]), row);
   }
 
   delete(table: string, key: string): void {
+    if (this.spec(table).appendOnly) throw new Error(`${table} is append-only: apply may not delete from it`);
     this.table(table).delete(key);
   }
 }
