@@ -164,18 +164,21 @@ function hostChanges(e: Exclude<HostEvent, { type: 'ComputeHostRegistered' }>, r
   switch (e.type) {
     case 'ComputeHostResourcesUpdated':
       return { availability_zone: e.data.availabilityZone, ...resourceColumns(e.data.resources), allocation: e.data.allocation };
-    // The claims map is changed in place and the row put back (RowAccess): a host holds hundreds of
-    // claims, and copying the map for every claim made a rebuild of this model quadratic in them.
+    // The claims map is changed in place and the row put back (RowAccess), and the usage moves by
+    // the claim: a host holds hundreds of claims, and copying or summing the map for every claim
+    // made a rebuild of this model quadratic in them.
     case 'HostResourcesClaimed': {
       if (row.claims[e.data.claimId]) return {};
       const { serverId, vcpus, memoryMb, diskGb } = e.data;
-      row.claims[e.data.claimId] = { serverId, vcpus, memoryMb, diskGb };
-      return { claims: row.claims, ...usage(row.claims) };
+      const claim = { serverId, vcpus, memoryMb, diskGb };
+      row.claims[e.data.claimId] = claim;
+      return { claims: row.claims, ...usageMovedBy(row, claim, 1) };
     }
     case 'HostClaimReleased': {
-      if (!row.claims[e.data.claimId]) return {};
+      const claim = row.claims[e.data.claimId];
+      if (!claim) return {};
       delete row.claims[e.data.claimId];
-      return { claims: row.claims, ...usage(row.claims) };
+      return { claims: row.claims, ...usageMovedBy(row, claim, -1) };
     }
     case 'ComputeServiceDisabled':
       return { enabled: false, disabled_reason: e.data.reason, service_updated_at: at };
@@ -194,12 +197,12 @@ function hostChanges(e: Exclude<HostEvent, { type: 'ComputeHostRegistered' }>, r
   }
 }
 
-function usage(claims: Record<string, HostClaimEntry>): Pick<HostRow, 'vcpus_used' | 'memory_mb_used' | 'local_gb_used' | 'running_vms'> {
-  const all = Object.values(claims);
+/** The host's usage with one claim added (1) or released (-1): the sums over its claims, kept as it goes. */
+function usageMovedBy(row: HostRow, claim: HostClaimEntry, sign: 1 | -1): Pick<HostRow, 'vcpus_used' | 'memory_mb_used' | 'local_gb_used' | 'running_vms'> {
   return {
-    vcpus_used: all.reduce((s, c) => s + c.vcpus, 0),
-    memory_mb_used: all.reduce((s, c) => s + c.memoryMb, 0),
-    local_gb_used: all.reduce((s, c) => s + c.diskGb, 0),
-    running_vms: all.length,
+    vcpus_used: Number(row.vcpus_used) + sign * claim.vcpus,
+    memory_mb_used: Number(row.memory_mb_used) + sign * claim.memoryMb,
+    local_gb_used: Number(row.local_gb_used) + sign * claim.diskGb,
+    running_vms: Number(row.running_vms) + sign,
   };
 }
