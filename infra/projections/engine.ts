@@ -4,7 +4,7 @@ import { Projection } from '../../projections/kernel/projection';
 import { activeGeneration, installCatalog } from './catalog';
 import { DEFAULT_TUNING, EngineContext, EngineLog, EngineTuning, SILENT_LOG } from './context';
 import { CheckpointNotifications } from './notifications';
-import { rebuildProjection, RebuildOptions, RebuildResult } from './rebuild';
+import { RebuildManyOptions, RebuildManyResult, rebuildProjection, rebuildProjections, RebuildOptions, RebuildResult } from './rebuild';
 import { ProjectionRunner } from './runner';
 import { projectionStatus, ProjectionStatusReport } from './status';
 import { validateProjections } from './sql';
@@ -109,6 +109,15 @@ export class ProjectionEngine {
 
   rebuild(name: string, options: RebuildOptions = {}): Promise<RebuildResult> {
     return rebuildProjection(this.ctx, this.projection(name), options);
+  }
+
+  /** Rebuilds the named projections (default: all) over one shared read of the log. */
+  rebuildMany(names: string[] = [...this.byName.keys()], options: RebuildManyOptions = {}): Promise<RebuildManyResult> {
+    return rebuildProjections(
+      this.ctx,
+      names.map((n) => this.projection(n)),
+      options,
+    );
   }
 
   verify(name: string): Promise<VerifyResult> {

@@ -8,7 +8,7 @@ export { CheckpointNotifications } from './notifications';
 export { ProjectionWaiter } from './waiter';
 export type { ProjectionWaiterOptions } from './waiter';
 export { RebuildInProgressError } from './rebuild';
-export type { RebuildOptions, RebuildPhase, RebuildProgress, RebuildResult } from './rebuild';
+export type { RebuildManyOptions, RebuildManyResult, RebuildOptions, RebuildPhase, RebuildProgress, RebuildResult, SharedReplayProgress } from './rebuild';
 export { ProjectionApplyError } from './row-cache';
 export { describeDifference, diffRows, normaliseValue } from './diff';
 export type { RowDifference } from './diff';

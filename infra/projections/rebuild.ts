@@ -38,6 +38,32 @@ export interface RebuildOptions {
   onProgress?: (progress: RebuildProgress) => void;
 }
 
+/** The shared replay of `rebuildProjections`: the log read once for every projection. */
+export interface SharedReplayProgress {
+  /** Log events read so far. */
+  eventsDone: number;
+  /** Estimate of the log events up to the head, from positions; null when the store's positions do not tell. */
+  eventsTotal: number | null;
+  eventsPerSecond: number;
+  etaSeconds: number | null;
+}
+
+export interface RebuildManyOptions {
+  /** Each projection's own progress: its replay (the events it handles), indexes, catch-up, switch. */
+  onProgress?: (progress: RebuildProgress) => void;
+  /** The shared replay's progress: log events read. */
+  onReplay?: (progress: SharedReplayProgress) => void;
+}
+
+/** What `rebuildProjections` did: each projection rebuilt, or why it failed (its old generation serves on). */
+export interface RebuildManyResult {
+  results: RebuildResult[];
+  failures: Array<{ name: string; error: Error }>;
+  /** Log events read by the shared replay. */
+  eventsRead: number;
+  seconds: number;
+}
+
 export interface RebuildResult {
   name: string;
   generation: number;
@@ -63,23 +89,131 @@ export class RebuildInProgressError extends Error {
  * generation until that commit; the live runner follows the switch at its next batch.
  */
 export async function rebuildProjection(ctx: EngineContext, projection: Projection, options: RebuildOptions = {}): Promise<RebuildResult> {
+  const client = await lockedClient(ctx, projection.name);
+  try {
+    return await new GenerationBuild(ctx, client, projection, options).run();
+  } finally {
+    await release(client, projection.name);
+  }
+}
+
+/**
+ * Rebuilds several projections over ONE read of the log: each replays the events it handles
+ * from the shared read, then makes its indexes, catches up and switches on its own, all of them
+ * at once (PostgreSQL builds their indexes side by side). A projection whose replay fails is
+ * dropped from the read and reported; the others go on, and its old generation keeps serving.
+ */
+export async function rebuildProjections(ctx: EngineContext, projections: Projection[], options: RebuildManyOptions = {}): Promise<RebuildManyResult> {
+  const startedAt = Date.now();
+  const clients: Array<{ name: string; client: Client }> = [];
+  try {
+    for (const p of projections) clients.push({ name: p.name, client: await lockedClient(ctx, p.name) });
+    const builds = projections.map((p, i) => new GenerationBuild(ctx, clients[i].client, p, { onProgress: options.onProgress }));
+    const failures: RebuildManyResult['failures'] = [];
+    const fail = async (build: GenerationBuild, error: unknown) => {
+      failures.push({ name: build.name, error: error instanceof Error ? error : new Error(String(error)) });
+      await build.abandon(error);
+    };
+    let live: GenerationBuild[] = [];
+    for (const build of builds) {
+      try {
+        await build.prepare();
+        live.push(build);
+      } catch (error) {
+        await fail(build, error);
+      }
+    }
+
+    const head = await ctx.store.headPosition();
+    const headOrdinal = positionOrdinal(head);
+    let eventsRead = 0;
+    const replayStarted = Date.now();
+    const reportReplay = (position: string | null, done: boolean) => {
+      if (!options.onReplay) return;
+      const seconds = (Date.now() - replayStarted) / 1000;
+      const rate = seconds > 0 ? eventsRead / seconds : 0;
+      const ordinal = positionOrdinal(position);
+      let total: number | null = done || headOrdinal === null ? eventsRead : null;
+      if (!done && headOrdinal && ordinal && ordinal > 0) total = Math.max(eventsRead, Math.round((eventsRead * headOrdinal) / ordinal));
+      const eta = total !== null && rate > 0 ? Math.max(0, (total - eventsRead) / rate) : null;
+      options.onReplay({ eventsDone: eventsRead, eventsTotal: total, eventsPerSecond: rate, etaSeconds: eta });
+    };
+    const filter = sharedFilter(live.map((b) => b.projection));
+    if (filter !== 'nothing' && live.length) {
+      const events = ctx.store.readAll(filter === 'everything' ? {} : { filter });
+      let batch: RecordedEvent[] = [];
+      const dispatch = async () => {
+        const position = batch[batch.length - 1].position;
+        const next: GenerationBuild[] = [];
+        for (const build of live) {
+          try {
+            await build.replayBatch(batch, position);
+            next.push(build);
+          } catch (error) {
+            await fail(build, error);
+          }
+        }
+        live = next;
+        eventsRead += batch.length;
+        reportReplay(position, false);
+        batch = [];
+      };
+      for await (const event of events) {
+        batch.push(event);
+        if (batch.length >= Math.min(ctx.tuning.replayBatchEvents, COMPLETE_CACHE_BATCH)) await dispatch();
+        if (!live.length) break;
+      }
+      if (batch.length && live.length) await dispatch();
+    }
+    reportReplay(head, true);
+
+    const results: RebuildResult[] = [];
+    await Promise.all(
+      live.map(async (build) => {
+        try {
+          results.push(await build.complete(head));
+        } catch (error) {
+          await fail(build, error);
+        }
+      }),
+    );
+    const order = new Map(projections.map((p, i) => [p.name, i]));
+    results.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
+    return { results, failures, eventsRead, seconds: (Date.now() - startedAt) / 1000 };
+  } finally {
+    for (const { name, client } of clients) await release(client, name);
+  }
+}
+
+/** The read that serves every projection: everything, the union of their types, or nothing at all. */
+function sharedFilter(projections: Projection[]): 'everything' | 'nothing' | { eventTypes: string[] } {
+  if (projections.some((p) => p.allEvents)) return 'everything';
+  const types = new Set(projections.flatMap((p) => p.eventTypes));
+  return types.size ? { eventTypes: [...types] } : 'nothing';
+}
+
+/** A connection of its own for one build, holding the projection's rebuild lock. */
+async function lockedClient(ctx: EngineContext, name: string): Promise<Client> {
   const client = new Client({ connectionString: ctx.databaseUrl });
   client.on('error', () => undefined);
   await client.connect();
   try {
-    if (!(await tryAdvisoryLock(client, REBUILD_LOCK_CLASS, projection.name))) throw new RebuildInProgressError(projection.name);
-    try {
-      return await new GenerationBuild(ctx, client, projection, options).run();
-    } finally {
-      await advisoryUnlock(client, REBUILD_LOCK_CLASS, projection.name).catch(() => undefined);
-    }
-  } finally {
+    if (!(await tryAdvisoryLock(client, REBUILD_LOCK_CLASS, name))) throw new RebuildInProgressError(name);
+    return client;
+  } catch (error) {
     await client.end().catch(() => undefined);
+    throw error;
   }
+}
+
+async function release(client: Client, name: string): Promise<void> {
+  await advisoryUnlock(client, REBUILD_LOCK_CLASS, name).catch(() => undefined);
+  await client.end().catch(() => undefined);
 }
 
 class GenerationBuild {
   private readonly handled: HandledTypes;
+  private active: { generation: number; schemaName: string } | null = null;
   private generation = 0;
   private schema = '';
   private cache!: RowCache;
@@ -98,46 +232,68 @@ class GenerationBuild {
   constructor(
     private readonly ctx: EngineContext,
     private readonly client: Client,
-    private readonly projection: Projection,
+    readonly projection: Projection,
     private readonly options: RebuildOptions,
   ) {
     this.handled = handledTypes(projection);
   }
 
+  get name(): string {
+    return this.projection.name;
+  }
+
+  /** One projection on its own: its own read of the log, filtered to the types it handles. */
   async run(): Promise<RebuildResult> {
-    const active = await this.prepare();
+    await this.prepare();
+    let head: Position | null = null;
     try {
-      const head = await this.ctx.store.headPosition();
+      head = await this.ctx.store.headPosition();
       this.headOrdinal = positionOrdinal(head);
-      await this.replay(head);
+      if (!handlesNothing(this.projection)) await this.readAndApply(this.ctx.store.readAll({ filter: eventTypeFilter(this.projection) }), null);
+    } catch (error) {
+      await this.abandon(error);
+      throw error;
+    }
+    return this.complete(head);
+  }
+
+  /** Part of a shared replay: applies the events of `batch` it handles; `position` is the batch's last. */
+  async replayBatch(batch: RecordedEvent[], position: Position): Promise<void> {
+    const own = batch.filter((e) => this.handled.has(e.type));
+    if (own.length) await this.applyBatch(own, null);
+    // Every event up to here was seen, handled or not.
+    this.position = position;
+  }
+
+  /**
+   * Having replayed every event up to `head` (the store's head before the replay), handled or
+   * not: flush, make the indexes, catch up from the head, switch. Catch-up starts there, not after
+   * the last event it handled, which for a model whose events are rare or old (flavors, hosts,
+   * identity) was most of the log again.
+   */
+  async complete(head: Position | null): Promise<RebuildResult> {
+    try {
+      if (head !== null && (this.position === null || comparePositions(this.position, head) < 0)) this.position = head;
+      await this.flush(null);
       this.report('indexes');
       await this.createIndexes();
       this.report('catch-up');
       await this.readAndApply(this.ctx.store.readAll({ fromPosition: this.position ?? undefined }), null);
       await this.flush(null);
       this.report('switch');
-      await this.switchOver(active);
+      await this.switchOver(this.active);
     } catch (error) {
-      await this.writing?.catch(() => undefined);
-      await this.client.query('ROLLBACK').catch(() => undefined);
-      const message = error instanceof Error ? error.message : String(error);
-      await this.client
-        .query(`UPDATE strata_projection_generations SET status = 'failed', last_error = $3, updated_at = now() WHERE name = $1 AND generation = $2`, [
-          this.projection.name,
-          this.generation,
-          message.slice(0, 4000),
-        ])
-        .catch(() => undefined);
-      await dropSchema(this.client, this.schema).catch(() => undefined);
+      await this.abandon(error);
       throw error;
     }
+    const active = this.active;
     if (active) await dropSchema(this.client, active.schemaName).catch((e) => this.ctx.log.warn(`Could not drop retired schema ${active.schemaName}: ${e}`));
     const seconds = (Date.now() - this.startedAt) / 1000;
     this.report('done');
     return {
       name: this.projection.name,
       generation: this.generation,
-      previousGeneration: active?.generation ?? null,
+      previousGeneration: this.active?.generation ?? null,
       version: this.projection.version,
       checkpoint: this.checkpoint,
       eventsRead: this.eventsRead,
@@ -147,8 +303,25 @@ class GenerationBuild {
     };
   }
 
+  /** The build failed: its generation is marked failed and dropped; the active one serves on. */
+  async abandon(error: unknown): Promise<void> {
+    await this.writing?.catch(() => undefined);
+    this.writing = null;
+    if (!this.schema) return;
+    await this.client.query('ROLLBACK').catch(() => undefined);
+    const message = error instanceof Error ? error.message : String(error);
+    await this.client
+      .query(`UPDATE strata_projection_generations SET status = 'failed', last_error = $3, updated_at = now() WHERE name = $1 AND generation = $2`, [
+        this.projection.name,
+        this.generation,
+        message.slice(0, 4000),
+      ])
+      .catch(() => undefined);
+    await dropSchema(this.client, this.schema).catch(() => undefined);
+  }
+
   /** Cleans what crashed builds left, then creates generation n+1 with empty tables (no secondary indexes yet). */
-  private async prepare() {
+  async prepare(): Promise<void> {
     const { name } = this.projection;
     const generations = await generationsOf(this.client, name);
     const activeGeneration = await lockActiveGenerationRead(this.client, name);
@@ -176,19 +349,7 @@ class GenerationBuild {
     );
     await this.client.query('COMMIT');
     this.ctx.log.info(`${name}: building generation ${this.generation} (version ${this.projection.version}) in schema ${this.schema}`);
-    return active;
-  }
-
-  /**
-   * Replays the projection's own events from the start: in memory, flushed in bulk now and then.
-   * Having read them all, the build has passed every event up to `head` (the store's head before
-   * the replay), handled or not: catch-up starts there, not after the last event it handled, which
-   * for a model whose events are rare or old (flavors, hosts, identity) was most of the log again.
-   */
-  private async replay(head: Position | null): Promise<void> {
-    if (!handlesNothing(this.projection)) await this.readAndApply(this.ctx.store.readAll({ filter: eventTypeFilter(this.projection) }), null);
-    if (head !== null && (this.position === null || comparePositions(this.position, head) < 0)) this.position = head;
-    await this.flush(null);
+    this.active = active;
   }
 
   /**

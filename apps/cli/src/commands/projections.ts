@@ -1,7 +1,7 @@
 import { Command } from 'commander';
-import { Presets, SingleBar } from 'cli-progress';
+import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import { EventStore } from '../../../../domain/kernel';
-import { describeDifference, ProjectionEngine, ProjectionStatusReport, RebuildProgress } from '../../../../infra/projections';
+import { describeDifference, ProjectionEngine, ProjectionStatusReport, RebuildProgress, RebuildResult } from '../../../../infra/projections';
 import { Projection } from '../../../../projections/kernel/projection';
 import { formatTable } from './table';
 
@@ -71,9 +71,13 @@ export function registerProjectionCommands(
     .command('rebuild')
     .description('replay the log into a new generation, catch up, then switch readers to it atomically')
     .argument('[name]', 'projection to rebuild')
-    .option('--all', 'rebuild every registered projection, one after the other')
+    .option('--all', 'rebuild every registered projection, from one read of the log')
     .action(async (name: string | undefined, options: { all?: boolean }) => {
       await withEngine(async (engine) => {
+        if (options.all) {
+          if (!(await rebuildAll(engine, selected(engine, name, true), io))) io.setExitCode(1);
+          return;
+        }
         for (const projection of selected(engine, name, options.all)) {
           const bar = new SingleBar(
             {
@@ -93,11 +97,7 @@ export function registerProjectionCommands(
           try {
             const result = await engine.rebuild(projection, { onProgress });
             bar.stop();
-            io.stdout.write(
-              `${projection}: generation ${result.generation} (version ${result.version}) active` +
-                `${result.previousGeneration ? `, generation ${result.previousGeneration} retired` : ''}; ` +
-                `${result.eventsRead} events in ${result.seconds.toFixed(1)} s (${Math.round(result.eventsPerSecond)} events/s)\n`,
-            );
+            io.stdout.write(describeRebuild(result));
           } catch (error) {
             bar.stop();
             throw error;
@@ -126,6 +126,55 @@ export function registerProjectionCommands(
       });
       if (drift > 0) io.setExitCode(1);
     });
+}
+
+function describeRebuild(result: RebuildResult): string {
+  return (
+    `${result.name}: generation ${result.generation} (version ${result.version}) active` +
+    `${result.previousGeneration ? `, generation ${result.previousGeneration} retired` : ''}; ` +
+    `${result.eventsRead} events in ${result.seconds.toFixed(1)} s (${Math.round(result.eventsPerSecond)} events/s)\n`
+  );
+}
+
+/**
+ * `rebuild --all`: one read of the log feeds every projection (a bar for it), then each makes its
+ * indexes, catches up and switches (a bar of read models done, naming those still at work).
+ * A projection that fails is reported and the others go on; false when any failed.
+ */
+async function rebuildAll(engine: ProjectionEngine, names: string[], io: ProjectionCommandsIo): Promise<boolean> {
+  const bars = new MultiBar({ stream: io.stderr, etaBuffer: 50, fps: 5, hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
+  const replay = bars.create(1, 0, { rate: '0', etaText: '?' }, { format: `log replay [{bar}] {percentage}% | {value}/{total} events | {rate} events/s | ETA {etaText}` });
+  let finishing: ReturnType<MultiBar['create']> | null = null;
+  const phases = new Map<string, string>();
+  const done = () => [...phases.values()].filter((p) => p === 'done').length;
+  const atWork = () => {
+    const busy = [...phases].filter(([, p]) => p !== 'done' && p !== 'replay');
+    return busy.length ? busy.map(([n, p]) => `${n} (${p})`).join(', ') : '';
+  };
+  let outcome: Awaited<ReturnType<ProjectionEngine['rebuildMany']>>;
+  try {
+    outcome = await engine.rebuildMany(names, {
+      onReplay: (p) => {
+        replay.setTotal(Math.max(p.eventsTotal ?? p.eventsDone, p.eventsDone, 1));
+        replay.update(p.eventsDone, { rate: Math.round(p.eventsPerSecond).toString(), etaText: formatEta(p.etaSeconds) });
+      },
+      onProgress: (p: RebuildProgress) => {
+        phases.set(p.name, p.phase);
+        if (p.phase === 'replay') return;
+        finishing ??= bars.create(names.length, 0, { busy: '' }, { format: `read models [{bar}] {value}/{total} switched | {busy}` });
+        finishing.update(done(), { busy: atWork() });
+      },
+    });
+  } finally {
+    bars.stop();
+  }
+  for (const result of outcome.results) io.stdout.write(describeRebuild(result));
+  for (const failure of outcome.failures) io.stderr.write(`${failure.name}: rebuild FAILED, its previous generation still serves: ${failure.error.message}\n`);
+  io.stdout.write(
+    `all: ${outcome.results.length} of ${names.length} read models rebuilt from one read of ${outcome.eventsRead} log events in ${outcome.seconds.toFixed(1)} s ` +
+      `(${Math.round(outcome.seconds > 0 ? outcome.eventsRead / outcome.seconds : outcome.eventsRead)} log events/s)\n`,
+  );
+  return outcome.failures.length === 0;
 }
 
 function formatEta(seconds: number | null): string {
