@@ -1,4 +1,4 @@
-import { diffStates, redactSecrets, summarizeChanges } from './state-diff';
+import { diffStates, maskFields, redactSecrets, summarizeChanges } from './state-diff';
 
 describe('state diff for auditors', () => {
   it('lists changed, added and removed leaves by dotted path', () => {
@@ -25,6 +25,20 @@ describe('state diff for auditors', () => {
       user: { name: 'u', passwordHash: '***', tokenHash: '***', password: null },
       list: [{ secretHash: '***' }],
     });
+  });
+
+  it('redacts secrets at any depth without touching its input, and shares what it does not mask', () => {
+    const input = { name: 'alice', auth: { passwordHash: '$argon2id$x', methods: ['password'] }, keys: [{ privateKey: 'k', name: 'a' }, { name: 'b' }], extra: { a: 1 } };
+    const snapshot = JSON.parse(JSON.stringify(input));
+    const out = redactSecrets(input);
+    expect(out).toEqual({ name: 'alice', auth: { passwordHash: '***', methods: ['password'] }, keys: [{ privateKey: '***', name: 'a' }, { name: 'b' }], extra: { a: 1 } });
+    expect(input).toEqual(snapshot);
+    expect(out.extra).toBe(input.extra);
+    expect(out.auth.methods).toBe(input.auth.methods);
+    expect(out.keys[1]).toBe(input.keys[1]);
+    const clean = { id: 'x', nested: { list: [1, { a: null }] }, secret: null };
+    expect(redactSecrets(clean)).toBe(clean);
+    expect(maskFields({ host: 'h1', name: 'vm' }, (k) => k === 'host')).toEqual({ host: '***', name: 'vm' });
   });
 
   it('summarizes in one line', () => {

@@ -18,20 +18,46 @@ export interface FieldChange {
   kind: 'added' | 'removed' | 'changed';
 }
 
-/** A deep copy of `value` with every secret-named field's value replaced by `***`. */
-export function redactSecrets<T>(value: T): T {
-  return maskFields(value, (key) => SECRET_KEY.test(key));
+/** Whether a key names a secret: asked for every key of every event the audit trail records, so remembered. */
+const secretKeys = new Map<string, boolean>();
+function isSecretKey(key: string): boolean {
+  let secret = secretKeys.get(key);
+  if (secret === undefined) {
+    secret = SECRET_KEY.test(key);
+    // Keys are field names, a bounded set; the bound keeps a caller with data-made keys from growing it.
+    if (secretKeys.size < 10_000) secretKeys.set(key, secret);
+  }
+  return secret;
 }
 
-/** A deep copy of `value` with the (non-null) value of every field whose name `hidden` picks replaced by `***`. */
+/** `value` with every secret-named field's value replaced by `***` (see `maskFields`). */
+export function redactSecrets<T>(value: T): T {
+  return maskFields(value, isSecretKey);
+}
+
+/**
+ * `value` with the (non-null) value of every field whose name `hidden` picks replaced by `***`.
+ * Only the objects and arrays on the way to a masked field are copied; everything else, and
+ * `value` itself when nothing is masked, is shared: treat the result as read-only.
+ */
 export function maskFields<T>(value: T, hidden: (key: string) => boolean): T {
-  if (Array.isArray(value)) return value.map((v) => maskFields(v, hidden)) as T;
   if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = hidden(k) && v !== null && v !== undefined ? REDACTED : maskFields(v, hidden);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const masked = maskFields(value[i], hidden);
+      if (masked !== value[i]) (copy ??= value.slice())[i] = masked;
+    }
+    return (copy ?? value) as T;
   }
-  return out as T;
+  const record = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | null = null;
+  for (const key of Object.keys(record)) {
+    const v = record[key];
+    const masked = hidden(key) && v !== null && v !== undefined ? REDACTED : maskFields(v, hidden);
+    if (masked !== v) (copy ??= { ...record })[key] = masked;
+  }
+  return (copy ?? value) as T;
 }
 
 /** The changes with the values of fields `hidden` picks (by any segment of the path) shown as `***`. */
