@@ -101,9 +101,10 @@ export class RowCache implements RowAccess {
   }
 
   get(table: string, key: string): Row | undefined {
-    this.mutable(table, 'read');
-    const t = this.cache.get(table)!;
-    if (t.has(key)) return t.get(key) ?? undefined;
+    // Append-only and unknown tables have no cache: `mutable` says why.
+    const t = this.cache.get(table) ?? (this.mutable(table, 'read'), this.cache.get(table)!);
+    const row = t.get(key);
+    if (row !== undefined) return row ?? undefined;
     if (this.complete) return undefined;
     throw new Error(`${this.projection.name}.apply read ${table}/${key}, which its rowsFor did not name`);
   }

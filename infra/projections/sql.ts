@@ -136,24 +136,26 @@ function jsonText(value: unknown): string {
  */
 export function encodeCopyRows(table: ReadModelTable, rows: Row[]): string {
   const columns = columnsOf(table);
-  const lines: string[] = new Array(rows.length);
+  const names = columns.map((c) => c.name);
+  const json = columns.map((c) => c.type === 'jsonb');
+  const last = columns.length - 1;
+  // One growing string (V8 ropes it): measured faster than lines joined, or fields joined.
+  let out = '';
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r];
-    let line = '';
-    for (let i = 0; i < columns.length; i++) {
-      const c = columns[i];
-      const value = row[c.name];
+    for (let i = 0; i <= last; i++) {
+      const value = row[names[i]];
       let field: string;
       if (value === null || value === undefined) field = '\\N';
-      else if (c.type === 'jsonb') field = copyText(jsonText(value));
-      else if (typeof value === 'boolean') field = value ? 't' : 'f';
-      else if (typeof value === 'object') field = copyText(jsonText(value));
-      else field = copyText(String(value));
-      line += i === 0 ? field : `\t${field}`;
+      else if (typeof value === 'string') field = json[i] ? copyText(JSON.stringify(value)) : copyText(value);
+      else if (json[i] || typeof value === 'object') field = copyText(jsonText(value));
+      // Numbers and booleans as JSON writes them ('true' is a boolean's input too); NaN and ±Infinity, which JSON makes null, too.
+      else if (typeof value === 'number' && !Number.isFinite(value)) field = '\\N';
+      else field = String(value);
+      out += i === last ? `${field}\n` : `${field}\t`;
     }
-    lines[r] = line;
   }
-  return lines.length ? `${lines.join('\n')}\n` : '';
+  return out;
 }
 
 /** Serialises rows for `jsonb_to_recordset`: bigint as text, Date as ISO 8601, missing as null. */
