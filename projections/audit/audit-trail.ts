@@ -78,16 +78,17 @@ const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
  */
 export const auditTrailProjection: Projection = {
   name: 'audit_trail',
-  version: 1,
+  // 2: keyed by position (was event id): one index fewer, and a key that grows as rows are loaded.
+  version: 2,
   eventTypes: [],
   allEvents: true,
   tables: [
     table<AuditEventRow>({
       name: AUDIT_EVENTS_TABLE,
-      primaryKey: 'event_id',
+      primaryKey: 'position',
       columns: {
-        event_id: { type: 'text' },
         position: { type: 'text' },
+        event_id: { type: 'text' },
         stream: { type: 'text' },
         stream_version: { type: 'bigint' },
         resource_type: { type: 'text' },
@@ -105,7 +106,6 @@ export const auditTrailProjection: Projection = {
         data: { type: 'jsonb' },
       },
       indexes: [
-        ['position'],
         ['user_id', 'position'],
         ['project_id', 'position'],
         ['resource_project_id', 'position'],
