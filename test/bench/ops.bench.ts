@@ -6,6 +6,7 @@
  * tokens), then runs each measurement of MEASUREMENTS in turn over that one log. The first two
  * run the real `strata projections rebuild --all` and `verify --all` as operators do, in a process
  * of their own (its peak RSS is theirs alone).
+
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -56,7 +57,8 @@ function strata(ctx: OpsContext, args: string[]): Promise<CliRun> {
     const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: ctx.databaseUrl, STRATA_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'strata-bench-ops-')) };
     for (const v of ['NATS_URL', 'EVENTSTORE_URL']) delete env[v];
     const started = performance.now();
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/strata'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    // As bin/strata's shebang runs it: with 64 MiB semi-spaces.
+    const child = spawn(process.execPath, ['--max-semi-space-size=64', path.join(ROOT, 'bin/strata'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
@@ -76,42 +78,57 @@ function strata(ctx: OpsContext, args: string[]): Promise<CliRun> {
   });
 }
 
-/** `strata projections rebuild --all`: every real read model, one after the other, from the seeded log. */
+/** `strata projections rebuild --all`: every real read model from one read of the seeded log; then compute_servers alone. */
 async function rebuildAll(ctx: OpsContext): Promise<OpsFigures> {
   ctx.log(`strata projections rebuild --all over ${fmt(ctx.cloud.events)} events…`);
   const run = await strata(ctx, ['projections', 'rebuild', '--all']);
   if (run.code !== 0) throw new Error(`strata projections rebuild --all exited with ${run.code}`);
-  const rows = [...run.stdout.matchAll(/^(\w+): generation \d+ \(version \d+\) active(?:, generation \d+ retired)?; (\d+) events in ([\d.]+) s \((\d+) events\/s\)$/gm)].map((m) => ({
-    name: m[1],
-    events: Number(m[2]),
-    seconds: Number(m[3]),
-    rate: Number(m[4]),
-  }));
+  const rows = [...run.stdout.matchAll(REBUILT)].map((m) => ({ name: m[1], events: Number(m[2]), seconds: Number(m[3]) }));
   if (rows.length !== ALL_PROJECTIONS.length) throw new Error(`expected ${ALL_PROJECTIONS.length} rebuilt read models, the CLI reported ${rows.length}`);
-  const events = rows.reduce((sum, r) => sum + r.events, 0);
-  const seconds = rows.reduce((sum, r) => sum + r.seconds, 0);
-  const rate = events / seconds;
-  const slow = rows.filter((r) => r.events >= 10_000 && r.rate < REBUILD_TARGET);
-  const table = rows.map((r) => `| ${r.name} | ${fmt(r.events)} | ${r.seconds.toFixed(1)} | ${fmt(r.rate)} |`).join('\n');
+  const all = /^all: \d+ of \d+ read models rebuilt from one read of (\d+) log events in ([\d.]+) s \(\d+ log events\/s\); replay ([\d.]+) s/m.exec(run.stdout);
+  if (!all) throw new Error(`the CLI printed no summary: ${run.stdout.slice(-500)}`);
+  const logEvents = Number(all[1]);
+  const seconds = Number(all[2]);
+  const replaySeconds = Number(all[3]);
+  const rate = logEvents / seconds;
+  const applied = rows.reduce((sum, r) => sum + r.events, 0);
+
+  ctx.log('strata projections rebuild compute_servers…');
+  const one = await strata(ctx, ['projections', 'rebuild', 'compute_servers']);
+  const servers = [...one.stdout.matchAll(REBUILT)].map((m) => ({ events: Number(m[2]), seconds: Number(m[3]), rate: Number(m[4]) }))[0];
+  if (one.code !== 0 || !servers) throw new Error(`strata projections rebuild compute_servers exited with ${one.code}: ${one.stdout.slice(-500)}`);
+
+  const table = rows
+    .filter((r) => r.events > 0)
+    .map((r) => `| ${r.name} | ${fmt(r.events)} | ${r.seconds.toFixed(1)} |`)
+    .join('\n');
+  const idle = rows.filter((r) => r.events === 0).map((r) => r.name);
   return {
     markdown: `### Rebuild of every read model — \`strata projections rebuild --all\`
 
-${rows.length} read models, one after the other, each replaying the events of its own types and then catching up with the log; "events" is what each read (the CLI's own figures).
+One read of the log feeds all ${rows.length} read models: each applies the events of its types, loads rows new to its generation with COPY, then builds its indexes, catches up and switches, side by side with the others.
 
-| read model | events read | s | events/s |
-|---|---:|---:|---:|
-${table}
-| **all** | **${fmt(events)}** | **${seconds.toFixed(1)}** | **${fmt(rate)}** |
-
-- Wall time of the command: ${run.seconds.toFixed(1)} s (with the Node start-up and TypeScript load of \`bin/strata\`, ~1.3 s here): the ${fmt(ctx.cloud.events)}-event log made into every read model at ${fmt(ctx.cloud.events / run.seconds)} log events/s.
+- **${fmt(logEvents)} log events into every read model in ${seconds.toFixed(1)} s: ${fmt(rate)} log events/s.** Wall time of the command ${run.seconds.toFixed(1)} s (with the Node start-up and TypeScript load of \`bin/strata\`).
+- The shared replay took ${replaySeconds.toFixed(1)} s (${fmt(logEvents / replaySeconds)} events/s); the rest, ${(seconds - replaySeconds).toFixed(1)} s, is mostly the audit trail's 8 secondary indexes over ${fmt(logEvents)} rows, built after its rows are loaded.
+- The read models applied ${fmt(applied)} events between them (an event counts once per read model that handles it): ${fmt(applied / seconds)} events/s.
 - Peak RSS of the \`strata\` process: ${run.peakRssMiB} MiB (VmHWM, sampled every 100 ms).
-- Read models below ${fmt(REBUILD_TARGET)} events/s (of those that read 10,000 events or more): ${slow.length ? slow.map((r) => `${r.name} (${fmt(r.rate)})`).join(', ') : 'none'}.`,
+
+| read model | events applied | switched after (s) |
+|---|---:|---:|
+${table}
+
+No events of their types in this log: ${idle.join(', ')}.
+
+- \`strata projections rebuild compute_servers\` alone (its own read, of its types only): ${fmt(servers.events)} events in ${servers.seconds.toFixed(1)} s, **${fmt(servers.rate)} events/s**.`,
     targets: [
-      { what: `rebuild ≥ ${fmt(REBUILD_TARGET)} events/s, all read models together`, met: rate >= REBUILD_TARGET },
-      ...rows.filter((r) => r.name === 'compute_servers').map((r) => ({ what: `the same for compute_servers alone`, met: r.rate >= REBUILD_TARGET })),
+      { what: `rebuild ≥ ${fmt(REBUILD_TARGET)} events/s, all read models together (log events over the command's time)`, met: rate >= REBUILD_TARGET },
+      { what: `the same for compute_servers alone`, met: servers.rate >= REBUILD_TARGET },
     ],
   };
 }
+
+/** A projection's line in the CLI's output: name, events, seconds, events/s. */
+const REBUILT = /^(\w+): generation \d+ \(version \d+\) active(?:, generation \d+ retired)?; (\d+) events in ([\d.]+) s \((\d+) events\/s\)$/gm;
 
 /** `strata projections verify --all`: each read model folded afresh in memory and compared with its rows. */
 async function verifyAll(ctx: OpsContext): Promise<OpsFigures> {

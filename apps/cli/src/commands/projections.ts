@@ -170,9 +170,11 @@ async function rebuildAll(engine: ProjectionEngine, names: string[], io: Project
   }
   for (const result of outcome.results) io.stdout.write(describeRebuild(result));
   for (const failure of outcome.failures) io.stderr.write(`${failure.name}: rebuild FAILED, its previous generation still serves: ${failure.error.message}\n`);
+  const rate = (events: number, seconds: number) => Math.round(seconds > 0 ? events / seconds : events);
   io.stdout.write(
     `all: ${outcome.results.length} of ${names.length} read models rebuilt from one read of ${outcome.eventsRead} log events in ${outcome.seconds.toFixed(1)} s ` +
-      `(${Math.round(outcome.seconds > 0 ? outcome.eventsRead / outcome.seconds : outcome.eventsRead)} log events/s)\n`,
+      `(${rate(outcome.eventsRead, outcome.seconds)} log events/s); replay ${outcome.replaySeconds.toFixed(1)} s (${rate(outcome.eventsRead, outcome.replaySeconds)} events/s), ` +
+      `the rest (schemas, indexes, catch-up, switch) ${(outcome.seconds - outcome.replaySeconds).toFixed(1)} s\n`,
   );
   return outcome.failures.length === 0;
 }
