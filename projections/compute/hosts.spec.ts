@@ -1,6 +1,6 @@
 import { recordedStream } from '../../test/support/recorded-stream';
 import { projectInMemory } from '../kernel/projection';
-import { computeHostsProjection, HOSTS_TABLE, legacyNumber } from './hosts';
+import { computeHostsProjection, HOST_CLAIMS_TABLE, HOSTS_TABLE, legacyNumber } from './hosts';
 
 const resources = { hypervisorHostname: 'h1.example', hypervisorType: 'fake', hypervisorVersion: 1000, cpuArch: 'x86_64', cpuInfo: { arch: 'x86_64' }, hostIp: '10.0.0.1', vcpus: 4, memoryMb: 8192, localGb: 100 };
 const allocation = { cpuAllocationRatio: 16, ramAllocationRatio: 1.5, diskAllocationRatio: 1, reservedHostMemoryMb: 512, reservedHostDiskMb: 0, reservedHostCpus: 0 };
@@ -10,6 +10,7 @@ const registered = {
 };
 const claim = (claimId: string, vcpus: number, memoryMb: number) => ({ type: 'HostResourcesClaimed', data: { host: 'h1', claimId, serverId: `srv-${claimId}`, vcpus, memoryMb, diskGb: 1 } });
 const rowOf = (events: Array<{ type: string; data: unknown }>) => projectInMemory(computeHostsProjection, recordedStream('host-1', events)).get(HOSTS_TABLE, 'h1');
+const claimsOf = (events: Array<{ type: string; data: unknown }>) => [...projectInMemory(computeHostsProjection, recordedStream('host-1', events)).tables.get(HOST_CLAIMS_TABLE)!.values()];
 
 describe('compute_hosts projection', () => {
   it('holds the service and the hypervisor of a registered host', () => {
@@ -31,7 +32,12 @@ describe('compute_hosts projection', () => {
   it('sums the claims held, and counts them as running VMs', () => {
     const row = rowOf([registered, claim('a', 1, 512), claim('b', 2, 1024), { type: 'HostClaimReleased', data: { host: 'h1', claimId: 'a', serverId: 'srv-a' } }]);
     expect(row).toMatchObject({ vcpus_used: 2, memory_mb_used: 1024, local_gb_used: 1, running_vms: 1 });
-    expect(Object.keys(row!.claims as object)).toEqual(['b']);
+    const events = [registered, claim('a', 1, 512), claim('b', 2, 1024), { type: 'HostClaimReleased', data: { host: 'h1', claimId: 'a', serverId: 'srv-a' } }];
+    expect(claimsOf(events)).toEqual([{ claim_id: 'b', host: 'h1', server_id: 'srv-b', vcpus: 2, memory_mb: 1024, disk_gb: 1 }]);
+    // A claim seen again (a resumed saga) or a release of a claim not held changes nothing.
+    const again = [...events, claim('b', 2, 1024), { type: 'HostClaimReleased', data: { host: 'h1', claimId: 'zz', serverId: 'srv-zz' } }];
+    expect(rowOf(again)).toMatchObject({ vcpus_used: 2, memory_mb_used: 1024, local_gb_used: 1, running_vms: 1 });
+    expect(claimsOf(again)).toHaveLength(1);
   });
 
   it('follows the service state: disabled with a reason, forced down, down and up again', () => {

@@ -4,17 +4,22 @@ import { Projection, RowAccess, RowRef } from '../kernel/projection';
 import { alreadyApplied, created, getRow, table, touched, Tracked, TRACKED_COLUMNS } from '../kernel/rows';
 
 export const HOSTS_TABLE = 'compute_hosts';
+export const HOST_CLAIMS_TABLE = 'compute_host_claims';
 
-export interface HostClaimEntry {
-  serverId: string;
+/** A claim held on a host: one row each, so a claim never rewrites the host's other claims. */
+export type HostClaimRow = {
+  claim_id: string;
+  host: string;
+  server_id: string;
   vcpus: number;
-  memoryMb: number;
-  diskGb: number;
-}
+  memory_mb: number;
+  disk_gb: number;
+};
 
 /**
  * A compute host: the nova-compute service (os-services) and its hypervisor (os-hypervisors) in
- * one row. Usage is the sum of the claims held on the host; `running_vms` is their number.
+ * one row. Usage is the sum of the claims held on the host (compute_host_claims); `running_vms`
+ * is their number.
  */
 export type HostRow = Tracked & {
   host: string;
@@ -38,7 +43,6 @@ export type HostRow = Tracked & {
   memory_mb_used: number;
   local_gb_used: number;
   running_vms: number;
-  claims: Record<string, HostClaimEntry>;
   enabled: boolean;
   disabled_reason: string | null;
   forced_down: boolean;
@@ -82,7 +86,8 @@ function resourceColumns(r: HostResources) {
 /** os-hypervisors, os-services, os-availability-zone. */
 export const computeHostsProjection: Projection = {
   name: HOSTS_TABLE,
-  version: 1,
+  // 2: claims in a table of their own (were a jsonb map in the host row, rewritten whole by every claim).
+  version: 2,
   eventTypes: HOST_EVENT_TYPES,
   tables: [
     table<HostRow>({
@@ -109,7 +114,6 @@ export const computeHostsProjection: Projection = {
         memory_mb_used: { type: 'bigint' },
         local_gb_used: { type: 'bigint' },
         running_vms: { type: 'integer' },
-        claims: { type: 'jsonb' },
         enabled: { type: 'boolean' },
         disabled_reason: { type: 'text', nullable: true },
         forced_down: { type: 'boolean' },
@@ -119,10 +123,25 @@ export const computeHostsProjection: Projection = {
       },
       indexes: [['service_id'], ['hypervisor_id'], ['service_number'], ['hypervisor_number'], ['hypervisor_hostname']],
     }),
+    table<HostClaimRow>({
+      name: HOST_CLAIMS_TABLE,
+      primaryKey: 'claim_id',
+      columns: {
+        claim_id: { type: 'text' },
+        host: { type: 'text' },
+        server_id: { type: 'text' },
+        vcpus: { type: 'integer' },
+        memory_mb: { type: 'bigint' },
+        disk_gb: { type: 'bigint' },
+      },
+      indexes: [['host'], ['server_id']],
+    }),
   ],
 
   rowsFor(event: RecordedEvent): RowRef[] {
-    return [{ table: HOSTS_TABLE, key: (event.data as { host: string }).host }];
+    const data = event.data as { host: string; claimId?: string };
+    const host = { table: HOSTS_TABLE, key: data.host };
+    return event.type === 'HostResourcesClaimed' || event.type === 'HostClaimReleased' ? [host, { table: HOST_CLAIMS_TABLE, key: data.claimId! }] : [host];
   },
 
   apply(event: RecordedEvent, rows: RowAccess): void {
@@ -145,7 +164,6 @@ export const computeHostsProjection: Projection = {
         memory_mb_used: 0,
         local_gb_used: 0,
         running_vms: 0,
-        claims: {},
         enabled: true,
         disabled_reason: null,
         forced_down: false,
@@ -156,29 +174,28 @@ export const computeHostsProjection: Projection = {
       return;
     }
     if (!row || alreadyApplied(row, event)) return;
-    rows.put(HOSTS_TABLE, { ...row, ...hostChanges(e, row, at), ...touched(event) });
+    rows.put(HOSTS_TABLE, { ...row, ...hostChanges(e, row, at, rows), ...touched(event) });
   },
 };
 
-function hostChanges(e: Exclude<HostEvent, { type: 'ComputeHostRegistered' }>, row: HostRow, at: string): Partial<HostRow> {
+function hostChanges(e: Exclude<HostEvent, { type: 'ComputeHostRegistered' }>, row: HostRow, at: string, rows: RowAccess): Partial<HostRow> {
   switch (e.type) {
     case 'ComputeHostResourcesUpdated':
       return { availability_zone: e.data.availabilityZone, ...resourceColumns(e.data.resources), allocation: e.data.allocation };
-    // The claims map is changed in place and the row put back (RowAccess), and the usage moves by
-    // the claim: a host holds hundreds of claims, and copying or summing the map for every claim
-    // made a rebuild of this model quadratic in them.
+    // The usage moves by the claim: a host holds hundreds of claims, and summing them (or
+    // rewriting them all) for every claim made this model quadratic in them.
     case 'HostResourcesClaimed': {
-      if (row.claims[e.data.claimId]) return {};
-      const { serverId, vcpus, memoryMb, diskGb } = e.data;
-      const claim = { serverId, vcpus, memoryMb, diskGb };
-      row.claims[e.data.claimId] = claim;
-      return { claims: row.claims, ...usageMovedBy(row, claim, 1) };
+      if (getRow<HostClaimRow>(rows, HOST_CLAIMS_TABLE, e.data.claimId)) return {};
+      const { claimId, serverId, vcpus, memoryMb, diskGb } = e.data;
+      const claim: HostClaimRow = { claim_id: claimId, host: e.data.host, server_id: serverId, vcpus, memory_mb: memoryMb, disk_gb: diskGb };
+      rows.put(HOST_CLAIMS_TABLE, claim);
+      return usageMovedBy(row, claim, 1);
     }
     case 'HostClaimReleased': {
-      const claim = row.claims[e.data.claimId];
+      const claim = getRow<HostClaimRow>(rows, HOST_CLAIMS_TABLE, e.data.claimId);
       if (!claim) return {};
-      delete row.claims[e.data.claimId];
-      return { claims: row.claims, ...usageMovedBy(row, claim, -1) };
+      rows.delete(HOST_CLAIMS_TABLE, e.data.claimId);
+      return usageMovedBy(row, claim, -1);
     }
     case 'ComputeServiceDisabled':
       return { enabled: false, disabled_reason: e.data.reason, service_updated_at: at };
@@ -198,11 +215,11 @@ function hostChanges(e: Exclude<HostEvent, { type: 'ComputeHostRegistered' }>, r
 }
 
 /** The host's usage with one claim added (1) or released (-1): the sums over its claims, kept as it goes. */
-function usageMovedBy(row: HostRow, claim: HostClaimEntry, sign: 1 | -1): Pick<HostRow, 'vcpus_used' | 'memory_mb_used' | 'local_gb_used' | 'running_vms'> {
+function usageMovedBy(row: HostRow, claim: HostClaimRow, sign: 1 | -1): Pick<HostRow, 'vcpus_used' | 'memory_mb_used' | 'local_gb_used' | 'running_vms'> {
   return {
-    vcpus_used: Number(row.vcpus_used) + sign * claim.vcpus,
-    memory_mb_used: Number(row.memory_mb_used) + sign * claim.memoryMb,
-    local_gb_used: Number(row.local_gb_used) + sign * claim.diskGb,
+    vcpus_used: Number(row.vcpus_used) + sign * Number(claim.vcpus),
+    memory_mb_used: Number(row.memory_mb_used) + sign * Number(claim.memory_mb),
+    local_gb_used: Number(row.local_gb_used) + sign * Number(claim.disk_gb),
     running_vms: Number(row.running_vms) + sign,
   };
 }
