@@ -209,16 +209,18 @@ export class ProjectionRunner {
       // One statement: the generation must still be the active one (FOR SHARE: a switch, FOR UPDATE,
       // waits for this batch, and this batch sees a switch that committed before it), and its
       // checkpoint where this runner left it; then the checkpoint moves and the waiters are told.
-      const { rowCount } = await client.query(
-        `WITH active AS (SELECT active_generation FROM strata_projections WHERE name = $1 FOR SHARE)
+      const { rowCount } = await client.query({
+        // Named: prepared once per runner session instead of planned for every batch.
+        name: 'strata_runner_checkpoint',
+        text: `WITH active AS (SELECT active_generation FROM strata_projections WHERE name = $1 FOR SHARE)
          UPDATE strata_projection_generations g
          SET checkpoint = $3, events_applied = events_applied + $4, events_per_second = $5,
              last_error = NULL, error_position = NULL, error_event_id = NULL, updated_at = now()
          FROM active
          WHERE g.name = $1 AND g.generation = $2 AND active.active_generation = $2 AND g.checkpoint IS NOT DISTINCT FROM $6
          RETURNING pg_notify($7, $8)`,
-        [this.name, generation.generation, checkpoint, applied, rate, expected, PROJECTIONS_CHANNEL, JSON.stringify(notice)],
-      );
+        values: [this.name, generation.generation, checkpoint, applied, rate, expected, PROJECTIONS_CHANNEL, JSON.stringify(notice)],
+      });
       if (rowCount !== 1) {
         // Switched to another generation, or someone else moved this one's checkpoint: never apply a batch twice.
         await client.query('ROLLBACK');
