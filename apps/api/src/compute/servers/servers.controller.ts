@@ -14,7 +14,7 @@ import { ImageReads } from '../../image/image-reads';
 import { ApiVersion, Microversion } from '../microversion';
 import { badRequest, conflict, forbidden, NovaError, NovaExceptionFilter, notFound } from '../nova-errors';
 import { NovaResponseInterceptor } from '../nova-responses';
-import { ComputeUsage } from '../resources/compute-usage';
+import { ComputeUsage, ProjectUsage } from '../resources/compute-usage';
 import { FlavorLookup } from '../resources/flavor-lookup';
 import { computeBase, MAX_LIMIT, nextLink } from '../resources/links';
 import { RawQuery, validateBody } from '../resources/nova-schema';
@@ -109,19 +109,28 @@ export class ServersController {
     const projectId = scopedProjectId(token);
     authorize('os_compute_api:servers:create', projectId !== null && (isAdmin(token) || hasRole(token, 'member')));
     const req = parseCreate(body, v);
-    const flavor = await this.flavors.flavor(req.flavorRef, token);
+    // Every lookup at once (under load each round trip waits its turn), checked in Nova's order below.
+    const group = req.hints.group;
+    const lookups = {
+      flavor: early(this.flavors.flavor(req.flavorRef, token)),
+      image: early(req.imageRef !== null && UUID.test(req.imageRef) ? this.reads.image(req.imageRef) : Promise.resolve(null)),
+      keypair: early(req.keyName === null ? Promise.resolve(null) : this.reads.keypair(token.user.id, req.keyName)),
+      group: early(group === null ? Promise.resolve([]) : this.reads.rm.query('SELECT 1 FROM rm.compute_server_groups WHERE id = $1', [group]).catch(() => [])),
+      limits: early(this.usage.limits(projectId!)),
+      used: early(this.usage.projectUsage(projectId!)),
+    };
+    const flavor = await lookups.flavor;
     if (!flavor) throw badRequest('Invalid flavorRef provided.');
-    const image = await this.image(req.imageRef, token, flavor);
-    const keyData = req.keyName === null ? null : ((await this.reads.keypair(token.user.id, req.keyName))?.public_key ?? null);
+    const image = this.image(req.imageRef, await lookups.image, token, flavor);
+    const keyData = req.keyName === null ? null : ((await lookups.keypair)?.public_key ?? null);
     if (req.keyName !== null && keyData === null) throw badRequest('Invalid key_name provided.');
     await this.checkNetworks(req);
     await this.checkPlacement(req, token);
-    const group = req.hints.group;
-    if (group !== null && !(await this.reads.rm.query('SELECT 1 FROM rm.compute_server_groups WHERE id = $1', [group]).catch(() => [])).length) {
+    if (group !== null && !(await lookups.group).length) {
       throw badRequest(`Invalid server group ${group}: instance group ${group} could not be found.`);
     }
-    const limits = await this.usage.limits(projectId!);
-    await this.checkQuota(projectId!, limits, flavor, req);
+    const limits = await lookups.limits;
+    this.checkQuota(limits, await lookups.used, flavor, req);
 
     const meta = commandMetadata(request, token);
     const reservationId = `r-${uuidFromName(`reservation\u0000${meta.requestId}`).slice(0, 8)}`;
@@ -186,9 +195,8 @@ export class ServersController {
   }
 
   /** The image to boot from: visible to the token, active, and fitting the flavor (nova/compute/api.py `_validate_flavor_image`). */
-  private async image(imageRef: string | null, token: TokenContext, flavor: FlavorSnapshot): Promise<ServerImage> {
+  private image(imageRef: string | null, row: Awaited<ReturnType<ServerReads['image']>>, token: TokenContext, flavor: FlavorSnapshot): ServerImage {
     if (imageRef === null) throw badRequest('Missing imageRef attribute');
-    const row = UUID.test(imageRef) ? await this.reads.image(imageRef) : null;
     if (!row || !ImageReads.visible(row as never, { admin: isAdmin(token), projectId: scopedProjectId(token) } as never)) throw badRequest(`Image ${imageRef} could not be found.`);
     if (row.status !== 'active') throw badRequest(`Image ${imageRef} is not active.`);
     const minRam = Number(row.min_ram ?? 0);
@@ -231,11 +239,10 @@ export class ServersController {
     }
   }
 
-  private async checkQuota(projectId: string, limits: Record<string, number>, flavor: FlavorSnapshot, req: CreateRequest): Promise<void> {
+  private checkQuota(limits: Record<string, number>, used: ProjectUsage, flavor: FlavorSnapshot, req: CreateRequest): void {
     // nova/compute/api.py `_check_metadata_properties_quota`
     const items = Object.keys(req.metadata).length;
     if (limits.metadata_items >= 0 && items > limits.metadata_items) throw forbidden(`Quota exceeded for metadata_items: Requested ${items}, but already used 0 of ${limits.metadata_items} metadata_items`);
-    const used = await this.usage.projectUsage(projectId);
     const asked = { instances: req.maxCount, cores: flavor.vcpus * req.maxCount, ram: flavor.memoryMb * req.maxCount };
     const overs = (['instances', 'cores', 'ram'] as const)
       .filter((r) => limits[r] >= 0 && used[r] + asked[r] > limits[r])
@@ -460,7 +467,8 @@ export class ServersController {
       case 'rebuild': {
         this.mayChange(token, 'os_compute_api:servers:rebuild');
         const flavor = row.flavor;
-        const image = await this.image(String(a.imageRef).split('/').pop()!, token, flavor);
+        const imageRef = String(a.imageRef).split('/').pop()!;
+        const image = this.image(imageRef, UUID.test(imageRef) ? await this.reads.image(imageRef) : null, token, flavor);
         let keyData: string | null | undefined;
         if (a.key_name !== undefined) {
           keyData = a.key_name === null ? null : ((await this.reads.keypair(token.user.id, String(a.key_name)))?.public_key ?? null);
@@ -575,4 +583,10 @@ export class ServersController {
       this.bus.notify(computeSubjects.console(row.host!), ask);
     });
   }
+}
+
+/** A lookup started before its turn: its failure surfaces where it is awaited, and is not unhandled if it never is. */
+function early<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
