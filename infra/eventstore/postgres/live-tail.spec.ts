@@ -45,6 +45,11 @@ describe('LiveTail', () => {
     const second = tail.take(at(6));
     expect(first.kind === 'rows' && sequences(first.rows)).toEqual([3, 4, 5, 6, 7, 8]);
     expect(second.kind === 'rows' && sequences(second.rows)).toEqual([7, 8]);
+    // Any cursor inside the tail, at a segment's edge or within one: exactly the rows after it.
+    for (let c = 2; c < 8; c++) {
+      const taken = tail.take(at(c));
+      expect(taken.kind === 'rows' && sequences(taken.rows)).toEqual(Array.from({ length: 8 - c }, (_, i) => c + 1 + i));
+    }
     expect(tail.take(at(8))).toEqual({ kind: 'ahead' });
     expect(tail.take(at(1))).toEqual({ kind: 'behind' });
   });

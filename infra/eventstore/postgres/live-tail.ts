@@ -73,7 +73,17 @@ export class LiveTail {
     const rows: TailRow[] = [];
     for (const segment of this.segments) {
       if (compareCursors(segment.next, cursor) <= 0) continue;
-      for (const row of segment.rows) if (row[1]! > after) rows.push(row);
+      // A segment's rows are in log order (positions compare as text): the first one past the
+      // cursor is found by halving, not by comparing all of them for every subscription.
+      const list = segment.rows;
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (list[mid][1]! > after) hi = mid;
+        else lo = mid + 1;
+      }
+      for (let i = lo; i < list.length; i++) rows.push(list[i]);
     }
     return { kind: 'rows', rows, next: end };
   }
