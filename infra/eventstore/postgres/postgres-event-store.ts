@@ -86,6 +86,29 @@ function decodeEvent(row: RawRow, at: number): RecordedEvent {
   };
 }
 
+/**
+ * Events of the shared live tail are decoded once for every subscription that takes them (twenty
+ * projection runners each decoded every event, most of them to pass it by), so they are shared,
+ * and frozen: a consumer that tried to change one would change it for the others; now it throws.
+ */
+const sharedEvents = new WeakMap<RawRow, RecordedEvent>();
+function decodeShared(row: RawRow): RecordedEvent {
+  let event = sharedEvents.get(row);
+  if (event === undefined) {
+    event = deepFreeze(decodeEvent(row, 1));
+    sharedEvents.set(row, event);
+  }
+  return event;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}
+
 /** A subscription filter applied to fetched rows (stream at column 2, type at column 5), or null for all. */
 function rowFilter(filter: AllFilter | undefined): ((row: RawRow) => boolean) | null {
   const prefixes = filter?.streamPrefixes?.length ? filter.streamPrefixes : null;
@@ -307,6 +330,7 @@ export class PostgresEventStore implements EventStore {
     while (!signal.aborted) {
       const seen = this.wakeups.current;
       let rows: RawRow[] = [];
+      let shared = true;
       let caughtUp: boolean;
       try {
         await this.listen();
@@ -327,6 +351,7 @@ export class PostgresEventStore implements EventStore {
           const page = await this.readPage(cursor, opts.filter, this.batchSize);
           this.options.onSubscriptionPoll?.({ horizon: page.horizon, delivered: page.rows.length });
           rows = page.rows;
+          shared = false;
           cursor = page.next;
           caughtUp = !page.full;
           live = caughtUp;
@@ -337,7 +362,7 @@ export class PostgresEventStore implements EventStore {
       }
       for (const row of rows) {
         if (signal.aborted) return;
-        yield decodeEvent(row, 1);
+        yield shared ? decodeShared(row) : decodeEvent(row, 1);
       }
       // Nothing more is readable yet: wait for a NOTIFY or the poll.
       if (caughtUp) await this.wakeups.wait(seen, this.pollIntervalMs, signal);
