@@ -22,6 +22,8 @@ export interface ServerListQuery {
   reservationId?: string;
   sortKey: 'created_at' | 'updated_at' | 'display_name' | 'launched_at' | 'host' | 'vm_state' | 'task_state' | 'uuid';
   sortDir: 'asc' | 'desc';
+  /** At most this many, the first in list order (ignored with a name regex, which is applied after the query). */
+  limit?: number;
 }
 
 const SORT_COLUMN: Record<ServerListQuery['sortKey'], string> = {
@@ -85,7 +87,8 @@ export class ServerReads {
     if (q.reservationId !== undefined) where.push(`reservation_id = ${p(q.reservationId)}`);
     const column = SORT_COLUMN[q.sortKey];
     const dir = q.sortDir === 'asc' ? 'ASC' : 'DESC';
-    const sql = `SELECT * FROM rm.compute_servers ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${column} ${dir} NULLS LAST, id ${dir}`;
+    const limit = q.limit !== undefined && !q.name ? ` LIMIT ${p(q.limit)}` : '';
+    const sql = `SELECT * FROM rm.compute_servers ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${column} ${dir} NULLS LAST, id ${dir}${limit}`;
     const rows = await this.source.query<ServerRow>(sql, params);
     return q.name ? rows.filter((r) => q.name!.test(r.name)) : rows;
   }

@@ -352,9 +352,11 @@ export class ServersController {
       if (!/^\d+$/.test(limitText)) throw badRequest(`Invalid input for query parameters limit. Value: ${limitText}. '${limitText}' does not match '^[0-9]*$'`);
       limit = Math.min(Number(limitText), MAX_LIMIT);
     }
+    const marker = one('marker');
+    // A first page is the first `limit` rows of the list: PostgreSQL stops there (a page after a marker still reads the list up to it).
+    if (marker === undefined) q.limit = limit;
     const rows = await reads.servers(q);
     let start = 0;
-    const marker = one('marker');
     if (marker !== undefined) {
       const index = rows.findIndex((r) => r.id === marker);
       if (index < 0) throw badRequest(`marker [${marker}] not found`);
