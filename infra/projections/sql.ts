@@ -121,8 +121,10 @@ const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': 
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
 const copyText = (s: string): string => (NEEDS_ESCAPE.test(s) ? s.replace(COPY_SPECIAL, (c) => COPY_ESCAPES[c]) : s);
 
+/** JSON with bigints (nested in jsonb values) as decimal strings. */
 function jsonText(value: unknown): string {
   try {
+    // A replacer would call back for every value; only bigints nested in jsonb need it.
     return JSON.stringify(value);
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
@@ -147,8 +149,8 @@ export function encodeCopyRows(table: ReadModelTable, rows: Row[]): string {
       const value = row[names[i]];
       let field: string;
       if (value === null || value === undefined) field = '\\N';
-      else if (typeof value === 'string') field = json[i] ? copyText(JSON.stringify(value)) : copyText(value);
       else if (json[i] || typeof value === 'object') field = copyText(jsonText(value));
+      else if (typeof value === 'string') field = copyText(value);
       // Numbers and booleans as JSON writes them ('true' is a boolean's input too); NaN and ±Infinity, which JSON makes null, too.
       else if (typeof value === 'number' && !Number.isFinite(value)) field = '\\N';
       else field = String(value);
@@ -169,13 +171,7 @@ export function encodeRows(table: ReadModelTable, rows: Row[]): string {
     }
     return record;
   });
-  try {
-    // A replacer would call back for every value of every row; only bigints nested in jsonb need it.
-    return JSON.stringify(records);
-  } catch (error) {
-    if (!(error instanceof TypeError)) throw error;
-    return JSON.stringify(records, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
-  }
+  return jsonText(records);
 }
 
 /**
