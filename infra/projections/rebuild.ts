@@ -134,11 +134,7 @@ export async function rebuildProjections(ctx: EngineContext, projections: Projec
       if (!options.onReplay) return;
       const seconds = (Date.now() - replayStarted) / 1000;
       const rate = seconds > 0 ? eventsRead / seconds : 0;
-      const ordinal = positionOrdinal(position);
-      let total: number | null = done || headOrdinal === null ? eventsRead : null;
-      if (!done && headOrdinal && ordinal && ordinal > 0) total = Math.max(eventsRead, Math.round((eventsRead * headOrdinal) / ordinal));
-      const eta = total !== null && rate > 0 ? Math.max(0, (total - eventsRead) / rate) : null;
-      options.onReplay({ eventsDone: eventsRead, eventsTotal: total, eventsPerSecond: rate, etaSeconds: eta });
+      options.onReplay({ eventsDone: eventsRead, eventsPerSecond: rate, ...estimate(eventsRead, rate, position, headOrdinal, done) });
     };
     const filter = sharedFilter(live.map((b) => b.projection));
     if (filter !== 'nothing' && live.length) {
@@ -508,23 +504,28 @@ class GenerationBuild {
     this.phase = phase;
     if (!this.options.onProgress) return;
     const rate = this.rate();
-    const ordinal = positionOrdinal(this.position);
-    let total: number | null = null;
-    if (phase === 'done') total = this.eventsRead;
-    else if (this.headOrdinal && ordinal && ordinal > 0) total = Math.max(this.eventsRead, Math.round((this.eventsRead * this.headOrdinal) / ordinal));
-    else if (this.headOrdinal === null) total = this.eventsRead;
-    const eta = total !== null && rate > 0 ? Math.max(0, (total - this.eventsRead) / rate) : null;
     this.options.onProgress({
       name: this.projection.name,
       generation: this.generation,
       phase,
       eventsDone: this.eventsRead,
-      eventsTotal: total,
       eventsPerSecond: rate,
-      etaSeconds: eta,
+      ...estimate(this.eventsRead, rate, this.position, this.headOrdinal, phase === 'done'),
       checkpoint: this.position,
     });
   }
+}
+
+/**
+ * How many events a read will have read at the head, from how far its position is toward the
+ * head's (null when the store's positions do not tell), and how long that takes at `rate`.
+ */
+function estimate(done: number, rate: number, position: string | null, headOrdinal: number | null, finished: boolean): { eventsTotal: number | null; etaSeconds: number | null } {
+  const ordinal = positionOrdinal(position);
+  let total: number | null = null;
+  if (finished || headOrdinal === null) total = done;
+  else if (headOrdinal && ordinal && ordinal > 0) total = Math.max(done, Math.round((done * headOrdinal) / ordinal));
+  return { eventsTotal: total, etaSeconds: total !== null && rate > 0 ? Math.max(0, (total - done) / rate) : null };
 }
 
 async function lockActiveGenerationRead(client: Client, name: string): Promise<number | null> {
