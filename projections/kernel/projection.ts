@@ -70,36 +70,35 @@ export interface Projection {
 /** Rows held in memory: used by the in-memory engine, by tests and by `verify`. */
 export class MemoryRows implements RowAccess {
   readonly tables = new Map<string, Map<string, Row>>();
+  /** Each table's spec, found once: folds (verify, time travel) call get and put for every event. */
+  private readonly specs = new Map<string, ReadModelTable>();
 
-  constructor(private readonly projection: Pick<Projection, 'tables'>) {
-    for (const t of projection.tables) this.tables.set(t.name, new Map());
-  }
-
-  private table(name: string): Map<string, Row> {
-    const t = this.tables.get(name);
-    if (!t) throw new Error(`Unknown read-model table ${name}`);
-    return t;
-  }
-
-  get(table: string, key: string): Row | undefined {
-    if (this.spec(table).appendOnly) throw new Error(`${table} is append-only: apply may not read it`);
-    return this.table(table).get(key);
+  constructor(projection: Pick<Projection, 'tables'>) {
+    for (const t of projection.tables) {
+      this.tables.set(t.name, new Map());
+      this.specs.set(t.name, t);
+    }
   }
 
   private spec(table: string): ReadModelTable {
-    const spec = this.projection.tables.find((t) => t.name === table);
+    const spec = this.specs.get(table);
     if (!spec) throw new Error(`Unknown read-model table ${table}`);
     return spec;
   }
 
+  get(table: string, key: string): Row | undefined {
+    if (this.spec(table).appendOnly) throw new Error(`${table} is append-only: apply may not read it`);
+    return this.tables.get(table)!.get(key);
+  }
+
   put(table: string, row: Row): void {
-    const spec = this.spec(table);
-    this.table(table).set(String(row[spec.primaryKey]), row);
+    const key = String(row[this.spec(table).primaryKey]);
+    this.tables.get(table)!.set(key, row);
   }
 
   delete(table: string, key: string): void {
     if (this.spec(table).appendOnly) throw new Error(`${table} is append-only: apply may not delete from it`);
-    this.table(table).delete(key);
+    this.tables.get(table)!.delete(key);
   }
 }
 
