@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import { EventStore } from '../../../../domain/kernel';
-import { describeDifference, ProjectionEngine, ProjectionStatusReport, RebuildProgress, RebuildResult } from '../../../../infra/projections';
+import { describeDifference, ProjectionEngine, ProjectionStatusReport, RebuildManyResult, RebuildProgress, RebuildResult } from '../../../../infra/projections';
 import { Projection } from '../../../../projections/kernel/projection';
 import { formatTable } from './table';
 
@@ -151,7 +151,7 @@ async function rebuildAll(engine: ProjectionEngine, names: string[], io: Project
     const busy = [...phases].filter(([, p]) => p !== 'done' && p !== 'replay');
     return busy.length ? busy.map(([n, p]) => `${n} (${p})`).join(', ') : '';
   };
-  let outcome: Awaited<ReturnType<ProjectionEngine['rebuildMany']>>;
+  let outcome: RebuildManyResult;
   try {
     outcome = await engine.rebuildMany(names, {
       onReplay: (p) => {

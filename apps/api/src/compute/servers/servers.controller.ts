@@ -113,7 +113,7 @@ export class ServersController {
     const group = req.hints.group;
     const lookups = {
       flavor: early(this.flavors.flavor(req.flavorRef, token)),
-      image: early(req.imageRef !== null && UUID.test(req.imageRef) ? this.reads.image(req.imageRef) : Promise.resolve(null)),
+      image: early(this.imageRow(req.imageRef)),
       keypair: early(req.keyName === null ? Promise.resolve(null) : this.reads.keypair(token.user.id, req.keyName)),
       group: early(group === null ? Promise.resolve([]) : this.reads.rm.query('SELECT 1 FROM rm.compute_server_groups WHERE id = $1', [group]).catch(() => [])),
       limits: early(this.usage.limits(projectId!)),
@@ -192,6 +192,11 @@ export class ServersController {
         adminPass: req.adminPass ?? generatePassword(),
       },
     };
+  }
+
+  /** The image row an imageRef names, if it is a uuid and exists. */
+  private async imageRow(imageRef: string | null): Promise<Awaited<ReturnType<ServerReads['image']>>> {
+    return imageRef !== null && UUID.test(imageRef) ? this.reads.image(imageRef) : null;
   }
 
   /** The image to boot from: visible to the token, active, and fitting the flavor (nova/compute/api.py `_validate_flavor_image`). */
@@ -470,7 +475,7 @@ export class ServersController {
         this.mayChange(token, 'os_compute_api:servers:rebuild');
         const flavor = row.flavor;
         const imageRef = String(a.imageRef).split('/').pop()!;
-        const image = this.image(imageRef, UUID.test(imageRef) ? await this.reads.image(imageRef) : null, token, flavor);
+        const image = this.image(imageRef, await this.imageRow(imageRef), token, flavor);
         let keyData: string | null | undefined;
         if (a.key_name !== undefined) {
           keyData = a.key_name === null ? null : ((await this.reads.keypair(token.user.id, String(a.key_name)))?.public_key ?? null);
