@@ -9,8 +9,11 @@ import { copySql, decodeRow, deleteSql, encodeCopyRows, encodeRows, selectByKeys
 /** Rows per upsert statement (keeps each jsonb parameter to a few megabytes) and per COPY chunk. */
 const FLUSH_CHUNK = 5_000;
 
-/** A statement with parameters, or a COPY FROM STDIN and its data in chunks of text-format lines. */
-export type RowWrite = { text: string; values: unknown[] } | { copy: string; chunks: string[] };
+/**
+ * An upsert or delete of a table's rows (one parameter: the rows as jsonb, or the keys), or a COPY
+ * FROM STDIN and its data in chunks of text-format lines.
+ */
+export type RowWrite = { text: string; values: [unknown]; op: 'upsert' | 'delete'; schema: string; table: ReadModelTable } | { copy: string; chunks: string[] };
 
 /** Changed rows encoded as statements, ready to run on any transaction. */
 export interface RowWrites {
@@ -185,6 +188,15 @@ export class RowCache implements RowAccess {
     return writes;
   }
 
+  /**
+   * The changed rows, encoded now, and still dirty until `markClean`: a caller that commits them
+   * itself (with `write` on its transaction, or `guardedWrites` in one statement) marks the cache
+   * clean once they are committed, or discards the cache.
+   */
+  pendingWrites(): RowWrites {
+    return this.encodeWrites();
+  }
+
   /** Runs writes taken from a cache on the caller's transaction. */
   static async write(client: ClientBase, writes: RowWrites): Promise<void> {
     for (const statement of writes.statements) {
@@ -207,7 +219,9 @@ export class RowCache implements RowAccess {
       statements.push({ copy: copySql(this.schema, spec), chunks });
     };
     const upsert = (spec: ReadModelTable, list: Row[]) => {
-      for (let i = 0; i < list.length; i += FLUSH_CHUNK) statements.push({ text: upsertSql(this.schema, spec), values: [encodeRows(spec, list.slice(i, i + FLUSH_CHUNK))] });
+      for (let i = 0; i < list.length; i += FLUSH_CHUNK) {
+        statements.push({ text: upsertSql(this.schema, spec), values: [encodeRows(spec, list.slice(i, i + FLUSH_CHUNK))], op: 'upsert', schema: this.schema, table: spec });
+      }
     };
     for (const [table, changes] of this.dirty) {
       if (changes.size === 0) continue;
@@ -235,7 +249,7 @@ export class RowCache implements RowAccess {
       copy(spec, inserts);
       upsert(spec, upserts);
       for (let i = 0; i < deletes.length; i += FLUSH_CHUNK) {
-        statements.push({ text: deleteSql(this.schema, spec), values: [deletes.slice(i, i + FLUSH_CHUNK)] });
+        statements.push({ text: deleteSql(this.schema, spec), values: [deletes.slice(i, i + FLUSH_CHUNK)], op: 'delete', schema: this.schema, table: spec });
       }
       rows += changes.size;
     }
@@ -265,4 +279,22 @@ export class RowCache implements RowAccess {
     this.cached = 0;
     this.complete = false;
   }
+}
+
+/**
+ * The writes as the bodies of data-modifying CTEs, for one statement that commits them together
+ * with something else: their parameters numbered from `$first`, and each row written only when
+ * `guard` (an SQL condition, e.g. that a sibling CTE returned a row) holds. Null when a write is a
+ * COPY, which no statement can hold.
+ */
+export function guardedWrites(writes: RowWrites, first: number, guard: string): { bodies: string[]; values: unknown[] } | null {
+  const bodies: string[] = [];
+  const values: unknown[] = [];
+  for (const w of writes.statements) {
+    if ('copy' in w) return null;
+    const param = `$${first + values.length}`;
+    bodies.push(w.op === 'upsert' ? upsertSql(w.schema, w.table, param, guard) : deleteSql(w.schema, w.table, param, guard));
+    values.push(w.values[0]);
+  }
+  return { bodies, values };
 }

@@ -13,7 +13,8 @@ import {
 import { EngineContext } from './context';
 import { microBatches } from './micro-batches';
 import { delay } from './notifications';
-import { ProjectionApplyError, RowCache } from './row-cache';
+import { preparedName } from '../persistence/prepared';
+import { guardedWrites, ProjectionApplyError, RowCache, RowWrites } from './row-cache';
 
 export type RunnerState = 'idle' | 'standby' | 'active' | 'stopped';
 
@@ -27,6 +28,9 @@ const QUIET = Symbol('quiet');
 /** Rows a live runner keeps between batches before it starts again from an empty cache. */
 const LIVE_ROW_CACHE = 5_000;
 
+/** Row writes (a table's upserts or deletes each) a batch may commit in one statement with its checkpoint. */
+const ONE_STATEMENT_WRITES = 16;
+
 /** PostgreSQL's undefined_table. */
 const UNDEFINED_TABLE = '42P01';
 
@@ -37,6 +41,49 @@ function quietAfter<T>(next: Promise<T>, ms: number): Promise<T | typeof QUIET> 
     timer = setTimeout(() => resolve(QUIET), ms);
   });
   return Promise.race([next, quiet]).finally(() => clearTimeout(timer));
+}
+
+/** A batch's move of its generation's checkpoint: from `expected` (where the runner left it) to `checkpoint`. */
+export interface CheckpointMove {
+  generation: number;
+  expected: string | null;
+  checkpoint: string;
+  /** Events of the batch the projection applied. */
+  applied: number;
+  rate: number | null;
+  /** Sent to the waiters of every process (NOTIFY) when the move commits. */
+  notice: CheckpointNotice;
+}
+
+/**
+ * The statement that moves a generation's checkpoint, and with `writes` also writes the batch's
+ * rows: one statement of data-modifying CTEs, atomic on its own, so a live batch costs one round
+ * trip instead of BEGIN, a write per table, the checkpoint and COMMIT. It returns one row when the
+ * checkpoint moved, none when the generation is no longer the active one (FOR SHARE: a switch, FOR
+ * UPDATE, waits for the batch, and the batch sees a switch that committed before it) or its
+ * checkpoint is not where this runner left it; the rows are written only if it moved. Null when the
+ * writes cannot go in one statement (a COPY, or more than ONE_STATEMENT_WRITES): run them on a
+ * transaction, then this statement without writes.
+ */
+export function checkpointStatement(move: CheckpointMove, writes: RowWrites | null): { text: string; values: unknown[] } | null {
+  const values: unknown[] = [move.notice.name, move.generation, move.checkpoint, move.applied, move.rate, move.expected, PROJECTIONS_CHANNEL, JSON.stringify(move.notice)];
+  const ctes = [
+    `active AS (SELECT active_generation FROM strata_projections WHERE name = $1 FOR SHARE)`,
+    `moved AS (UPDATE strata_projection_generations g
+       SET checkpoint = $3, events_applied = events_applied + $4, events_per_second = $5,
+           last_error = NULL, error_position = NULL, error_event_id = NULL, updated_at = now()
+       FROM active
+       WHERE g.name = $1 AND g.generation = $2 AND active.active_generation = $2 AND g.checkpoint IS NOT DISTINCT FROM $6
+       RETURNING pg_notify($7, $8))`,
+  ];
+  if (writes) {
+    if (writes.statements.length > ONE_STATEMENT_WRITES) return null;
+    const guarded = guardedWrites(writes, values.length + 1, 'EXISTS (SELECT 1 FROM moved)');
+    if (!guarded) return null;
+    guarded.bodies.forEach((body, i) => ctes.push(`w${i + 1} AS (${body})`));
+    values.push(...guarded.values);
+  }
+  return { text: `WITH ${ctes.join(',\n')}\nSELECT 1 FROM moved`, values };
 }
 
 /**
@@ -194,45 +241,42 @@ export class ProjectionRunner {
   /**
    * One batch, one transaction: rows and checkpoint commit together or not at all. Every event of
    * the batch advances the checkpoint, handled or not, so any position a writer got back becomes
-   * reachable for read-your-writes.
+   * reachable for read-your-writes. A live batch changes few rows: they commit in the checkpoint's
+   * own statement (`checkpointStatement`); a bigger one takes a transaction.
    */
   private async commitBatch(client: Client, generation: GenerationRecord, expected: string | null, batch: RecordedEvent[], checkpoint: string, cache: RowCache): Promise<BatchOutcome> {
     const handled = handledTypes(this.projection);
     const events = batch.filter((e) => handled.has(e.type));
-    await client.query('BEGIN');
+    let inTransaction = false;
     try {
       await cache.preload(client, events);
       const applied = cache.apply(events, handled);
-      await cache.flush(client);
+      const writes = cache.pendingWrites();
       const rate = this.measureRate(batch.length);
       const notice: CheckpointNotice = { name: this.name, generation: generation.generation, checkpoint, active: true };
-      // One statement: the generation must still be the active one (FOR SHARE: a switch, FOR UPDATE,
-      // waits for this batch, and this batch sees a switch that committed before it), and its
-      // checkpoint where this runner left it; then the checkpoint moves and the waiters are told.
-      const { rowCount } = await client.query({
-        // Named: prepared once per runner session instead of planned for every batch.
-        name: 'strata_runner_checkpoint',
-        text: `WITH active AS (SELECT active_generation FROM strata_projections WHERE name = $1 FOR SHARE)
-         UPDATE strata_projection_generations g
-         SET checkpoint = $3, events_applied = events_applied + $4, events_per_second = $5,
-             last_error = NULL, error_position = NULL, error_event_id = NULL, updated_at = now()
-         FROM active
-         WHERE g.name = $1 AND g.generation = $2 AND active.active_generation = $2 AND g.checkpoint IS NOT DISTINCT FROM $6
-         RETURNING pg_notify($7, $8)`,
-        values: [this.name, generation.generation, checkpoint, applied, rate, expected, PROJECTIONS_CHANNEL, JSON.stringify(notice)],
-      });
+      const checkpointMove: CheckpointMove = { generation: generation.generation, expected, checkpoint, applied, rate, notice };
+      let statement = checkpointStatement(checkpointMove, writes);
+      if (!statement) {
+        await client.query('BEGIN');
+        inTransaction = true;
+        await RowCache.write(client, writes);
+        statement = checkpointStatement(checkpointMove, null)!;
+      }
+      const { text, values } = statement;
+      // Named: prepared once per runner session (a projection has few shapes of batch) instead of planned for every batch.
+      const { rowCount } = await client.query({ name: preparedName(text), text, values });
       if (rowCount !== 1) {
         // Switched to another generation, or someone else moved this one's checkpoint: never apply a batch twice.
-        await client.query('ROLLBACK');
+        if (inTransaction) await client.query('ROLLBACK');
         return 'moved';
       }
-      await client.query('COMMIT');
+      if (inTransaction) await client.query('COMMIT');
       cache.markClean();
       cache.evictIfOver(LIVE_ROW_CACHE);
       this.ctx.notifications.emit(notice);
       return 'committed';
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      if (inTransaction) await client.query('ROLLBACK').catch(() => undefined);
       // The generation's tables are gone: a rebuild switched and dropped them before this batch
       // reached the generation check. Follow the new generation.
       if ((error as { code?: string }).code === UNDEFINED_TABLE) return 'moved';

@@ -71,10 +71,11 @@ export function createIndexSql(schema: string, table: ReadModelTable): string[] 
 }
 
 /**
- * One statement upserts any number of rows: they travel as one jsonb array parameter and
- * `jsonb_to_recordset` types them, so a flush is one round trip per table and chunk.
+ * One statement upserts any number of rows: they travel as one jsonb array parameter (`param`)
+ * and `jsonb_to_recordset` types them, so a flush is one round trip per table and chunk. With a
+ * `guard` (an SQL condition), no row is written unless it holds.
  */
-export function upsertSql(schema: string, table: ReadModelTable): string {
+export function upsertSql(schema: string, table: ReadModelTable, param = '$1', guard = ''): string {
   const columns = columnsOf(table);
   const list = columns.map((c) => quoteIdent(c.name)).join(', ');
   const record = columns.map((c) => `${quoteIdent(c.name)} ${PG_TYPES[c.type]}`).join(', ');
@@ -83,7 +84,7 @@ export function upsertSql(schema: string, table: ReadModelTable): string {
     .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
   const onConflict = updates.length ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING';
   return `INSERT INTO ${quoteIdent(schema)}.${quoteIdent(table.name)} (${list})
-    SELECT ${list} FROM jsonb_to_recordset($1::jsonb) AS r(${record})
+    SELECT ${list} FROM jsonb_to_recordset(${param}::jsonb) AS r(${record})${guard ? ` WHERE ${guard}` : ''}
     ON CONFLICT (${quoteIdent(table.primaryKey)}) ${onConflict}`;
 }
 
@@ -95,8 +96,8 @@ export function recordsetSql(table: ReadModelTable, param: string): string {
   return `SELECT ${list} FROM jsonb_to_recordset(${param}::jsonb) AS r(${record})`;
 }
 
-export function deleteSql(schema: string, table: ReadModelTable): string {
-  return `DELETE FROM ${quoteIdent(schema)}.${quoteIdent(table.name)} WHERE ${quoteIdent(table.primaryKey)} = ANY ($1::text[])`;
+export function deleteSql(schema: string, table: ReadModelTable, param = '$1', guard = ''): string {
+  return `DELETE FROM ${quoteIdent(schema)}.${quoteIdent(table.name)} WHERE ${quoteIdent(table.primaryKey)} = ANY (${param}::text[])${guard ? ` AND ${guard}` : ''}`;
 }
 
 export function selectByKeysSql(schema: string, table: ReadModelTable): string {

@@ -1,6 +1,9 @@
 import { Client } from 'pg';
 import { RecordedEvent } from '../../domain/kernel';
 import { ProjectionWaiter } from '../../infra/projections';
+import { RowWrites } from '../../infra/projections/row-cache';
+import { CheckpointMove, checkpointStatement } from '../../infra/projections/runner';
+import { encodeRows } from '../../infra/projections/sql';
 import { Projection } from '../../projections/kernel/projection';
 import { serversProjection, ServerScenario } from '../support/sample-projection';
 import { ProjectionHarness, waitUntil } from './harness';
@@ -80,6 +83,59 @@ describe('projection runner on PostgreSQL', () => {
     expect(servers.map((r) => r.name).sort()).toEqual(['renamed', 'vm-1', 'vm-3']);
     expect((await engine.verify('atomic')).differences).toEqual([]);
     await engine.close();
+  });
+
+  it("commits a batch's rows in its checkpoint's statement only while the checkpoint is where the runner left it", async () => {
+    const projection = serversProjection({ name: 'guarded', tablePrefix: 'guarded_' });
+    const s = new ServerScenario('guarded');
+    const position = await h.append(s.lifecycle(1, 'compute-a'));
+    const engine = await h.engine([projection]);
+    engine.start();
+    expect(await engine.waiter().waitFor(position, ['guarded'], 10_000)).toBe(true);
+    await engine.close();
+    const [{ schema_name: schema, generation }] = await h.rows<{ schema_name: string; generation: number }>(
+      'SELECT g.schema_name, g.generation FROM strata_projections p JOIN strata_projection_generations g ON g.name = p.name AND g.generation = p.active_generation WHERE p.name = $1',
+      ['guarded'],
+    );
+    const hosts = projection.tables.find((t) => t.name === 'guarded_host_instances')!;
+    const row = (host: string) => ({ host, instance_count: 7, vcpus_used: 9, updated_at: '2026-01-02T00:00:00.000Z' });
+    const writes = (...list: string[]): RowWrites => ({
+      statements: [
+        { text: '', values: [encodeRows(hosts, list.map(row))], op: 'upsert', schema, table: hosts },
+        { text: '', values: [['compute-a']], op: 'delete', schema, table: hosts },
+      ],
+      rows: list.length + 1,
+    });
+    const move = (expected: string | null, checkpoint: string): CheckpointMove => ({
+      generation,
+      expected,
+      checkpoint,
+      applied: 2,
+      rate: null,
+      notice: { name: 'guarded', generation, checkpoint, active: true },
+    });
+    const later = position.replace(/\d$/, (d) => String(Number(d) + 1));
+    const run = async (statement: { text: string; values: unknown[] } | null) => (await h.rows(statement!.text, statement!.values)).length;
+    const hostRows = () => h.rows<{ host: string }>(`SELECT host FROM rm.guarded_host_instances ORDER BY host`);
+
+    const before = (await hostRows()).map((r) => r.host);
+    expect(before).toContain('compute-a');
+    expect(before).not.toContain('compute-b');
+
+    // Someone else moved the checkpoint: no row written, no row deleted, the checkpoint stays.
+    expect(await run(checkpointStatement(move('not-where-it-was', later), writes('compute-b')))).toBe(0);
+    expect((await hostRows()).map((r) => r.host)).toEqual(before);
+    expect((await h.generation('guarded'))!.checkpoint).toBe(position);
+
+    // Where it was: the upsert, the delete and the move in one statement.
+    expect(await run(checkpointStatement(move(position, later), writes('compute-b')))).toBe(1);
+    expect((await hostRows()).map((r) => r.host)).toEqual([...before.filter((h) => h !== 'compute-a'), 'compute-b'].sort());
+    expect((await h.generation('guarded'))!.checkpoint).toBe(later);
+
+    // More writes than one statement takes, or a COPY: the caller needs a transaction.
+    const many: RowWrites = { statements: Array.from({ length: 17 }, () => writes('x').statements[0]), rows: 17 };
+    expect(checkpointStatement(move(later, later), many)).toBeNull();
+    expect(checkpointStatement(move(later, later), { statements: [{ copy: 'COPY x FROM STDIN', chunks: [] }], rows: 0 })).toBeNull();
   });
 
   it('runs one active runner across two engines; when the holder dies the other takes over', async () => {

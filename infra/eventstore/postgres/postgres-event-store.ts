@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import {
   AllFilter,
@@ -15,6 +15,7 @@ import {
   SubscribeOptions,
 } from '../../../domain/kernel';
 import { inTransaction } from '../../persistence/pg-transaction';
+import { preparedName } from '../../persistence/prepared';
 import { appendToStream } from './append';
 import { compareCursors, formatPosition, LOG_START, MAX_SEQUENCE, parsePosition, PgCursor } from './position';
 import { LiveTail } from './live-tail';
@@ -51,20 +52,11 @@ export interface StreamAppend {
   expected: bigint | typeof NO_STREAM;
 }
 
-/**
+/*
  * Reads are named (prepared) statements: each reader session parses and plans a read once, not on
  * every page (planning was a third of a live page's cost). Their plans cannot go wrong without
- * the values: reader sessions take the index walk or nothing (`readerSessionSql`).
+ * the values: reader sessions take the index walk or nothing (`readerSessionSql`). See `preparedName`.
  */
-const statementNames = new Map<string, string>();
-function statementName(text: string): string {
-  let name = statementNames.get(text);
-  if (name === undefined) {
-    name = `strata_read_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
-    statementNames.set(text, name);
-  }
-  return name;
-}
 
 /** A row as the readers fetch it: every column as text, in the order of `EventStoreSchema.columns`. */
 type RawRow = (string | null)[];
@@ -275,7 +267,7 @@ export class PostgresEventStore implements EventStore {
       const limit = Math.min(this.batchSize, remaining);
       const text = this.schema.readStreamSql(backwards);
       const { rows } = await this.readers.query<RawRow>({
-        name: statementName(text),
+        name: preparedName(text),
         text,
         values: [stream, next.toString(), limit],
         rowMode: 'array',
@@ -412,7 +404,7 @@ export class PostgresEventStore implements EventStore {
   private async readPage(after: PgCursor, filter: AllFilter | undefined, limit: number): Promise<Page> {
     const { text, params } = this.schema.readPageSql(filter);
     const { rows } = await this.readers.query<RawRow>({
-      name: statementName(text),
+      name: preparedName(text),
       text,
       values: [after.transactionId.toString(), after.sequence.toString(), limit, ...params],
       rowMode: 'array',
