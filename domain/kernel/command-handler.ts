@@ -21,6 +21,12 @@ export interface HandleOptions {
   schemaVersion?: number;
   /** An exact expected version from the client (If-Match): no retry, the conflict surfaces. */
   expectedVersion?: bigint | typeof NO_STREAM;
+  /**
+   * The stream is most likely new (its name holds an id made for this request): it is decided on
+   * as empty without a read, and appended to as a new stream. Should it exist after all (the
+   * request is a retry), the append is refused and the command handled as usual, on a read.
+   */
+  fresh?: boolean;
 }
 
 export interface HandleResult<State, Event extends DomainEvent> {
@@ -51,7 +57,8 @@ export async function handleCommand<C extends Command, E extends DomainEvent, S>
     let state = decider.initialState;
     let version: bigint | null = null;
     const earlier: RecordedEvent[] = [];
-    for await (const raw of store.readStream(stream)) {
+    const assumeNew = opts.fresh === true && attempt === 0 && opts.expectedVersion === undefined;
+    for await (const raw of assumeNew ? [] : store.readStream(stream)) {
       const recorded = upcasters.upcast(raw);
       state = decider.evolve(state, recorded as unknown as E);
       version = recorded.version;

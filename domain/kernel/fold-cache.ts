@@ -19,13 +19,23 @@ export interface FoldCacheOptions {
   capacity?: number;
   /**
    * True when this process is the stream's only writer (a saga of the one active conductor): a
-   * cached fold is used as it is. False: every use first reads the events appended since.
-   * Either way an append carries the folded version, so a writer the cache did not know of ends
-   * in a version conflict, and the command is decided again on a fresh fold.
+   * cached fold is used as it is. False: `load` first reads the events appended since, and a
+   * command decided on a cached fold without that read is believed, when it refuses or changes
+   * nothing, only after the read. Either way an append carries the folded version, so a writer the
+   * cache did not know of ends in a version conflict, and the command is decided again on a fresh
+   * fold.
    */
   soleWriter: boolean;
   /** Re-decide after a version conflict at most this many times (default 3). */
   maxRetries?: number;
+}
+
+interface Decision<E, S> {
+  state: S;
+  decided: E[];
+  toAppend: NewEvent[];
+  applied: string[];
+  replayed: boolean;
 }
 
 /** The request identity `handleCommand` uses: request id, command type and user. */
@@ -66,7 +76,7 @@ export class FoldCache<C extends Command, E extends DomainEvent, S> {
       this.touch(stream, folded);
       return folded;
     }
-    folded ??= { state: this.decider.initialState, version: null, correlationId: null, requests: new Set() };
+    folded ??= this.empty();
     const fromVersion = folded.version === null ? 0n : folded.version + 1n;
     let state = folded.state;
     let version = folded.version;
@@ -113,28 +123,37 @@ export class FoldCache<C extends Command, E extends DomainEvent, S> {
    * have had alone. A command whose request the stream already holds is skipped; a DomainError of
    * any of them appends nothing.
    */
-  async handleAll(stream: string, commands: C[]): Promise<HandleResult<S, E>> {
+  async handleAll(stream: string, commands: C[], options: { fresh?: boolean } = {}): Promise<HandleResult<S, E>> {
     const maxRetries = this.options.maxRetries ?? 3;
     const keys = commands.map((c) => requestKeyOf(c.metadata.requestId, c.type, c.metadata.actor.userId));
+    // Optimistic: a fold this cache holds (or, for a stream the caller knows to be new, the empty
+    // one) is decided on without reading what others appended since. The append's expected version
+    // catches a stale fold; a refusal or a no-op decided on one is believed only once the stream
+    // is read and has nothing newer.
+    let held = this.streams.get(stream) ?? (options.fresh ? this.empty() : undefined);
+    let unverified = held !== undefined && !this.options.soleWriter;
     for (let attempt = 0; ; attempt++) {
-      const folded = await this.load(stream);
-      let state = folded.state;
-      const decided: E[] = [];
-      const toAppend: NewEvent[] = [];
-      const applied: string[] = [];
-      let replayed = false;
-      for (const [i, command] of commands.entries()) {
-        if (folded.requests.has(keys[i])) {
-          replayed = true;
+      const folded = held ?? (await this.load(stream));
+      held = undefined;
+      let decision: Decision<E, S>;
+      try {
+        decision = this.decideAll(stream, folded, commands, keys);
+      } catch (err) {
+        if (unverified && (held = await this.newer(stream, folded))) {
+          unverified = false;
           continue;
         }
-        const events = this.decider.decide(command, state);
-        toAppend.push(...newEvents(command, events, stream, this.options.eventId));
-        decided.push(...events);
-        state = events.reduce(this.decider.evolve, state);
-        if (events.length > 0) applied.push(keys[i]);
+        throw err;
       }
-      if (toAppend.length === 0) return { events: [], nextVersion: folded.version, position: null, state: folded.state, replayed };
+      const { state, decided, toAppend, applied, replayed } = decision;
+      if (toAppend.length === 0) {
+        if (unverified && (held = await this.newer(stream, folded))) {
+          unverified = false;
+          continue;
+        }
+        return { events: [], nextVersion: folded.version, position: null, state: folded.state, replayed };
+      }
+      unverified = false;
       try {
         const result = await this.store.append(stream, toAppend, folded.version === null ? NO_STREAM : folded.version);
         const requests = new Set(folded.requests);
@@ -148,6 +167,38 @@ export class FoldCache<C extends Command, E extends DomainEvent, S> {
         throw err;
       }
     }
+  }
+
+  private empty(): FoldedStream<S> {
+    return { state: this.decider.initialState, version: null, correlationId: null, requests: new Set() };
+  }
+
+  /** The commands decided one after the other on the fold; a command whose request the stream holds is skipped. */
+  private decideAll(stream: string, folded: FoldedStream<S>, commands: C[], keys: string[]): Decision<E, S> {
+    let state = folded.state;
+    const decided: E[] = [];
+    const toAppend: NewEvent[] = [];
+    const applied: string[] = [];
+    let replayed = false;
+    for (const [i, command] of commands.entries()) {
+      if (folded.requests.has(keys[i])) {
+        replayed = true;
+        continue;
+      }
+      const events = this.decider.decide(command, state);
+      toAppend.push(...newEvents(command, events, stream, this.options.eventId));
+      decided.push(...events);
+      state = events.reduce(this.decider.evolve, state);
+      if (events.length > 0) applied.push(keys[i]);
+    }
+    return { state, decided, toAppend, applied, replayed };
+  }
+
+  /** The stream folded afresh when it has events `folded` lacks; undefined when it has none. */
+  private async newer(stream: string, folded: FoldedStream<S>): Promise<FoldedStream<S> | undefined> {
+    this.forget(stream);
+    const fresh = await this.load(stream);
+    return fresh.version !== folded.version ? fresh : undefined;
   }
 
   private keyOfRecorded(e: RecordedEvent): string {

@@ -106,6 +106,25 @@ describe('handleCommand', () => {
     expect(theirs.state).toEqual({ status: 'open', limit: 10, used: 8 });
   });
 
+  it('takes a fresh stream as empty without reading it; a retry appends nothing new', async () => {
+    let reads = 0;
+    const counting: EventStore = Object.create(store);
+    counting.readStream = (stream, o) => {
+      reads++;
+      return store.readStream(stream, o);
+    };
+    const create = { type: 'CreateQuota' as const, data: { limit: 10 }, metadata: meta('req-a') };
+    const first = await handleCommand(counting, quota, 'quota-1', create, { ...opts, fresh: true });
+    expect(reads).toBe(0);
+    // The same request again: the same event ids, which the store takes as the append it already holds.
+    const again = await handleCommand(counting, quota, 'quota-1', create, { ...opts, fresh: true });
+    expect(again.position).toBe(first.position);
+    expect(await events(store, 'quota-1')).toHaveLength(1);
+    // Not a retry, and the stream exists: decided on what it holds.
+    await expect(handleCommand(counting, quota, 'quota-1', { ...create, metadata: meta('req-b') }, { ...opts, fresh: true })).rejects.toThrow('quota exists');
+    expect((await events(store, 'quota-1')).map((e) => e.type)).toEqual(['QuotaCreated']);
+  });
+
   it('surfaces the domain error and writes nothing', async () => {
     await handleCommand(store, quota, 'quota-1', { type: 'CreateQuota', data: { limit: 3 }, metadata: meta('req-a') }, opts);
     await expect(

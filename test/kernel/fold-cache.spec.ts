@@ -89,6 +89,59 @@ describe('FoldCache', () => {
     ]);
   });
 
+  describe('as one writer among others (optimistic)', () => {
+    const reset = (requestId: string): CounterCommand => ({ type: 'Reset', data: {}, metadata: meta(requestId) });
+
+    it('decides on the fold it holds without a read; the append refuses a stale fold and the command is decided again', async () => {
+      const { store, counting, reads } = countingStore();
+      const cache = new FoldCache(counting, counter, { eventId: deterministicEventId, soleWriter: false });
+      await cache.handle('counter-1', add(1, 'req-a'));
+      await cache.handle('counter-1', add(1, 'req-b'));
+      expect(reads).toHaveLength(1); // the first load only
+      await handleCommand(store, counter, 'counter-1', add(2, 'req-other'), { eventId: deterministicEventId });
+      const result = await cache.handle('counter-1', add(3, 'req-c'));
+      expect(result.state).toEqual({ total: 7 });
+      expect((await all(store, 'counter-1')).map((e) => e.data)).toEqual([{ n: 1 }, { n: 1 }, { n: 2 }, { n: 3 }]);
+      expect(reads.map((r) => r.returned)).toEqual([0, 3]); // the conflict: the stream read again
+    });
+
+    it('believes a refusal decided on its fold only when the stream has nothing newer', async () => {
+      const { store, counting, reads } = countingStore();
+      const cache = new FoldCache(counting, counter, { eventId: deterministicEventId, soleWriter: false });
+      await cache.handle('counter-1', add(9, 'req-a'));
+      await expect(cache.handle('counter-1', add(5, 'req-b'))).rejects.toThrow('over ten');
+      expect(reads.map((r) => [r.fromVersion, r.returned])).toEqual([
+        [0n, 0],
+        [0n, 1],
+      ]);
+      // Another writer resets the counter: the fold (9) would refuse, the stream (0) accepts.
+      await handleCommand(store, counter, 'counter-1', reset('req-other'), { eventId: deterministicEventId });
+      expect((await cache.handle('counter-1', add(5, 'req-c'))).state).toEqual({ total: 5 });
+      expect((await all(store, 'counter-1')).map((e) => e.type)).toEqual(['Added', 'WasReset', 'Added']);
+    });
+
+    it('believes a command that changes nothing on its fold only when the stream has nothing newer', async () => {
+      const { store, counting } = countingStore();
+      const cache = new FoldCache(counting, counter, { eventId: deterministicEventId, soleWriter: false });
+      await cache.handle('counter-1', add(3, 'req-a'));
+      await cache.handle('counter-1', reset('req-r1'));
+      expect(await cache.handle('counter-1', reset('req-r2'))).toMatchObject({ events: [], state: { total: 0 } });
+      await handleCommand(store, counter, 'counter-1', add(2, 'req-other'), { eventId: deterministicEventId });
+      // The fold says 0 (nothing to reset); the stream says 2.
+      expect(await cache.handle('counter-1', reset('req-r3'))).toMatchObject({ events: [{ type: 'WasReset' }], state: { total: 0 } });
+    });
+
+    it('takes a stream the caller knows to be new as empty without a read, and reads it when it was not', async () => {
+      const { store, counting, reads } = countingStore();
+      const cache = new FoldCache(counting, counter, { eventId: deterministicEventId, soleWriter: false });
+      expect((await cache.handleAll('counter-new', [add(1, 'req-a')], { fresh: true })).nextVersion).toBe(0n);
+      expect(reads).toHaveLength(0);
+      await handleCommand(store, counter, 'counter-old', add(4, 'req-other'), { eventId: deterministicEventId });
+      expect((await cache.handleAll('counter-old', [add(1, 'req-b')], { fresh: true })).state).toEqual({ total: 5 });
+      expect(reads.map((r) => r.stream)).toEqual(['counter-old']);
+    });
+  });
+
   it('decides again on a fresh fold when a writer it did not know of appended meanwhile', async () => {
     const { store, counting } = countingStore();
     const cache = new FoldCache(counting, counter, { eventId: deterministicEventId, soleWriter: true });

@@ -71,7 +71,8 @@ export class HostAggregates {
   /**
    * Views of every registered host, as the scheduler takes them: read again when older than
    * SCHEDULER_VIEW_MS (Nova's scheduler also works from a cached host state). A claim is always
-   * decided on a fresh fold (`run`), so a stale view can only cost a refused claim and a retry.
+   * appended with the version of the fold it was decided on (`run`), so a stale view can only
+   * cost a refused claim and a retry.
    */
   async schedulerHosts(): Promise<SchedulerHost[]> {
     const out: SchedulerHost[] = [];
@@ -85,8 +86,9 @@ export class HostAggregates {
   }
 
   /**
-   * Decides against the cached state and appends with its version; on a conflict (another writer:
-   * the API disabling the service, say), catches up and decides again. Commands on one host run
+   * Decides against the cached state, without reading the stream first, and appends with its
+   * version; on a conflict (another writer: the API disabling the service, say), catches up and
+   * decides again. Commands on one host run
    * one after another, so the conductor's own builds never conflict with each other, and each
    * append is folded at once instead of being read back.
    */
@@ -103,11 +105,26 @@ export class HostAggregates {
   }
 
   private async runNow(command: HostCommand, requestKey: string, metadata: CommandMetadata): Promise<void> {
+    const host = command.data.host;
     for (let attempt = 0; ; attempt++) {
-      const entry = await this.refresh(command.data.host);
-      const events = hostDecider.decide(command, entry.state);
-      if (events.length === 0) return;
-      const stream = hostStreamOf(command.data.host);
+      // The first attempt decides on the fold as held, unread (the append's expected version
+      // refuses a stale one); a refusal or a no-op on it is believed once the stream has nothing newer.
+      const held = attempt === 0 ? this.cache.get(host) : undefined;
+      const optimistic = held !== undefined && held.version !== null;
+      const entry = optimistic ? held : await this.refresh(host);
+      const seen = entry.version;
+      let events: ReturnType<typeof hostDecider.decide>;
+      try {
+        events = hostDecider.decide(command, entry.state);
+      } catch (e) {
+        if (optimistic && (await this.refresh(host)).version !== seen) continue;
+        throw e;
+      }
+      if (events.length === 0) {
+        if (optimistic && (await this.refresh(host)).version !== seen) continue;
+        return;
+      }
+      const stream = hostStreamOf(host);
       const expected = entry.version;
       try {
         const result = await this.store.append(stream, newEvents({ ...command, metadata }, events, stream, deterministicEventId, 1, requestKey), expected === null ? NO_STREAM : expected);

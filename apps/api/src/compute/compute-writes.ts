@@ -8,7 +8,7 @@ import { EVENT_STORE } from '../../../shared/src/runtime.tokens';
 export class ComputeWrites {
   constructor(@Inject(EVENT_STORE) readonly store: EventStore) {}
 
-  run<C extends Command, E extends DomainEvent, S>(decider: Decider<C, E, S>, stream: string, type: C['type'], data: C['data'], metadata: CommandMetadata): Promise<HandleResult<S, E>> {
-    return handleCommand(this.store, decider, stream, { type, data, metadata } as C, { eventId: deterministicEventId });
+  run<C extends Command, E extends DomainEvent, S>(decider: Decider<C, E, S>, stream: string, type: C['type'], data: C['data'], metadata: CommandMetadata, options: { fresh?: boolean } = {}): Promise<HandleResult<S, E>> {
+    return handleCommand(this.store, decider, stream, { type, data, metadata } as C, { eventId: deterministicEventId, fresh: options.fresh });
   }
 }

@@ -14,6 +14,11 @@ export class ServerWrites {
     return this.writes.run(serverDecider, serverStream((data as { serverId: string }).serverId), type, data as ServerCommand['data'], meta);
   }
 
+  /** A new server: its id is made from the request, so its stream is new unless the request is a retry (then it is read). */
+  create(spec: DataOf<'CreateServer'>, meta: CommandMetadata) {
+    return this.writes.run(serverDecider, serverStream(spec.serverId), 'CreateServer', spec, meta, { fresh: true });
+  }
+
   addGroupMember(groupId: string, serverId: string, maxMembers: number, meta: CommandMetadata) {
     return this.writes.run(serverGroupDecider, serverGroupStream(groupId), 'AddServerGroupMember', { groupId, serverId, maxMembers }, meta);
   }

@@ -173,7 +173,7 @@ export class ServersController {
         tags: req.tags,
         autoDiskConfig: req.autoDiskConfig,
       };
-      const result = await this.writes.run('CreateServer', spec, stepMeta);
+      const result = await this.writes.create(spec, stepMeta);
       position = result.position ?? position;
     }
     await this.reads.rm.waitFor(position, ['compute_servers', 'compute_instance_actions']);
