@@ -28,6 +28,8 @@ export class ProjectionWaiter {
   private readonly ownsPool: boolean;
   private readonly unsubscribe: () => void;
   private listener: Promise<Client> | null = null;
+  /** Projections whose checkpoint was read from the catalog while the current LISTEN was up: every later move reaches `observe`. */
+  private readonly followed = new Set<string>();
   private closed = false;
 
   constructor(private readonly options: ProjectionWaiterOptions) {
@@ -45,10 +47,13 @@ export class ProjectionWaiter {
     const deadline = Date.now() + timeoutMs;
     // LISTEN before the query: a notice committed in between is then seen one way or the other.
     const connecting = new AbortController();
-    await Promise.race([this.listen().catch(() => undefined), delay(timeoutMs, connecting.signal)]);
+    const listening = await Promise.race([this.listen().catch(() => null), delay(timeoutMs, connecting.signal).then(() => null)]);
     connecting.abort();
-    await this.refresh(projectionNames).catch(() => undefined);
-    if (passed()) return true;
+    // Once read under this LISTEN, a projection's checkpoint is known as it moves: no query per wait.
+    if (!listening || !projectionNames.every((name) => this.followed.has(name))) {
+      await this.refresh(projectionNames, listening).catch(() => undefined);
+      if (passed()) return true;
+    }
     const remaining = deadline - Date.now();
     if (remaining <= 0) return false;
 
@@ -102,7 +107,8 @@ export class ProjectionWaiter {
     for (const wake of [...this.wakeups]) wake();
   }
 
-  private async refresh(names: string[]): Promise<void> {
+  /** Reads the checkpoints from the catalog; with the LISTEN client it ran under, marks them followed while that client lasts. */
+  private async refresh(names: string[], listening: Client | null = null): Promise<void> {
     const { rows } = await this.pool.query<{ name: string; generation: number; checkpoint: string | null }>(
       `SELECT p.name, p.active_generation AS generation, g.checkpoint FROM strata_projections p
        JOIN strata_projection_generations g ON g.name = p.name AND g.generation = p.active_generation
@@ -110,6 +116,7 @@ export class ProjectionWaiter {
       [names],
     );
     for (const row of rows) this.observe({ name: row.name, generation: row.generation, checkpoint: row.checkpoint, active: true });
+    if (listening && this.listener && (await this.listener.catch(() => null)) === listening) for (const row of rows) this.followed.add(row.name);
   }
 
   private listen(): Promise<Client> {
@@ -124,7 +131,10 @@ export class ProjectionWaiter {
           }
         });
         client.on('error', () => {
-          if (this.listener === listener) this.listener = null;
+          if (this.listener === listener) {
+            this.listener = null;
+            this.followed.clear();
+          }
           client.end().catch(() => undefined);
         });
         await client.connect();
