@@ -42,6 +42,12 @@ export interface StrataConfig {
   reportIntervalSec: number;
   /** `STRATA_LIBVIRT_URI`: the libvirt connection of COMPUTE_DRIVER=libvirt (Nova's `[libvirt] connection_uri`, default `qemu:///system`). */
   libvirtUri: string;
+  /**
+   * `STRATA_LIBVIRT_VIRT_TYPE`: `kvm` or `qemu` (TCG), Nova's `[libvirt] virt_type`; unset: `kvm`
+   * when /dev/kvm is usable, else `qemu`. Set `qemu` where /dev/kvm is there but cannot run guests
+   * (nested virtualisation that refuses the guest's CPU model).
+   */
+  libvirtVirtType: 'kvm' | 'qemu' | undefined;
   /** `STRATA_INSTANCES_PATH`, absolute: guests' disks, console logs and the image cache (Nova's `instances_path`; default `<data dir>/instances`). */
   instancesPath: string;
   /** `STRATA_COMPUTE_HOST`: the name of this process's libvirt compute host (Nova's `host`; default `compute-1`). */
@@ -79,6 +85,14 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   if (v === undefined) return fallback;
   const lower = v.toLowerCase() as T;
   if (!allowed.includes(lower)) throw new ConfigError(name, `"${v}" is not supported; set it to one of ${allowed.join(', ')} (default ${fallback})`);
+  return lower;
+}
+
+function optionalOneOf<T extends string>(env: Env, name: string, allowed: readonly T[], unset: string): T | undefined {
+  const v = text(env, name);
+  if (v === undefined) return undefined;
+  const lower = v.toLowerCase() as T;
+  if (!allowed.includes(lower)) throw new ConfigError(name, `"${v}" is not supported; set it to one of ${allowed.join(', ')} (${unset})`);
   return lower;
 }
 
@@ -163,6 +177,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     serviceDownTimeSec: integer(env, 'STRATA_SERVICE_DOWN_TIME', 60, 1),
     reportIntervalSec: integer(env, 'STRATA_REPORT_INTERVAL', 10, 1),
     libvirtUri: text(env, 'STRATA_LIBVIRT_URI') ?? 'qemu:///system',
+    libvirtVirtType: optionalOneOf(env, 'STRATA_LIBVIRT_VIRT_TYPE', ['kvm', 'qemu'] as const, 'unset: kvm when /dev/kvm is usable'),
     instancesPath: path.resolve(cwd, text(env, 'STRATA_INSTANCES_PATH') ?? path.join(dataDir, 'instances')),
     computeHost: hostName(env, 'STRATA_COMPUTE_HOST', 'compute-1'),
     syncPowerStateIntervalSec: integer(env, 'STRATA_SYNC_POWER_STATE_INTERVAL', 60, 1),

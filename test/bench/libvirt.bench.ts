@@ -97,6 +97,7 @@ async function main() {
   process.env.COMPUTE_DRIVER = 'libvirt';
   process.env.STRATA_COMPUTE_HOST = HOST;
   process.env.STRATA_LIBVIRT_URI = URI;
+  process.env.STRATA_LIBVIRT_VIRT_TYPE ??= 'qemu'; // TCG unless told otherwise: a /dev/kvm may not run guests (nested)
   const loadBefore = os.loadavg()[0];
   log(`starting Strata on 127.0.0.1:${PORT} with COMPUTE_DRIVER=libvirt (${URI})…`);
   const server = await startStrata({ port: PORT, password: PASSWORD, dir: DIR, ownDir: true, logFile: path.join(DIR, 'strata.log'), readyPath: '/identity/v3', log });

@@ -44,7 +44,7 @@ const domainUuids = () => virsh('list', '--all', '--uuid').split('\n').map((l) =
  * which is all a console test needs, and the guest stays up (running) for the power operations.
  */
 describeWithLibvirt('COMPUTE_DRIVER=libvirt: real QEMU guests through the openstack CLI', () => {
-  const env = new StrataCompute({ COMPUTE_DRIVER: 'libvirt', STRATA_COMPUTE_HOST: 'hv-e2e', STRATA_LIBVIRT_URI: LIBVIRT_URI, STRATA_SYNC_POWER_STATE_INTERVAL: '2', STRATA_SHUTDOWN_TIMEOUT: '2', STRATA_SOFT_REBOOT_TIMEOUT: '2' });
+  const env = new StrataCompute({ COMPUTE_DRIVER: 'libvirt', STRATA_COMPUTE_HOST: 'hv-e2e', STRATA_LIBVIRT_URI: LIBVIRT_URI, STRATA_LIBVIRT_VIRT_TYPE: 'qemu', STRATA_SYNC_POWER_STATE_INTERVAL: '2', STRATA_SHUTDOWN_TIMEOUT: '2', STRATA_SOFT_REBOOT_TIMEOUT: '2' });
   const root = env.dir.root;
   const instances = path.join(env.dir.dataDir, 'instances');
   let adminEnv: Record<string, string>;

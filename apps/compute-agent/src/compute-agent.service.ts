@@ -59,6 +59,7 @@ export class ComputeAgentService implements OnApplicationBootstrap, OnApplicatio
         instancesPath: this.config.instancesPath,
         imageSource: images,
         uri: this.config.libvirtUri,
+        domainType: this.config.libvirtVirtType,
         cleanShutdownTimeoutSec: this.config.shutdownTimeoutSec,
         softRebootTimeoutSec: this.config.softRebootTimeoutSec,
       });

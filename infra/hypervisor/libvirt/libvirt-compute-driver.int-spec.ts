@@ -109,6 +109,8 @@ async function makeFixture(options: Partial<LibvirtComputeDriverOptions> & { ima
     instancesPath,
     imageSource: images,
     uri,
+    // TCG, as the brief runs guests: a machine may have a /dev/kvm that cannot run them (nested).
+    domainType: 'qemu',
     softRebootTimeoutSec: 1,
     cleanShutdownTimeoutSec: 0,
     pollIntervalMs: 100,
