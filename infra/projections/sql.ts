@@ -1,4 +1,4 @@
-import { ColumnType, Projection, ReadModelTable, Row } from '../../projections/kernel/projection';
+import { ColumnType, indexColumns, Projection, ReadModelTable, Row } from '../../projections/kernel/projection';
 
 /** Schema of the stable views the API reads: `rm.<table>` always shows the active generation. */
 export const READ_SCHEMA = 'rm';
@@ -24,12 +24,12 @@ export function generationSchema(projection: string, generation: number): string
 }
 
 /** A table's columns with the primary key first, as stored: the key is always text. */
-export function columnsOf(table: ReadModelTable): Array<{ name: string; type: ColumnType; nullable: boolean }> {
+export function columnsOf(table: ReadModelTable): Array<{ name: string; type: ColumnType; nullable: boolean; collate?: 'C' }> {
   const key = table.columns[table.primaryKey];
   const rest = Object.entries(table.columns)
     .filter(([name]) => name !== table.primaryKey)
-    .map(([name, spec]) => ({ name, type: spec.type, nullable: spec.nullable ?? false }));
-  return [{ name: table.primaryKey, type: key?.type ?? 'text', nullable: false }, ...rest];
+    .map(([name, spec]) => ({ name, type: spec.type, nullable: spec.nullable ?? false, collate: spec.collate }));
+  return [{ name: table.primaryKey, type: key?.type ?? 'text', nullable: false, collate: key?.collate }, ...rest];
 }
 
 /** Names are spliced into SQL (quoted), and views of every projection share the `rm` schema. */
@@ -50,24 +50,26 @@ export function validateProjections(projections: Projection[]): void {
       if (key && key.type !== 'text') throw new TypeError(`Primary key ${p.name}.${t.name}.${t.primaryKey} must be text`);
       for (const c of columnsOf(t)) {
         if (!IDENTIFIER.test(c.name)) throw new TypeError(`Invalid column name ${JSON.stringify(c.name)} in ${p.name}.${t.name}`);
+        if (c.collate !== undefined && (c.collate !== 'C' || c.type !== 'text')) throw new TypeError(`Column ${p.name}.${t.name}.${c.name}: only a text column may be collated, and only as "C"`);
       }
       for (const index of t.indexes ?? []) {
-        for (const c of index) if (!(c in t.columns) && c !== t.primaryKey) throw new TypeError(`Index on unknown column ${p.name}.${t.name}.${c}`);
+        for (const c of indexColumns(index)) if (!(c in t.columns) && c !== t.primaryKey) throw new TypeError(`Index on unknown column ${p.name}.${t.name}.${c}`);
       }
     }
   }
 }
 
 export function createTableSql(schema: string, table: ReadModelTable): string {
-  const columns = columnsOf(table).map((c) => `${quoteIdent(c.name)} ${PG_TYPES[c.type]}${c.nullable ? '' : ' NOT NULL'}`);
+  const columns = columnsOf(table).map((c) => `${quoteIdent(c.name)} ${PG_TYPES[c.type]}${c.collate ? ` COLLATE "${c.collate}"` : ''}${c.nullable ? '' : ' NOT NULL'}`);
   return `CREATE TABLE ${quoteIdent(schema)}.${quoteIdent(table.name)} (${columns.join(', ')}, PRIMARY KEY (${quoteIdent(table.primaryKey)}))`;
 }
 
 export function createIndexSql(schema: string, table: ReadModelTable): string[] {
-  return (table.indexes ?? []).map(
-    (columns, i) =>
-      `CREATE INDEX ${quoteIdent(`${table.name}_ix${i + 1}`)} ON ${quoteIdent(schema)}.${quoteIdent(table.name)} (${columns.map(quoteIdent).join(', ')})`,
-  );
+  return (table.indexes ?? []).map((index, i) => {
+    const columns = indexColumns(index);
+    const where = Array.isArray(index) ? '' : ` WHERE ${quoteIdent(columns[0])} IS NOT NULL`;
+    return `CREATE INDEX ${quoteIdent(`${table.name}_ix${i + 1}`)} ON ${quoteIdent(schema)}.${quoteIdent(table.name)} (${columns.map(quoteIdent).join(', ')})${where}`;
+  });
 }
 
 /**

@@ -17,7 +17,13 @@ export const TRACKED_COLUMNS: Record<keyof Tracked, ColumnSpec> = {
 type Column<R> = keyof R & string;
 
 /** A table whose columns and indexes are checked against its row type at compile time. */
-export function table<R extends Row>(spec: { name: string; primaryKey: Column<R>; columns: Record<Column<R>, ColumnSpec>; indexes?: Column<R>[][]; appendOnly?: boolean }): ReadModelTable {
+export function table<R extends Row>(spec: {
+  name: string;
+  primaryKey: Column<R>;
+  columns: Record<Column<R>, ColumnSpec>;
+  indexes?: (Column<R>[] | { columns: Column<R>[]; whereNotNull: true })[];
+  appendOnly?: boolean;
+}): ReadModelTable {
   return spec;
 }
 
