@@ -2,6 +2,7 @@
  * The benches' own Strata: `bin/strata start` all-in-one (API, projector and conductor in one Node
  * process, embedded PostgreSQL, in-process bus) on 127.0.0.1:<port> with a fresh data dir, waited for
  * over HTTP and stopped again; plus the small process and HTTP helpers the benches share.
+ * BENCH_CPU_PROF=<dir>: Strata runs with `node --cpu-prof` and writes its CPU profile there when it stops.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -111,7 +112,8 @@ export async function startStrata(options: StrataOptions): Promise<StrataServer>
   const base = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = { ...process.env, STRATA_PORT: String(port), STRATA_HOST: '127.0.0.1', STRATA_DATA_DIR: dataDir, STRATA_ADMIN_PASSWORD: password, STRATA_PUBLIC_URL: base };
   for (const v of ['DATABASE_URL', 'NATS_URL', 'EVENTSTORE_URL']) delete env[v]; // the all-in-one defaults
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/strata'), 'start'], { cwd: ROOT, env, stdio: ['ignore', logFd, logFd] });
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, path.join(ROOT, 'bin/strata'), 'start'], { cwd: ROOT, env, stdio: ['ignore', logFd, logFd] });
   fs.closeSync(logFd);
 
   const logTail = (lines: number) => {
