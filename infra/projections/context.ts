@@ -14,6 +14,8 @@ export interface EngineTuning {
   replayFlushMs: number;
   /** Rebuild: rows kept in memory between batches; past this the cache is dropped and misses are read back. */
   cacheMaxRows: number;
+  /** Verify: rows of an append-only table compared at a time (neither side of such a table is held whole). */
+  verifyChunkRows: number;
   /** A standby runner tries to take the advisory lock this often. */
   lockRetryMs: number;
   /** First back-off after a failure, doubled up to `retryMaxMs`. */
@@ -27,6 +29,7 @@ export const DEFAULT_TUNING: EngineTuning = {
   replayFlushRows: 20_000,
   replayFlushMs: 2_000,
   cacheMaxRows: 500_000,
+  verifyChunkRows: 10_000,
   lockRetryMs: 3_000,
   retryBaseMs: 1_000,
   retryMaxMs: 30_000,

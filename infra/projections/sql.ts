@@ -106,6 +106,11 @@ export function selectByKeysSql(schema: string, table: ReadModelTable): string {
   return `SELECT * FROM ${quoteIdent(schema)}.${quoteIdent(table.name)} WHERE ${quoteIdent(table.primaryKey)} = ANY ($1::text[])`;
 }
 
+/** Every key of the table, as column `key`. */
+export function selectKeysSql(schema: string, table: ReadModelTable): string {
+  return `SELECT ${quoteIdent(table.primaryKey)} AS key FROM ${quoteIdent(schema)}.${quoteIdent(table.name)}`;
+}
+
 export function selectAllSql(schema: string, table: ReadModelTable): string {
   return `SELECT * FROM ${quoteIdent(schema)}.${quoteIdent(table.name)}`;
 }

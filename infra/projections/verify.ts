@@ -1,8 +1,8 @@
 import { comparePositions, RecordedEvent } from '../../domain/kernel';
-import { eventTypeFilter, handlesNothing, MemoryRows, Projection, projectInMemory, Row } from '../../projections/kernel/projection';
+import { eventTypeFilter, handlesNothing, MemoryRows, Projection, projectInMemory, ReadModelTable, Row } from '../../projections/kernel/projection';
 import { EngineContext } from './context';
 import { diffRows, RowDifference, TableRows } from './diff';
-import { decodeRow, selectAllSql } from './sql';
+import { decodeRow, selectAllSql, selectByKeysSql, selectKeysSql } from './sql';
 import { inTransaction } from '../persistence/pg-transaction';
 
 export interface VerifyResult {
@@ -21,10 +21,17 @@ export interface VerifyResult {
  * Compares the live tables with a fresh in-memory fold of the log up to the active checkpoint.
  * Rows and checkpoint come from one REPEATABLE READ snapshot (committed together by the runner);
  * the snapshot closes before the log is read, so it never holds back event readers for long.
+ *
+ * An append-only table (the audit trail's million rows) is never held whole on either side: the
+ * snapshot gives its keys only, and the fold's rows are compared as they come, `verifyChunkRows`
+ * at a time, with the live rows of the same keys (rows up to the checkpoint never change, unless
+ * someone changes them by hand, which is what verify is for). Keys of the snapshot the fold never
+ * produced are the extra rows.
  */
 export async function verifyProjection(ctx: EngineContext, projection: Projection): Promise<VerifyResult> {
   type Generation = { generation: number; version: number; checkpoint: string | null; schema: string };
   const actual: TableRows = new Map();
+  const liveKeys = new Map<string, Set<string>>();
   const generation = await inTransaction(ctx.pool, async (client): Promise<Generation | null> => {
     const { rows } = await client.query<{ generation: number; version: number; checkpoint: string | null; schema_name: string }>(
       `SELECT g.generation, g.version, g.checkpoint, g.schema_name FROM strata_projections p
@@ -35,6 +42,11 @@ export async function verifyProjection(ctx: EngineContext, projection: Projectio
     const generation: Generation = { generation: rows[0].generation, version: rows[0].version, checkpoint: rows[0].checkpoint, schema: rows[0].schema_name };
     if (generation.version === projection.version) {
       for (const table of projection.tables) {
+        if (table.appendOnly) {
+          const { rows: raw } = await client.query<{ key: string }>(selectKeysSql(generation.schema, table));
+          liveKeys.set(table.name, new Set(raw.map((r) => r.key)));
+          continue;
+        }
         const { rows: raw } = await client.query(selectAllSql(generation.schema, table));
         const byKey = new Map<string, Row>();
         for (const r of raw) {
@@ -53,23 +65,62 @@ export async function verifyProjection(ctx: EngineContext, projection: Projectio
     return { ...base, rowsCompared: 0, differences: [], note: `active generation has version ${generation.version}, the code has ${projection.version}: rebuild first` };
   }
 
-  const expected = (await foldUpTo(ctx, projection, generation.checkpoint)).tables;
+  const appendOnly = projection.tables.filter((t) => t.appendOnly);
+  const differences: RowDifference[] = [];
   let rowsCompared = 0;
+  /** Compares rows of an append-only table with the live rows of the same keys. */
+  const compareLive = async (table: ReadModelTable, expected: Map<string, Row>, keys: string[]) => {
+    const live = new Map<string, Row>();
+    const { rows } = await ctx.pool.query(selectByKeysSql(generation.schema, table), [keys]);
+    for (const r of rows) {
+      const row = decodeRow(table, r);
+      live.set(String(row[table.primaryKey]), row);
+    }
+    rowsCompared += live.size;
+    differences.push(...diffRows([table], new Map([[table.name, expected]]), new Map([[table.name, live]])));
+  };
+  const drain = async (folded: MemoryRows, atLeast: number) => {
+    for (const table of appendOnly) {
+      const rows = folded.tables.get(table.name)!;
+      if (rows.size === 0 || rows.size < atLeast) continue;
+      folded.tables.set(table.name, new Map());
+      const seen = liveKeys.get(table.name)!;
+      for (const key of rows.keys()) seen.delete(key);
+      await compareLive(table, rows, [...rows.keys()]);
+    }
+  };
+  const expected = await foldUpTo(ctx, projection, generation.checkpoint, (folded) => drain(folded, ctx.tuning.verifyChunkRows));
+  await drain(expected, 1);
+  // Rows the snapshot held that the log never made.
+  for (const table of appendOnly) {
+    const extra = [...liveKeys.get(table.name)!];
+    for (let i = 0; i < extra.length; i += ctx.tuning.verifyChunkRows) await compareLive(table, new Map(), extra.slice(i, i + ctx.tuning.verifyChunkRows));
+  }
+
+  const mutable = projection.tables.filter((t) => !t.appendOnly);
   for (const t of actual.values()) rowsCompared += t.size;
-  return { ...base, rowsCompared, differences: diffRows(projection.tables, expected, actual) };
+  differences.push(...diffRows(mutable, expected.tables, actual));
+  // Table by table in the projection's order, each by key, as one diff of everything would list them.
+  const order = new Map(projection.tables.map((t, i) => [t.name, i]));
+  differences.sort((a, b) => order.get(a.table)! - order.get(b.table)! || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { ...base, rowsCompared, differences };
 }
 
-/** Folds the projection's events up to and including `checkpoint` afresh, in memory, in chunks. */
-async function foldUpTo(ctx: EngineContext, projection: Projection, checkpoint: string | null): Promise<MemoryRows> {
+/**
+ * Folds the projection's events up to and including `checkpoint` afresh, in memory, in chunks;
+ * `afterChunk` may take rows out of the fold between chunks.
+ */
+async function foldUpTo(ctx: EngineContext, projection: Projection, checkpoint: string | null, afterChunk: (rows: MemoryRows) => Promise<void>): Promise<MemoryRows> {
   const rows = new MemoryRows(projection);
   if (checkpoint === null || handlesNothing(projection)) return rows;
   let chunk: RecordedEvent[] = [];
   for await (const event of ctx.store.readAll({ filter: eventTypeFilter(projection) })) {
     if (comparePositions(event.position, checkpoint) > 0) break;
     chunk.push(event);
-    if (chunk.length >= 1_000) {
+    if (chunk.length >= Math.min(1_000, ctx.tuning.verifyChunkRows)) {
       projectInMemory(projection, chunk, rows);
       chunk = [];
+      await afterChunk(rows);
     }
   }
   projectInMemory(projection, chunk, rows);
