@@ -1,4 +1,5 @@
 import { ColumnType, indexColumns, Projection, ReadModelTable, Row } from '../../projections/kernel/projection';
+import { jsonSourceOf } from '../persistence/json-source';
 
 /** Schema of the stable views the API reads: `rm.<table>` always shows the active generation. */
 export const READ_SCHEMA = 'rm';
@@ -129,6 +130,9 @@ const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': 
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
 const copyText = (s: string): string => (NEEDS_ESCAPE.test(s) ? s.replace(COPY_SPECIAL, (c) => COPY_ESCAPES[c]) : s);
 
+/** JSON text in COPY's text format: it never holds a raw tab, newline or carriage return (JSON escapes them), so only backslashes need escaping. */
+const copyJson = (s: string): string => (s.indexOf('\\') < 0 ? s : s.replace(/\\/g, '\\\\'));
+
 /** JSON with bigints (nested in jsonb values) as decimal strings. */
 function jsonText(value: unknown): string {
   try {
@@ -157,7 +161,7 @@ export function encodeCopyRows(table: ReadModelTable, rows: Row[]): string {
       const value = row[names[i]];
       let field: string;
       if (value === null || value === undefined) field = '\\N';
-      else if (json[i] || typeof value === 'object') field = copyText(jsonText(value));
+      else if (json[i] || typeof value === 'object') field = copyJson(jsonSourceOf(value) ?? jsonText(value));
       else if (typeof value === 'string') field = copyText(value);
       // Numbers and booleans as JSON writes them ('true' is a boolean's input too); NaN and ±Infinity, which JSON makes null, too.
       else if (typeof value === 'number' && !Number.isFinite(value)) field = '\\N';

@@ -44,7 +44,8 @@ const projection: Projection = {
     {
       name: 'bulk_item_log',
       primaryKey: 'event_id',
-      columns: { event_id: { type: 'text' }, item: { type: 'text' }, what: { type: 'text' }, doc: { type: 'jsonb', nullable: true } },
+      // event_data: the event's data object itself, which a rebuild copies as the text it was read as.
+      columns: { event_id: { type: 'text' }, item: { type: 'text' }, what: { type: 'text' }, doc: { type: 'jsonb', nullable: true }, event_data: { type: 'jsonb' } },
       indexes: [['item']],
       appendOnly: true,
     },
@@ -55,7 +56,7 @@ const projection: Projection = {
     const before = rows.get('bulk_items', data.id);
     if (event.type === 'ItemPut') rows.put('bulk_items', { ...data, revision: Number(before?.revision ?? 0) + 1 });
     else rows.delete('bulk_items', data.id);
-    rows.put('bulk_item_log', { event_id: event.id, item: data.id, what: `${event.type} ${data.label ?? ''}`, doc: event.type === 'ItemPut' ? data.doc : null });
+    rows.put('bulk_item_log', { event_id: event.id, item: data.id, what: `${event.type} ${data.label ?? ''}`, doc: event.type === 'ItemPut' ? data.doc : null, event_data: event.data });
   },
 };
 
@@ -144,7 +145,7 @@ describe('bulk loading a fresh generation', () => {
     const [gone, changed] = await h.rows<{ event_id: string; what: string }>('SELECT event_id, what FROM rm.bulk_item_log ORDER BY event_id LIMIT 2 OFFSET 100');
     await h.rows('DELETE FROM rm.bulk_item_log WHERE event_id = $1', [gone.event_id]);
     await h.rows(`UPDATE rm.bulk_item_log SET what = 'tampered' WHERE event_id = $1`, [changed.event_id]);
-    await h.rows(`INSERT INTO rm.bulk_item_log (event_id, item, what, doc) VALUES ('zz-forged', 'item-1', 'forged', NULL)`);
+    await h.rows(`INSERT INTO rm.bulk_item_log (event_id, item, what, doc, event_data) VALUES ('zz-forged', 'item-1', 'forged', NULL, '{}')`);
 
     const found = (await engine.verify('bulk_items')).differences.map((d) => [d.kind, d.key, d.kind === 'field' ? `${d.field}: ${d.actual}` : '']);
     expect(found).toEqual([

@@ -15,6 +15,7 @@ import {
   SubscribeOptions,
 } from '../../../domain/kernel';
 import { inTransaction } from '../../persistence/pg-transaction';
+import { parseJsonKeepingSource } from '../../persistence/json-source';
 import { preparedName } from '../../persistence/prepared';
 import { appendToStream } from './append';
 import { compareCursors, formatPosition, LOG_START, MAX_SEQUENCE, parsePosition, PgCursor } from './position';
@@ -72,7 +73,8 @@ function decodeEvent(row: RawRow, at: number): RecordedEvent {
     version: BigInt(row[at + 2]!),
     position: row[at]!,
     type: row[at + 4]!,
-    data: JSON.parse(row[at + 5]!),
+    // Kept with its text: a rebuild writes most events' data unchanged into the audit trail.
+    data: parseJsonKeepingSource(row[at + 5]!),
     metadata: JSON.parse(row[at + 6]!) as EventMetadata,
     recordedAt: new Date(Number(row[at + 7])),
   };

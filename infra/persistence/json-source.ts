@@ -1,0 +1,18 @@
+/**
+ * The JSON text an object was parsed from, kept for objects that are written out again unchanged:
+ * a rebuild copies every event's data into the audit trail, and using the text it was read as
+ * saves stringifying a million objects again. Only for objects nobody changes once parsed (events
+ * are read-only: the live tail freezes the ones it shares).
+ */
+const sources = new WeakMap<object, string>();
+
+export function parseJsonKeepingSource(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  if (value !== null && typeof value === 'object') sources.set(value, text);
+  return value;
+}
+
+/** The text `value` was parsed from by `parseJsonKeepingSource`, if it was. */
+export function jsonSourceOf(value: unknown): string | undefined {
+  return value !== null && typeof value === 'object' ? sources.get(value) : undefined;
+}
