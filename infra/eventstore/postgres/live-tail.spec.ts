@@ -54,6 +54,24 @@ describe('LiveTail', () => {
     expect(tail.take(at(1))).toEqual({ kind: 'behind' });
   });
 
+  it('finds the rows after any cursor among many small segments (a read per wake-up), empty reads among them', async () => {
+    const log = fakeLog(100);
+    log.append(1);
+    const tail = new LiveTail(log.read, 10_000);
+    await tail.advance(at(0), generation, current);
+    for (let i = 0; i < 300; i++) {
+      log.append(i % 4); // 0 to 3 rows per wake-up
+      generation++;
+      await tail.advance(at(0), generation, current);
+    }
+    const end = log.rows.length;
+    for (let c = 0; c < end; c++) {
+      const taken = tail.take(at(c));
+      expect(taken.kind === 'rows' && sequences(taken.rows)).toEqual(Array.from({ length: end - c }, (_, i) => c + 1 + i));
+    }
+    expect(tail.take(at(end))).toEqual({ kind: 'ahead' });
+  });
+
   it('joins a read in flight that started after the wake-up the caller saw, and waits out an older one', async () => {
     const log = fakeLog(100);
     log.append(1);

@@ -69,22 +69,29 @@ export class LiveTail {
     if (compareCursors(cursor, first.from) < 0) return { kind: 'behind' };
     const end = this.end!;
     if (compareCursors(cursor, end) >= 0) return { kind: 'ahead' };
-    const after = formatPosition(cursor.transactionId, cursor.sequence);
-    const rows: TailRow[] = [];
-    for (const segment of this.segments) {
-      if (compareCursors(segment.next, cursor) <= 0) continue;
-      // A segment's rows are in log order (positions compare as text): the first one past the
-      // cursor is found by halving, not by comparing all of them for every subscription.
-      const list = segment.rows;
-      let lo = 0;
-      let hi = list.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (list[mid][1]! > after) hi = mid;
-        else lo = mid + 1;
-      }
-      for (let i = lo; i < list.length; i++) rows.push(list[i]);
+    // Segments and the rows in each are in log order: the first segment that ends past the cursor,
+    // and the first of its rows past it, are found by halving. A busy log leaves thousands of small
+    // segments (a read per wake-up), and every subscription takes from them on every wake-up.
+    const segments = this.segments;
+    let s = 0;
+    let e = segments.length;
+    while (s < e) {
+      const mid = (s + e) >>> 1;
+      if (compareCursors(segments[mid].next, cursor) <= 0) s = mid + 1;
+      else e = mid;
     }
+    const after = formatPosition(cursor.transactionId, cursor.sequence);
+    const list = segments[s].rows;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid][1]! > after) hi = mid;
+      else lo = mid + 1;
+    }
+    const rows: TailRow[] = list.slice(lo);
+    // Every later segment starts where the one before it ends, past the cursor: all their rows are new.
+    for (let k = s + 1; k < segments.length; k++) for (const row of segments[k].rows) rows.push(row);
     return { kind: 'rows', rows, next: end };
   }
 
