@@ -19,7 +19,8 @@ interface Known {
 /**
  * Read-your-writes for the API: after a command wrote at `position`, wait until every read model
  * the answer reads from has passed it. LISTEN on `strata_projections` plus in-process notices,
- * with one query when a wait starts and one when it times out: never a polling loop.
+ * with one query when a projection is first waited for under a LISTEN connection and one when a
+ * wait times out: never a polling loop.
  */
 export class ProjectionWaiter {
   private readonly known = new Map<string, Known>();

@@ -88,9 +88,8 @@ export class HostAggregates {
   /**
    * Decides against the cached state, without reading the stream first, and appends with its
    * version; on a conflict (another writer: the API disabling the service, say), catches up and
-   * decides again. Commands on one host run
-   * one after another, so the conductor's own builds never conflict with each other, and each
-   * append is folded at once instead of being read back.
+   * decides again. Commands on one host run one after another, so the conductor's own builds never
+   * conflict with each other, and each append is folded at once instead of being read back.
    */
   run(command: HostCommand, requestKey: string, metadata: CommandMetadata): Promise<void> {
     const host = command.data.host;
