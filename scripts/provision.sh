@@ -96,7 +96,6 @@ start_libvirt() {
   need_root
   log "starting virtlogd and libvirtd ($LIBVIRT_URI_TEST)"
   mkdir -p /var/log/libvirt/qemu /var/run/libvirt /var/lib/libvirt/qemu /var/cache/libvirt/qemu
-  getent group kvm >/dev/null || groupadd --system kvm
   getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
   getent passwd libvirt-qemu >/dev/null ||
     useradd --system --gid kvm --groups libvirt-qemu --home-dir /var/lib/libvirt --no-create-home --shell /usr/sbin/nologin libvirt-qemu

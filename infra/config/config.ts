@@ -81,13 +81,10 @@ function text(env: Env, name: string): string | undefined {
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
-  const v = text(env, name);
-  if (v === undefined) return fallback;
-  const lower = v.toLowerCase() as T;
-  if (!allowed.includes(lower)) throw new ConfigError(name, `"${v}" is not supported; set it to one of ${allowed.join(', ')} (default ${fallback})`);
-  return lower;
+  return optionalOneOf(env, name, allowed, `default ${fallback}`) ?? fallback;
 }
 
+/** One of `allowed`, or undefined when unset; `unset` says in the error what unset means. */
 function optionalOneOf<T extends string>(env: Env, name: string, allowed: readonly T[], unset: string): T | undefined {
   const v = text(env, name);
   if (v === undefined) return undefined;

@@ -23,7 +23,7 @@ export interface ColumnSpec {
  * A secondary index: its columns, or its columns and `whereNotNull`, which leaves out the rows
  * whose first column is null (smaller and quicker to build; it still serves equality on that column).
  */
-export type TableIndex = string[] | { columns: string[]; whereNotNull: true };
+export type TableIndex<Column extends string = string> = Column[] | { columns: Column[]; whereNotNull: true };
 
 export function indexColumns(index: TableIndex): string[] {
   return Array.isArray(index) ? index : index.columns;

@@ -1,5 +1,5 @@
 import { RecordedEvent } from '../../domain/kernel';
-import { ColumnSpec, ReadModelTable, Row, RowAccess } from './projection';
+import { ColumnSpec, ReadModelTable, Row, RowAccess, TableIndex } from './projection';
 
 /** Columns every entity row carries: when it was created and last changed, and its stream version (the ETag). */
 export type Tracked = {
@@ -21,7 +21,7 @@ export function table<R extends Row>(spec: {
   name: string;
   primaryKey: Column<R>;
   columns: Record<Column<R>, ColumnSpec>;
-  indexes?: (Column<R>[] | { columns: Column<R>[]; whereNotNull: true })[];
+  indexes?: TableIndex<Column<R>>[];
   appendOnly?: boolean;
 }): ReadModelTable {
   return spec;

@@ -53,12 +53,6 @@ export interface StreamAppend {
   expected: bigint | typeof NO_STREAM;
 }
 
-/*
- * Reads are named (prepared) statements: each reader session parses and plans a read once, not on
- * every page (planning was a third of a live page's cost). Their plans cannot go wrong without
- * the values: reader sessions take the index walk or nothing (`readerSessionSql`). See `preparedName`.
- */
-
 /** A row as the readers fetch it: every column as text, in the order of `EventStoreSchema.columns`. */
 type RawRow = (string | null)[];
 
@@ -268,6 +262,9 @@ export class PostgresEventStore implements EventStore {
     while (remaining > 0 && next >= 0n) {
       const limit = Math.min(this.batchSize, remaining);
       const text = this.schema.readStreamSql(backwards);
+      // Reads are named (prepared) statements: each reader session parses and plans a read once,
+      // not on every page (planning was a third of a live page's cost). Their plans cannot go wrong
+      // without the values: reader sessions take the index walk or nothing (`readerSessionSql`).
       const { rows } = await this.readers.query<RawRow>({
         name: preparedName(text),
         text,
