@@ -13,7 +13,14 @@ const FLUSH_CHUNK = 5_000;
  * An upsert or delete of a table's rows (one parameter: the rows as jsonb, or the keys), or a COPY
  * FROM STDIN and its data in chunks of text-format lines.
  */
-export type RowWrite = { text: string; values: [unknown]; op: 'upsert' | 'delete'; schema: string; table: ReadModelTable } | { copy: string; chunks: string[] };
+export type RowWrite = { op: 'upsert' | 'delete'; schema: string; table: ReadModelTable; values: [unknown] } | { copy: string; chunks: string[] };
+
+type RowStatement = Exclude<RowWrite, { copy: string }>;
+
+/** The SQL of an upsert or delete, its parameter `param`, each row written only when `guard` holds (see `upsertSql`). */
+function statementSql(w: RowStatement, param = '$1', guard = ''): string {
+  return w.op === 'upsert' ? upsertSql(w.schema, w.table, param, guard) : deleteSql(w.schema, w.table, param, guard);
+}
 
 /** Changed rows encoded as statements, ready to run on any transaction. */
 export interface RowWrites {
@@ -201,7 +208,7 @@ export class RowCache implements RowAccess {
   static async write(client: ClientBase, writes: RowWrites): Promise<void> {
     for (const statement of writes.statements) {
       if ('copy' in statement) await pipeline(Readable.from(statement.chunks), client.query(copyFrom(statement.copy)));
-      else await client.query(statement.text, statement.values);
+      else await client.query(statementSql(statement), statement.values);
     }
   }
 
@@ -220,7 +227,7 @@ export class RowCache implements RowAccess {
     };
     const upsert = (spec: ReadModelTable, list: Row[]) => {
       for (let i = 0; i < list.length; i += FLUSH_CHUNK) {
-        statements.push({ text: upsertSql(this.schema, spec), values: [encodeRows(spec, list.slice(i, i + FLUSH_CHUNK))], op: 'upsert', schema: this.schema, table: spec });
+        statements.push({ op: 'upsert', schema: this.schema, table: spec, values: [encodeRows(spec, list.slice(i, i + FLUSH_CHUNK))] });
       }
     };
     for (const [table, changes] of this.dirty) {
@@ -249,7 +256,7 @@ export class RowCache implements RowAccess {
       copy(spec, inserts);
       upsert(spec, upserts);
       for (let i = 0; i < deletes.length; i += FLUSH_CHUNK) {
-        statements.push({ text: deleteSql(this.schema, spec), values: [deletes.slice(i, i + FLUSH_CHUNK)], op: 'delete', schema: this.schema, table: spec });
+        statements.push({ op: 'delete', schema: this.schema, table: spec, values: [deletes.slice(i, i + FLUSH_CHUNK)] });
       }
       rows += changes.size;
     }
@@ -292,8 +299,7 @@ export function guardedWrites(writes: RowWrites, first: number, guard: string): 
   const values: unknown[] = [];
   for (const w of writes.statements) {
     if ('copy' in w) return null;
-    const param = `$${first + values.length}`;
-    bodies.push(w.op === 'upsert' ? upsertSql(w.schema, w.table, param, guard) : deleteSql(w.schema, w.table, param, guard));
+    bodies.push(statementSql(w, `$${first + values.length}`, guard));
     values.push(w.values[0]);
   }
   return { bodies, values };

@@ -48,12 +48,7 @@ export async function verifyProjection(ctx: EngineContext, projection: Projectio
           continue;
         }
         const { rows: raw } = await client.query(selectAllSql(generation.schema, table));
-        const byKey = new Map<string, Row>();
-        for (const r of raw) {
-          const row = decodeRow(table, r);
-          byKey.set(String(row[table.primaryKey]), row);
-        }
-        actual.set(table.name, byKey);
+        actual.set(table.name, byKey(table, raw));
       }
     }
     return generation;
@@ -70,12 +65,8 @@ export async function verifyProjection(ctx: EngineContext, projection: Projectio
   let rowsCompared = 0;
   /** Compares rows of an append-only table with the live rows of the same keys. */
   const compareLive = async (table: ReadModelTable, expected: Map<string, Row>, keys: string[]) => {
-    const live = new Map<string, Row>();
     const { rows } = await ctx.pool.query(selectByKeysSql(generation.schema, table), [keys]);
-    for (const r of rows) {
-      const row = decodeRow(table, r);
-      live.set(String(row[table.primaryKey]), row);
-    }
+    const live = byKey(table, rows);
     rowsCompared += live.size;
     differences.push(...diffRows([table], new Map([[table.name, expected]]), new Map([[table.name, live]])));
   };
@@ -124,5 +115,15 @@ async function foldUpTo(ctx: EngineContext, projection: Projection, checkpoint: 
     }
   }
   projectInMemory(projection, chunk, rows);
+  return rows;
+}
+
+/** Rows as read from PostgreSQL, decoded and keyed by their primary key. */
+function byKey(table: ReadModelTable, raw: Record<string, unknown>[]): Map<string, Row> {
+  const rows = new Map<string, Row>();
+  for (const r of raw) {
+    const row = decodeRow(table, r);
+    rows.set(String(row[table.primaryKey]), row);
+  }
   return rows;
 }

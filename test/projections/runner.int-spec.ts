@@ -101,8 +101,8 @@ describe('projection runner on PostgreSQL', () => {
     const row = (host: string) => ({ host, instance_count: 7, vcpus_used: 9, updated_at: '2026-01-02T00:00:00.000Z' });
     const writes = (...list: string[]): RowWrites => ({
       statements: [
-        { text: '', values: [encodeRows(hosts, list.map(row))], op: 'upsert', schema, table: hosts },
-        { text: '', values: [['compute-a']], op: 'delete', schema, table: hosts },
+        { op: 'upsert', schema, table: hosts, values: [encodeRows(hosts, list.map(row))] },
+        { op: 'delete', schema, table: hosts, values: [['compute-a']] },
       ],
       rows: list.length + 1,
     });
