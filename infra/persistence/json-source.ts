@@ -1,8 +1,9 @@
 /**
  * The JSON text an object was parsed from, kept for objects that are written out again unchanged:
  * a rebuild copies every event's data into the audit trail, and using the text it was read as
- * saves stringifying a million objects again. Only for objects nobody changes once parsed (events
- * are read-only: the live tail freezes the ones it shares).
+ * saves stringifying a million objects again. Only for objects nobody changes once parsed: events
+ * (projections never change them; the live tail freezes the events it shares, so one that tried
+ * would throw in every test run).
  */
 const sources = new WeakMap<object, string>();
 

@@ -59,16 +59,19 @@ type RawRow = (string | null)[];
 /** Values stay the text PostgreSQL sent: `decodeEvent` parses only what it needs, and cheaper. */
 const RAW_TEXT = { getTypeParser: () => (value: string) => value };
 
-/** Rows from offset `at`: position, stream, version, id, type, data, metadata, recorded_at (epoch ms). */
-function decodeEvent(row: RawRow, at: number): RecordedEvent {
+/**
+ * Rows from offset `at`: position, stream, version, id, type, data, metadata, recorded_at (epoch
+ * ms). With `keepSource` (bulk reads) the data object keeps the text it was parsed from: a rebuild
+ * copies most events' data unchanged into the audit trail.
+ */
+function decodeEvent(row: RawRow, at: number, keepSource = false): RecordedEvent {
   return {
     id: row[at + 3]!,
     stream: row[at + 1]!,
     version: BigInt(row[at + 2]!),
     position: row[at]!,
     type: row[at + 4]!,
-    // Kept with its text: a rebuild writes most events' data unchanged into the audit trail.
-    data: parseJsonKeepingSource(row[at + 5]!),
+    data: keepSource ? parseJsonKeepingSource(row[at + 5]!) : JSON.parse(row[at + 5]!),
     metadata: JSON.parse(row[at + 6]!) as EventMetadata,
     recordedAt: new Date(Number(row[at + 7])),
   };
@@ -298,7 +301,7 @@ export class PostgresEventStore implements EventStore {
           // Lets this process drain the socket now and then, or PostgreSQL would stop sending the
           // next page once the socket buffers are full, and wait for this one to be consumed.
           if (pending && i > 0 && i % DRAIN_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-          yield decodeEvent(page.rows[i], 1);
+          yield decodeEvent(page.rows[i], 1, true);
         }
       }
     } finally {
