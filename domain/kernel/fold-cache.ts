@@ -194,9 +194,8 @@ export class FoldCache<C extends Command, E extends DomainEvent, S> {
     return { state, decided, toAppend, applied, replayed };
   }
 
-  /** The stream folded afresh when it has events `folded` lacks; undefined when it has none. */
+  /** The stream's fold brought up to date (reading only what `folded` lacks) when it has newer events; undefined when it has none. */
   private async newer(stream: string, folded: FoldedStream<S>): Promise<FoldedStream<S> | undefined> {
-    this.forget(stream);
     const fresh = await this.load(stream);
     return fresh.version !== folded.version ? fresh : undefined;
   }
