@@ -32,6 +32,24 @@ describe('PostgresEventStore', () => {
     await store.close();
   });
 
+  it('opens every pooled connection on warm() and keeps them past the idle timeout', async () => {
+    const url = new URL(db.url);
+    url.searchParams.set('application_name', 'strata_warm_test');
+    const warmed = await PostgresEventStore.connect(url.toString(), { schema: `warm_${++schemas}`, poolSize: 3 });
+    const observer = new Client({ connectionString: db.url });
+    await observer.connect();
+    const open = async () => (await observer.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'strata_warm_test'`)).rows[0].n as number;
+    try {
+      await warmed.warm();
+      expect(await open()).toBe(6); // writes and reads, 3 each
+      await new Promise((r) => setTimeout(r, 10_500)); // node-postgres closes idle connections above `min` after 10 s
+      expect(await open()).toBe(6);
+    } finally {
+      await warmed.close();
+      await observer.end();
+    }
+  });
+
   it('has no head position while empty', async () => {
     expect(await store.headPosition()).toBeNull();
   });

@@ -16,6 +16,7 @@ import {
 } from '../../../domain/kernel';
 import { inTransaction } from '../../persistence/pg-transaction';
 import { parseJsonKeepingSource } from '../../persistence/json-source';
+import { warmPool } from '../../persistence/pool-warmth';
 import { preparedName } from '../../persistence/prepared';
 import { appendToStream } from './append';
 import { compareCursors, formatPosition, LOG_START, MAX_SEQUENCE, parsePosition, PgCursor } from './position';
@@ -198,10 +199,13 @@ export class PostgresEventStore implements EventStore {
       this.options.onSubscriptionPoll?.({ horizon: page.horizon, delivered: page.rows.length });
       return page;
     }, options.liveTailRows ?? 10 * this.batchSize);
-    this.pool = new Pool({ connectionString, max: options.poolSize ?? 10 });
+    // Connections are kept once open (`min` = `max`): a new one costs a backend start and a SCRAM exchange.
+    const size = options.poolSize ?? 10;
+    this.pool = new Pool({ connectionString, max: size, min: size });
     this.readers = new Pool({
       connectionString,
-      max: options.poolSize ?? 10,
+      max: size,
+      min: size,
       // A new connection serves no read before its session is set up.
       verify: (client, done) => void client.query(EventStoreSchema.readerSessionSql).then(() => done(), done),
     });
@@ -376,6 +380,11 @@ export class PostgresEventStore implements EventStore {
     this.listener = undefined;
     await this.notifying;
     await Promise.all([listener?.then((client) => client.end()).catch(() => undefined), this.pool.end(), this.readers.end()]);
+  }
+
+  /** Opens every connection of both pools before a server takes requests (`warmPool`). */
+  async warm(): Promise<void> {
+    await Promise.all([warmPool(this.pool), warmPool(this.readers)]);
   }
 
   /**
