@@ -24,6 +24,12 @@ export interface ServerListQuery {
   sortDir: 'asc' | 'desc';
   /** At most this many, the first in list order (ignored with a name regex, which is applied after the query). */
   limit?: number;
+  /**
+   * Only the servers after this one in list order (the page after a marker): compared on the sort
+   * key and the id in SQL, so a late page reads its own rows, not the list up to the marker.
+   * The marker must be in the list (`inList`); ignored with a name regex.
+   */
+  after?: string;
 }
 
 const SORT_COLUMN: Record<ServerListQuery['sortKey'], string> = {
@@ -60,37 +66,30 @@ export class ServerReads {
 
   /** Every server the query selects, in list order; the caller pages with the marker (name regexes are applied here). */
   async servers(q: ServerListQuery): Promise<ServerRow[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const p = (v: unknown) => {
-      params.push(v);
-      return `$${params.length}`;
-    };
-    if (q.projectId !== null) where.push(`project_id = ${p(q.projectId)}`);
-    if (q.deleted === 'no') where.push('NOT deleted');
-    if (q.deleted === 'yes') where.push('deleted');
-    if (q.status) {
-      where.push(`vm_state = ANY(${p(q.status.vmStates)}::text[])`);
-      if (q.status.taskStates !== 'any') {
-        const tasks = q.status.taskStates.filter((t) => t !== null);
-        where.push(`(task_state = ANY(${p(tasks)}::text[])${q.status.taskStates.includes(null) ? ' OR task_state IS NULL' : ''})`);
-      }
-    }
-    if (q.host !== undefined) where.push(`host = ${p(q.host)}`);
-    if (q.changesSince !== undefined) where.push(`updated_at >= ${p(q.changesSince)}::timestamptz`);
-    if (q.changesBefore !== undefined) where.push(`updated_at <= ${p(q.changesBefore)}::timestamptz`);
-    if (q.flavorId !== undefined) where.push(`flavor_id = ${p(q.flavorId)}`);
-    if (q.imageId !== undefined) where.push(`image_id = ${p(q.imageId)}`);
-    if (q.availabilityZone !== undefined) where.push(`availability_zone = ${p(q.availabilityZone)}`);
-    if (q.userId !== undefined) where.push(`user_id = ${p(q.userId)}`);
-    if (q.locked !== undefined) where.push(`locked = ${p(q.locked)}`);
-    if (q.reservationId !== undefined) where.push(`reservation_id = ${p(q.reservationId)}`);
+    const { where, p, params } = filters(q);
     const column = SORT_COLUMN[q.sortKey];
     const dir = q.sortDir === 'asc' ? 'ASC' : 'DESC';
+    let from = 'rm.compute_servers';
+    if (q.after !== undefined && !q.name) {
+      // Rows sort NULLS LAST either way: after a marker with a value come the greater (or lesser) values, then
+      // every null; after a null marker, only the nulls past its id.
+      const op = dir === 'ASC' ? '>' : '<';
+      const marker = p(q.after);
+      from = `rm.compute_servers CROSS JOIN (SELECT ${column} AS marker_value FROM rm.compute_servers WHERE id = ${marker}) m`;
+      where.push(`(CASE WHEN m.marker_value IS NULL THEN ${column} IS NULL AND id ${op} ${marker} ELSE (${column}, id) ${op} (m.marker_value, ${marker}) OR ${column} IS NULL END)`);
+    }
     const limit = q.limit !== undefined && !q.name ? ` LIMIT ${p(q.limit)}` : '';
-    const sql = `SELECT * FROM rm.compute_servers ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${column} ${dir} NULLS LAST, id ${dir}${limit}`;
+    const sql = `SELECT rm.compute_servers.* FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${column} ${dir} NULLS LAST, id ${dir}${limit}`;
     const rows = await this.source.query<ServerRow>(sql, params);
     return q.name ? rows.filter((r) => q.name!.test(r.name)) : rows;
+  }
+
+  /** Whether the query selects this server (a marker must be in the list it pages). */
+  async inList(q: ServerListQuery, serverId: string): Promise<boolean> {
+    const { where, p, params } = filters(q);
+    where.push(`id = ${p(serverId)}`);
+    const rows = await this.source.query<ServerRow>(`SELECT * FROM rm.compute_servers WHERE ${where.join(' AND ')}`, params);
+    return q.name ? rows.some((r) => q.name!.test(r.name)) : rows.length > 0;
   }
 
   async instanceActions<T extends object>(serverId: string): Promise<T[]> {
@@ -138,4 +137,34 @@ export class ServerReads {
   static statusFilter(status: string) {
     return statesForStatus(status);
   }
+}
+
+/** The WHERE conditions of a list query (all but the name regex), with their parameters; `p` adds one more. */
+function filters(q: ServerListQuery): { where: string[]; params: unknown[]; p: (v: unknown) => string } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  if (q.projectId !== null) where.push(`project_id = ${p(q.projectId)}`);
+  if (q.deleted === 'no') where.push('NOT deleted');
+  if (q.deleted === 'yes') where.push('deleted');
+  if (q.status) {
+    where.push(`vm_state = ANY(${p(q.status.vmStates)}::text[])`);
+    if (q.status.taskStates !== 'any') {
+      const tasks = q.status.taskStates.filter((t) => t !== null);
+      where.push(`(task_state = ANY(${p(tasks)}::text[])${q.status.taskStates.includes(null) ? ' OR task_state IS NULL' : ''})`);
+    }
+  }
+  if (q.host !== undefined) where.push(`host = ${p(q.host)}`);
+  if (q.changesSince !== undefined) where.push(`updated_at >= ${p(q.changesSince)}::timestamptz`);
+  if (q.changesBefore !== undefined) where.push(`updated_at <= ${p(q.changesBefore)}::timestamptz`);
+  if (q.flavorId !== undefined) where.push(`flavor_id = ${p(q.flavorId)}`);
+  if (q.imageId !== undefined) where.push(`image_id = ${p(q.imageId)}`);
+  if (q.availabilityZone !== undefined) where.push(`availability_zone = ${p(q.availabilityZone)}`);
+  if (q.userId !== undefined) where.push(`user_id = ${p(q.userId)}`);
+  if (q.locked !== undefined) where.push(`locked = ${p(q.locked)}`);
+  if (q.reservationId !== undefined) where.push(`reservation_id = ${p(q.reservationId)}`);
+  return { where, params, p };
 }

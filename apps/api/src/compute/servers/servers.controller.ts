@@ -358,11 +358,16 @@ export class ServersController {
       limit = Math.min(Number(limitText), MAX_LIMIT);
     }
     const marker = one('marker');
-    // A first page is the first `limit` rows of the list: PostgreSQL stops there (a page after a marker still reads the list up to it).
-    if (marker === undefined) q.limit = limit;
+    // PostgreSQL stops at the page's last row, and a page after a marker starts there (keyset on the sort key and id).
+    // A name regex is applied here, after the query: then the list is read up to the marker.
+    q.limit = limit;
+    if (marker !== undefined && !q.name) {
+      if (!(await reads.inList(q, marker))) throw badRequest(`marker [${marker}] not found`);
+      q.after = marker;
+    }
     const rows = await reads.servers(q);
     let start = 0;
-    if (marker !== undefined) {
+    if (marker !== undefined && q.name) {
       const index = rows.findIndex((r) => r.id === marker);
       if (index < 0) throw badRequest(`marker [${marker}] not found`);
       start = index + 1;
