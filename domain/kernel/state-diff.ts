@@ -89,21 +89,24 @@ export function diffStates(before: unknown, after: unknown): FieldChange[] {
 function walk(before: unknown, after: unknown, path: string, secret: boolean, out: FieldChange[]): void {
   if (before === after) return;
   if (isRecord(before) && isRecord(after)) {
+    // Most fields of a step are the very same values: skipped before their path is even built.
     for (const key of Object.keys(after)) {
-      walk(before[key], after[key], path ? `${path}.${key}` : key, secret || SECRET_KEY.test(key), out);
+      const b = before[key];
+      const a = after[key];
+      if (a !== b) walk(b, a, path ? `${path}.${key}` : key, secret || isSecretKey(key), out);
     }
     for (const key of Object.keys(before)) {
-      if (!(key in after)) walk(before[key], undefined, path ? `${path}.${key}` : key, secret || SECRET_KEY.test(key), out);
+      if (!(key in after) && before[key] !== undefined) walk(before[key], undefined, path ? `${path}.${key}` : key, secret || isSecretKey(key), out);
     }
     return;
   }
   if (isRecord(after) && (before === undefined || before === null)) {
     // A whole object appears (e.g. a resize starts): one change per leaf reads best.
-    for (const key of Object.keys(after)) walk(undefined, after[key], path ? `${path}.${key}` : key, secret || SECRET_KEY.test(key), out);
+    for (const key of Object.keys(after)) walk(undefined, after[key], path ? `${path}.${key}` : key, secret || isSecretKey(key), out);
     return;
   }
   if (isRecord(before) && (after === undefined || after === null)) {
-    for (const key of Object.keys(before)) walk(before[key], undefined, path ? `${path}.${key}` : key, secret || SECRET_KEY.test(key), out);
+    for (const key of Object.keys(before)) walk(before[key], undefined, path ? `${path}.${key}` : key, secret || isSecretKey(key), out);
     return;
   }
   if (sameJson(before, after)) return;
