@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { AuditEventRow } from '../../projections/audit';
+import { sqlParams } from '../persistence/sql-params';
 
 export interface AuditFilter {
   userId?: string;
@@ -48,11 +49,7 @@ export const AUDIT_MAX_LIMIT = 1000;
 /** Queries over `rm.audit_events`, in log order, paged by position. */
 export async function queryAudit(pool: Pick<Pool, 'query'>, filter: AuditFilter, page: { limit: number; marker?: string }): Promise<AuditPage> {
   const where: string[] = [];
-  const params: unknown[] = [];
-  const p = (v: unknown) => {
-    params.push(v);
-    return `$${params.length}`;
-  };
+  const { params, p } = sqlParams();
   if (filter.userId !== undefined) where.push(`user_id = ${p(filter.userId)}`);
   if (filter.projectId !== undefined) where.push(`project_id = ${p(filter.projectId)}`);
   if (filter.resourceType !== undefined) where.push(`resource_type = ${p(filter.resourceType)}`);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { statesForStatus } from '../../../../../domain/compute';
 import type { ServerRow } from '../../../../../projections/compute/servers';
 import type { ReadQueries } from '../../../../../infra/audit/time-travel';
+import { sqlParams } from '../../../../../infra/persistence/sql-params';
 import { ComputeReadModel } from '../compute-read-model';
 
 export interface ServerListQuery {
@@ -142,11 +143,7 @@ export class ServerReads {
 /** The WHERE conditions of a list query (all but the name regex), with their parameters; `p` adds one more. */
 function filters(q: ServerListQuery): { where: string[]; params: unknown[]; p: (v: unknown) => string } {
   const where: string[] = [];
-  const params: unknown[] = [];
-  const p = (v: unknown) => {
-    params.push(v);
-    return `$${params.length}`;
-  };
+  const { params, p } = sqlParams();
   if (q.projectId !== null) where.push(`project_id = ${p(q.projectId)}`);
   if (q.deleted === 'no') where.push('NOT deleted');
   if (q.deleted === 'yes') where.push('deleted');
