@@ -109,9 +109,9 @@ export async function createRuntime(config: StrataConfig, options: RuntimeOption
       const engine = await ProjectionEngine.open({ databaseUrl: databaseUrl!, store: s, projections: ALL_PROJECTIONS, log: engineLog() });
       projectionEngine = engine;
       closers.push(() => engine.close());
-      // A server's store pools are full before it takes requests (infra/persistence/pool-warmth.ts).
-      if (s instanceof PostgresEventStore) await s.warm();
       if (options.apps.includes('api')) {
+        // The API's store pools are full before it takes requests (infra/persistence/pool-warmth.ts); other apps' grow as they need.
+        if (s instanceof PostgresEventStore) await s.warm();
         const tokenLog = new Logger('token-index');
         const index = new TokenIndex(s, { onError: (e) => tokenLog.warn(`store read failed, retrying: ${(e as Error).message}`) });
         tokenIndex = index;
