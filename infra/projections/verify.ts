@@ -1,9 +1,9 @@
 import { comparePositions, RecordedEvent } from '../../domain/kernel';
 import { eventTypeFilter, handlesNothing, MemoryRows, Projection, projectInMemory, ReadModelTable, Row } from '../../projections/kernel/projection';
 import { EngineContext } from './context';
-import { diffRows, RowDifference, TableRows } from './diff';
-import { decodeRow, selectAllSql, selectByKeysSql, selectKeysSql } from './sql';
-import { inTransaction } from '../persistence/pg-transaction';
+import { diffRows, RowDifference } from './diff';
+import { Client } from 'pg';
+import { decodeRow, quoteIdent, selectAllSql, selectByKeysSql, selectKeysSql } from './sql';
 
 export interface VerifyResult {
   name: string;
@@ -26,13 +26,27 @@ export interface VerifyResult {
  * snapshot gives its keys only, and the fold's rows are compared as they come, `verifyChunkRows`
  * at a time, with the live rows of the same keys (rows up to the checkpoint never change, unless
  * someone changes them by hand, which is what verify is for). Keys of the snapshot the fold never
- * produced are the extra rows.
+ * produced are the extra rows. A mutable table is not held whole either: the snapshot copies it into
+ * a temporary table of verify's own session, which is compared with the fold in key order, a chunk
+ * at a time; only the fold is held whole.
  */
 export async function verifyProjection(ctx: EngineContext, projection: Projection): Promise<VerifyResult> {
+  // Its own session: the snapshot copies of the mutable tables are temporary tables, gone when it ends.
+  const session = new Client({ connectionString: ctx.databaseUrl });
+  await session.connect();
+  try {
+    return await verifyIn(ctx, session, projection);
+  } finally {
+    await session.end().catch(() => undefined);
+  }
+}
+
+async function verifyIn(ctx: EngineContext, session: Client, projection: Projection): Promise<VerifyResult> {
   type Generation = { generation: number; version: number; checkpoint: string | null; schema: string };
-  const actual: TableRows = new Map();
+  /** The snapshot copy of each mutable table: its temporary table. */
+  const copies = new Map<string, string>();
   const liveKeys = new Map<string, Set<string>>();
-  const generation = await inTransaction(ctx.pool, async (client): Promise<Generation | null> => {
+  const generation = await inSession(session, async (client): Promise<Generation | null> => {
     const { rows } = await client.query<{ generation: number; version: number; checkpoint: string | null; schema_name: string }>(
       `SELECT g.generation, g.version, g.checkpoint, g.schema_name FROM strata_projections p
        JOIN strata_projection_generations g ON g.name = p.name AND g.generation = p.active_generation WHERE p.name = $1`,
@@ -47,12 +61,15 @@ export async function verifyProjection(ctx: EngineContext, projection: Projectio
           liveKeys.set(table.name, new Set(raw.map((r) => r.key)));
           continue;
         }
-        const { rows: raw } = await client.query(selectAllSql(generation.schema, table));
-        actual.set(table.name, byKey(table, raw));
+        // Copied in the snapshot, compared after the fold a chunk at a time: never held whole in this process.
+        const copy = `strata_verify_${copies.size + 1}`;
+        await client.query(`CREATE TEMPORARY TABLE ${copy} AS ${selectAllSql(generation.schema, table)}`);
+        await client.query(`ALTER TABLE ${copy} ADD PRIMARY KEY (${quoteIdent(table.primaryKey)})`);
+        copies.set(table.name, copy);
       }
     }
     return generation;
-  }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }, 'BEGIN ISOLATION LEVEL REPEATABLE READ');
 
   const base = { name: projection.name, generation: generation?.generation ?? null, version: generation?.version ?? null, checkpoint: generation?.checkpoint ?? null };
   if (!generation) return { ...base, rowsCompared: 0, differences: [], note: 'no active generation' };
@@ -88,9 +105,32 @@ export async function verifyProjection(ctx: EngineContext, projection: Projectio
     for (let i = 0; i < extra.length; i += ctx.tuning.verifyChunkRows) await compareLive(table, new Map(), extra.slice(i, i + ctx.tuning.verifyChunkRows));
   }
 
-  const mutable = projection.tables.filter((t) => !t.appendOnly);
-  for (const t of actual.values()) rowsCompared += t.size;
-  differences.push(...diffRows(mutable, expected.tables, actual));
+  // Mutable tables: the snapshot copy in key order, chunk by chunk, against the fold's rows of the same keys;
+  // the fold's rows no chunk had are the missing ones.
+  for (const table of projection.tables.filter((t) => !t.appendOnly)) {
+    const want = expected.tables.get(table.name) ?? new Map<string, Row>();
+    const key = quoteIdent(table.primaryKey);
+    let after: string | null = null;
+    for (;;) {
+      const { rows }: { rows: Record<string, unknown>[] } = await session.query(
+        `SELECT * FROM ${copies.get(table.name)!} ${after === null ? '' : `WHERE ${key} > $2`} ORDER BY ${key} LIMIT $1`,
+        after === null ? [ctx.tuning.verifyChunkRows] : [ctx.tuning.verifyChunkRows, after],
+      );
+      if (!rows.length) break;
+      const live = byKey(table, rows);
+      const expectedChunk = new Map<string, Row>();
+      for (const k of live.keys()) {
+        const row = want.get(k);
+        if (row === undefined) continue;
+        expectedChunk.set(k, row);
+        want.delete(k);
+      }
+      rowsCompared += live.size;
+      differences.push(...diffRows([table], new Map([[table.name, expectedChunk]]), new Map([[table.name, live]])));
+      after = String(rows[rows.length - 1][table.primaryKey]);
+    }
+    differences.push(...diffRows([table], new Map([[table.name, want]]), new Map()));
+  }
   // Table by table in the projection's order, each by key, as one diff of everything would list them.
   const order = new Map(projection.tables.map((t, i) => [t.name, i]));
   differences.sort((a, b) => order.get(a.table)! - order.get(b.table)! || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -126,4 +166,17 @@ function byKey(table: ReadModelTable, raw: Record<string, unknown>[]): Map<strin
     rows.set(String(row[table.primaryKey]), row);
   }
   return rows;
+}
+
+/** Runs `work` in one transaction on the session: COMMIT on success, ROLLBACK on any error. */
+async function inSession<T>(session: Client, work: (client: Client) => Promise<T>, begin: string): Promise<T> {
+  await session.query(begin);
+  try {
+    const result = await work(session);
+    await session.query('COMMIT');
+    return result;
+  } catch (error) {
+    await session.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
 }
