@@ -4,6 +4,7 @@ import { EngineContext } from './context';
 import { diffRows, RowDifference } from './diff';
 import { Client } from 'pg';
 import { decodeRow, quoteIdent, selectAllSql, selectByKeysSql, selectKeysSql } from './sql';
+import { inTransactionOn } from '../persistence/pg-transaction';
 
 export interface VerifyResult {
   name: string;
@@ -46,7 +47,7 @@ async function verifyIn(ctx: EngineContext, session: Client, projection: Project
   /** The snapshot copy of each mutable table: its temporary table. */
   const copies = new Map<string, string>();
   const liveKeys = new Map<string, Set<string>>();
-  const generation = await inSession(session, async (client): Promise<Generation | null> => {
+  const generation = await inTransactionOn(session, async (client): Promise<Generation | null> => {
     const { rows } = await client.query<{ generation: number; version: number; checkpoint: string | null; schema_name: string }>(
       `SELECT g.generation, g.version, g.checkpoint, g.schema_name FROM strata_projections p
        JOIN strata_projection_generations g ON g.name = p.name AND g.generation = p.active_generation WHERE p.name = $1`,
@@ -166,17 +167,4 @@ function byKey(table: ReadModelTable, raw: Record<string, unknown>[]): Map<strin
     rows.set(String(row[table.primaryKey]), row);
   }
   return rows;
-}
-
-/** Runs `work` in one transaction on the session: COMMIT on success, ROLLBACK on any error. */
-async function inSession<T>(session: Client, work: (client: Client) => Promise<T>, begin: string): Promise<T> {
-  await session.query(begin);
-  try {
-    const result = await work(session);
-    await session.query('COMMIT');
-    return result;
-  } catch (error) {
-    await session.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
 }
