@@ -14,7 +14,7 @@ export interface EngineTuning {
   replayFlushMs: number;
   /** Rebuild: rows kept in memory between batches; past this the cache is dropped and misses are read back. */
   cacheMaxRows: number;
-  /** Verify: rows of an append-only table compared at a time (neither side of such a table is held whole). */
+  /** Verify: rows compared at a time, of an append-only table (neither side held whole) or of a mutable table's snapshot copy. */
   verifyChunkRows: number;
   /** A standby runner tries to take the advisory lock this often. */
   lockRetryMs: number;

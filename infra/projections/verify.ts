@@ -1,8 +1,8 @@
+import { Client } from 'pg';
 import { comparePositions, RecordedEvent } from '../../domain/kernel';
 import { eventTypeFilter, handlesNothing, MemoryRows, Projection, projectInMemory, ReadModelTable, Row } from '../../projections/kernel/projection';
 import { EngineContext } from './context';
 import { diffRows, RowDifference } from './diff';
-import { Client } from 'pg';
 import { decodeRow, quoteIdent, selectAllSql, selectByKeysSql, selectKeysSql } from './sql';
 import { inTransactionOn } from '../persistence/pg-transaction';
 
