@@ -3,7 +3,7 @@ import { StrataCompute } from './support/strata-compute';
 /**
  * More of Nova's servers API on `strata start` with the fake driver: the update and rebuild views
  * (base fields below 2.75), OS-DCF:diskConfig, access addresses, server tags (2.26),
- * os-server-password, os-resetState, restore, migrate of an unknown server, resize over quota,
+ * the ips of a server, os-server-password, os-resetState, restore, migrate of an unknown server, resize over quota,
  * quota classes, the reservation_id filter and the v2 version document.
  */
 describe('Servers API (Nova v2.1): update, rebuild, tags, reset state and friends', () => {
@@ -91,6 +91,20 @@ describe('Servers API (Nova v2.1): update, rebuild, tags, reset state and friend
     expect(listed).toHaveLength(2);
     expect(listed.map((s: { tags: string[] }) => s.tags)).toEqual([['t1'], ['t1']]);
     for (const s of listed) await env.as(alpha.member).del(`/servers/${s.id}`);
+  });
+
+  it('lists the addresses by network (ips): a reader of the project sees them, a network the server is not on is 404', async () => {
+    // No network service yet: the server is on no network, as the server view shows.
+    expect((await show()).addresses).toEqual({});
+    const ips = await env.as(alpha.reader).get(`/servers/${serverId}/ips`);
+    expect(ips.status).toBe(200);
+    expect(ips.json).toEqual({ addresses: {} });
+    const none = await env.as(alpha.reader).get(`/servers/${serverId}/ips/private`);
+    expect(none.status).toBe(404);
+    expect(none.json.itemNotFound.message).toBe('Instance is not a member of specified network');
+    const other = await env.project('ips-other');
+    expect((await env.as(other.member).get(`/servers/${serverId}/ips`)).status).toBe(404);
+    expect((await env.as(alpha.reader).get('/servers/00000000-0000-0000-0000-000000000000/ips')).json.itemNotFound.message).toBe('Instance 00000000-0000-0000-0000-000000000000 could not be found.');
   });
 
   it('shows an empty os-server-password and clears it with 204', async () => {

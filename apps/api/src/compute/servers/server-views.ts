@@ -101,6 +101,21 @@ function faultView(row: ServerRow, ctx: ServerViewContext): Record<string, unkno
   return view;
 }
 
+/** A server's address in Nova's `views/addresses.py`: the IP version and the address. */
+export interface ServerAddress {
+  version: 4 | 6;
+  addr: string;
+}
+
+/**
+ * A server's addresses by network label, as `addresses` of the server view and `GET /servers/{id}/ips`
+ * show them. No network service yet: a server has no ports, so no addresses (Nova shows the same for
+ * a server without ports, and hides them while it builds).
+ */
+export function serverAddresses(_row: ServerRow): Record<string, ServerAddress[]> {
+  return {};
+}
+
 /** GET /servers/{id} and each server of GET /servers/detail: `show` of nova/api/openstack/compute/views/servers.py (Zed). */
 export function serverView(row: ServerRow, ctx: ServerViewContext): Record<string, unknown> {
   const v = ctx.version;
@@ -117,8 +132,7 @@ export function serverView(row: ServerRow, ctx: ServerViewContext): Record<strin
     flavor: flavorView(row, ctx),
     created: novaIsoTime(row.created_at),
     updated: novaIsoTime(row.updated_at),
-    // No networks yet: Nova hides addresses while building and has none without ports.
-    addresses: {},
+    addresses: serverAddresses(row),
     accessIPv4: row.access_ipv4 ?? '',
     accessIPv6: row.access_ipv6 ?? '',
     links: serverLinks(row.id, ctx.baseUrl),

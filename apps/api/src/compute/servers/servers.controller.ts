@@ -20,7 +20,7 @@ import { computeBase, MAX_LIMIT, nextLink } from '../resources/links';
 import { RawQuery, validateBody } from '../resources/nova-schema';
 import { ServerListQuery, ServerReads } from './server-reads';
 import { accessAddress, actionSchema, autoDiskConfig, CreateRequest, parseCreate, updateSchema } from './server-requests';
-import { serverSummary, serverView, ServerViewContext } from './server-views';
+import { serverAddresses, serverSummary, serverView, ServerViewContext } from './server-views';
 import { ServerWrites } from './server-writes';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -381,6 +381,20 @@ export class ServersController {
   async show(@CurrentToken() token: TokenContext, @Microversion() v: ApiVersion, @Param('serverId') serverId: string, @Query() query: RawQuery, @Req() request: FastifyRequest) {
     const row = await this.readsAt(query, (reads) => this.visible(token, serverId, reads), serverId);
     return { server: serverView(row, await this.ctx(request, token, v, row)) };
+  }
+
+  // ---- ips: nova/api/openstack/compute/ips.py (a reader of the project or an admin) ------------
+
+  @Get(':serverId/ips')
+  async ips(@CurrentToken() token: TokenContext, @Param('serverId') serverId: string) {
+    return { addresses: serverAddresses(await this.visible(token, serverId)) };
+  }
+
+  @Get(':serverId/ips/:network')
+  async ipsOfNetwork(@CurrentToken() token: TokenContext, @Param('serverId') serverId: string, @Param('network') network: string) {
+    const addresses = serverAddresses(await this.visible(token, serverId));
+    if (!Object.hasOwn(addresses, network)) throw notFound('Instance is not a member of specified network');
+    return { [network]: addresses[network] };
   }
 
   // ---- update, delete ------------------------------------------------------------------------
