@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /** nova/compute/power_state.py: what the hypervisor says a guest is doing (not Nova's vm_state). */
 export const POWER_STATE = { NOSTATE: 0, RUNNING: 1, PAUSED: 3, SHUTDOWN: 4, CRASHED: 6, SUSPENDED: 7 } as const;
 export type PowerState = (typeof POWER_STATE)[keyof typeof POWER_STATE];
@@ -94,7 +96,21 @@ export type DriverOperation =
   | 'confirmResize'
   | 'getConsoleOutput'
   | 'attachVolume'
-  | 'detachVolume';
+  | 'detachVolume'
+  | 'snapshot';
+
+/**
+ * The bytes of a guest's root disk as `snapshot` hands them over, self-contained (no backing file), for
+ * the caller to store as an image. Reading `stream` to its end, or destroying it, removes whatever
+ * temporary file held the copy: a caller that gives up on the bytes must destroy the stream.
+ */
+export interface DiskSnapshot {
+  /** Glance's `disk_format` of the bytes. */
+  diskFormat: 'qcow2' | 'raw';
+  /** Size of the disk the guest sees, in bytes (Glance's `virtual_size`); null when the driver cannot tell. */
+  virtualSize: number | null;
+  stream: Readable;
+}
 
 /**
  * A hypervisor as the compute agent drives it: Nova's virt driver (nova/virt/driver.py) in camelCase,
@@ -117,7 +133,10 @@ export interface ComputeDriver {
   destroy(opts: { instanceId: string }): Promise<void>;
   /** Ends RUNNING from any power state (Nova: "even in cases in which the domain is paused or halted"). */
   reboot(opts: { instanceId: string; type: RebootType }): Promise<void>;
-  /** Ends SHUTDOWN; `timeoutSec` is how long a clean guest shutdown may take before the power is cut. */
+  /**
+   * Ends SHUTDOWN from any power state; a SUSPENDED guest's saved memory is dropped, so the next start boots
+   * afresh. `timeoutSec` is how long a clean shutdown of a RUNNING guest may take before the power is cut.
+   */
   powerOff(opts: { instanceId: string; timeoutSec?: number }): Promise<void>;
   /** Ends RUNNING from any power state (Nova's libvirt driver powers on by hard reboot). */
   powerOn(opts: { instanceId: string }): Promise<void>;
@@ -156,6 +175,12 @@ export interface ComputeDriver {
   attachVolume(opts: { instanceId: string; volumeId: string; device: string; connectionInfo: Record<string, unknown> }): Promise<void>;
   /** A volume not attached, or an instance gone, resolves (Nova's libvirt driver: "instance disappeared"). */
   detachVolume(opts: { instanceId: string; volumeId: string }): Promise<void>;
+  /**
+   * A standalone copy of the guest's root disk (no backing file), Nova's `snapshot` without the upload:
+   * the caller stores the bytes. Cold only: the guest must be SHUTDOWN (the caller powers it off first),
+   * otherwise `InstanceInvalidPowerState`; missing instance → `InstanceNotFound`. The guest is left as it was.
+   */
+  snapshot(opts: { instanceId: string }): Promise<DiskSnapshot>;
 }
 
 /** Base of the drivers' typed failures; `code` is stable, the agent maps it to events and API faults. */

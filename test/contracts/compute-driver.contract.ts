@@ -291,6 +291,49 @@ export function computeDriverContract(
       });
     });
 
+    describe('snapshot (shelve)', () => {
+      const bytesOf = async (stream: NodeJS.ReadableStream): Promise<Buffer> => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+        return Buffer.concat(chunks);
+      };
+
+      it('snapshot of a stopped guest gives its root disk as qcow2 or raw bytes and leaves the guest stopped', async () => {
+        const { instanceId } = await spawned();
+        await driver.powerOff({ instanceId, timeoutSec: 0 });
+        const copy = await driver.snapshot({ instanceId });
+        expect(['qcow2', 'raw']).toContain(copy.diskFormat);
+        expect((await bytesOf(copy.stream)).length).toBeGreaterThan(0);
+        expect(await stateOf(instanceId)).toBe(named(SHUTDOWN));
+        expect(await driver.listInstances()).toContain(instanceId);
+      });
+
+      it('snapshot of a running guest rejects with InstanceInvalidPowerState; of a missing one with InstanceNotFound', async () => {
+        const { instanceId } = await spawned();
+        const error = await rejectionOf(driver.snapshot({ instanceId }));
+        expect(error).toBeInstanceOf(InstanceInvalidPowerState);
+        expect(error).toMatchObject({ code: 'InstanceInvalidPowerState', instanceId, operation: 'snapshot', state: RUNNING });
+        expect(await stateOf(instanceId)).toBe(named(RUNNING));
+        const id = missingId();
+        await expectNotFound(driver.snapshot({ instanceId: id }), id);
+      });
+
+      it('powerOff of a paused or suspended guest ends SHUTDOWN, as shelve needs (where the driver pauses and suspends)', async () => {
+        const paused = await spawned();
+        if (driver.capabilities.supportsPause) {
+          await driver.pause({ instanceId: paused.instanceId });
+          await driver.powerOff({ instanceId: paused.instanceId, timeoutSec: 0 });
+          expect(await stateOf(paused.instanceId)).toBe(named(SHUTDOWN));
+        }
+        const suspended = await spawned();
+        if (driver.capabilities.supportsSuspend) {
+          await driver.suspend({ instanceId: suspended.instanceId });
+          await driver.powerOff({ instanceId: suspended.instanceId, timeoutSec: 0 });
+          expect(await stateOf(suspended.instanceId)).toBe(named(SHUTDOWN));
+        }
+      });
+    });
+
     describe('rebuild', () => {
       it('rebuild from another image ends RUNNING with the same flavor (or is not supported)', async () => {
         const spec = await spawned();

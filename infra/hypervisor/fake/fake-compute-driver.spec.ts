@@ -1,6 +1,7 @@
+import { text } from 'node:stream/consumers';
 import { computeDriverContract, instanceFactory } from '../../../test/contracts/compute-driver.contract';
 import { FIXED_NOW } from '../../../test/support/decider-spec';
-import { DriverOperationFailed, FlavorSpec, InstanceNotFound, InsufficientHostResources, POWER_STATE } from '../compute-driver';
+import { DriverOperationFailed, FlavorSpec, InstanceInvalidPowerState, InstanceNotFound, InsufficientHostResources, POWER_STATE } from '../compute-driver';
 import { FakeComputeDriver, FakeComputeDriverOptions, parseFakeFailures, parseFakeResources } from './fake-compute-driver';
 
 const flavor: FlavorSpec = { id: 'f-small', name: 'm1.small', vcpus: 2, memoryMb: 2048, rootGb: 20, ephemeralGb: 0, swapMb: 0, extraSpecs: {} };
@@ -33,7 +34,7 @@ computeDriverContract(
   makeInstance,
 );
 
-const { RUNNING, PAUSED, SHUTDOWN, CRASHED } = POWER_STATE;
+const { RUNNING, PAUSED, SHUTDOWN, SUSPENDED, CRASHED } = POWER_STATE;
 
 describe('FakeComputeDriver', () => {
   let now: number;
@@ -206,6 +207,17 @@ describe('FakeComputeDriver', () => {
       expect(await used(driver)).toEqual(nothingUsed);
     });
 
+    it('a failed snapshot leaves the guest stopped, and the next one gives the copy', async () => {
+      const driver = fake({ failures: parseFakeFailures('snapshot:^shelved-:1') });
+      const spec = makeInstance({ displayName: 'shelved-1' });
+      await driver.spawn({ instance: spec, powerOn: false });
+      const error = await driver.snapshot({ instanceId: spec.instanceId }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DriverOperationFailed);
+      expect(error).toMatchObject({ operation: 'snapshot', instanceId: spec.instanceId, reason: 'injected snapshot failure' });
+      expect((await driver.getInfo({ instanceId: spec.instanceId })).state).toBe(SHUTDOWN);
+      await expect(driver.snapshot({ instanceId: spec.instanceId })).resolves.toMatchObject({ diskFormat: 'raw' });
+    });
+
     it('matches a global regex on every call, not every other one', async () => {
       const driver = fake({ failures: [{ operation: 'spawn', displayName: /doomed/g }] });
       for (let i = 0; i < 3; i++) await expect(driver.spawn({ instance: makeInstance({ displayName: 'doomed' }) })).rejects.toThrow(DriverOperationFailed);
@@ -241,6 +253,21 @@ describe('FakeComputeDriver', () => {
       await jest.advanceTimersByTimeAsync(1);
       await spawn;
       expect(await driver.listInstances()).toEqual([spec.instanceId]);
+    });
+
+    it('a snapshot completes only once delayMs have passed', async () => {
+      const driver = fake({ delayMs: 1000 });
+      const spec = makeInstance();
+      const spawn = driver.spawn({ instance: spec, powerOn: false });
+      await jest.advanceTimersByTimeAsync(1000);
+      await spawn;
+      let done = false;
+      const snapshot = driver.snapshot({ instanceId: spec.instanceId }).then(() => (done = true));
+      await jest.advanceTimersByTimeAsync(999);
+      expect(done).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      await snapshot;
+      expect(done).toBe(true);
     });
 
     it('queries answer at once', async () => {
@@ -379,6 +406,100 @@ describe('FakeComputeDriver', () => {
     });
   });
 
+  describe('powerOff before a shelve', () => {
+    it.each([
+      ['paused', (d: FakeComputeDriver, instanceId: string) => d.pause({ instanceId })],
+      ['suspended', (d: FakeComputeDriver, instanceId: string) => d.suspend({ instanceId })],
+    ])('powerOff of a %s guest ends SHUTDOWN, and the guest can then be snapshotted', async (_, stopHalfway) => {
+      const driver = fake();
+      const spec = makeInstance();
+      await driver.spawn({ instance: spec });
+      await stopHalfway(driver, spec.instanceId);
+      await driver.powerOff({ instanceId: spec.instanceId, timeoutSec: 60 });
+      expect(await driver.getInfo({ instanceId: spec.instanceId })).toMatchObject({ state: SHUTDOWN, cpuTimeNs: 0 });
+      await expect(driver.snapshot({ instanceId: spec.instanceId })).resolves.toMatchObject({ diskFormat: 'raw' });
+    });
+
+    it('a suspended guest powered off boots afresh on powerOn: its saved memory is gone', async () => {
+      const driver = fake();
+      const spec = makeInstance();
+      await driver.spawn({ instance: spec });
+      await driver.suspend({ instanceId: spec.instanceId });
+      await driver.powerOff({ instanceId: spec.instanceId });
+      now += 60_000;
+      await driver.powerOn({ instanceId: spec.instanceId });
+      expect(driver.inspect(spec.instanceId)?.consoleLines.at(-2)).toBe(
+        `[2026-01-01T00:01:00.000Z] Booting ${spec.name} (${spec.displayName}) from image cirros-0.6.2: 2 vcpus, 2048 MB RAM.`,
+      );
+    });
+  });
+
+  describe('snapshot', () => {
+    it('of a stopped guest is a raw copy naming the guest and its image, sized by the flavor root disk', async () => {
+      const driver = fake();
+      const spec = makeInstance();
+      await driver.spawn({ instance: spec, powerOn: false });
+      const copy = await driver.snapshot({ instanceId: spec.instanceId });
+      expect(copy).toMatchObject({ diskFormat: 'raw', virtualSize: 20 * 1024 ** 3 });
+      expect(await text(copy.stream)).toBe(`fake disk of instance ${spec.instanceId}, image cirros-0.6.2\n`);
+    });
+
+    it('leaves the guest as it was: stopped, listed, its claim held', async () => {
+      const driver = fake();
+      const spec = makeInstance();
+      await driver.spawn({ instance: spec, powerOn: false });
+      await text((await driver.snapshot({ instanceId: spec.instanceId })).stream);
+      expect((await driver.getInfo({ instanceId: spec.instanceId })).state).toBe(SHUTDOWN);
+      expect(await used(driver)).toEqual({ vcpusUsed: 2, memoryMbUsed: 2048, localGbUsed: 20, runningVms: 1 });
+    });
+
+    it('gives the same bytes every time, so that a redelivered shelve stores the same image', async () => {
+      const driver = fake();
+      const spec = makeInstance();
+      await driver.spawn({ instance: spec, powerOn: false });
+      const first = await text((await driver.snapshot({ instanceId: spec.instanceId })).stream);
+      expect(await text((await driver.snapshot({ instanceId: spec.instanceId })).stream)).toBe(first);
+    });
+
+    it('names the image a rebuild booted, not the first one', async () => {
+      const driver = fake();
+      const spec = makeInstance();
+      await driver.spawn({ instance: spec });
+      await driver.rebuild({ instance: { ...spec, image: { ...image, id: 'debian-12' } } });
+      await driver.powerOff({ instanceId: spec.instanceId });
+      expect(await text((await driver.snapshot({ instanceId: spec.instanceId })).stream)).toContain('image debian-12');
+    });
+
+    it('has no virtual size for a flavor without a root disk', async () => {
+      const driver = fake();
+      const spec = makeInstance({ flavor: { ...flavor, rootGb: 0 } });
+      await driver.spawn({ instance: spec, powerOn: false });
+      expect(await driver.snapshot({ instanceId: spec.instanceId })).toMatchObject({ diskFormat: 'raw', virtualSize: null });
+    });
+
+    it.each([
+      ['running', RUNNING, async () => undefined],
+      ['paused', PAUSED, (d: FakeComputeDriver, instanceId: string) => d.pause({ instanceId })],
+      ['suspended', SUSPENDED, (d: FakeComputeDriver, instanceId: string) => d.suspend({ instanceId })],
+    ])('of a %s guest rejects with InstanceInvalidPowerState and leaves it so', async (_, state, bringTo) => {
+      const driver = fake();
+      const spec = makeInstance();
+      await driver.spawn({ instance: spec });
+      await bringTo(driver, spec.instanceId);
+      const error = await driver.snapshot({ instanceId: spec.instanceId }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InstanceInvalidPowerState);
+      expect(error).toMatchObject({ code: 'InstanceInvalidPowerState', instanceId: spec.instanceId, operation: 'snapshot', state });
+      expect((await driver.getInfo({ instanceId: spec.instanceId })).state).toBe(state);
+    });
+
+    it('of a missing instance rejects with InstanceNotFound', async () => {
+      const spec = makeInstance();
+      const error = await fake().snapshot({ instanceId: spec.instanceId }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InstanceNotFound);
+      expect(error).toMatchObject({ code: 'InstanceNotFound', instanceId: spec.instanceId });
+    });
+  });
+
   describe('options', () => {
     it('refuses a host without a name or with a size that is not positive', () => {
       expect(() => new FakeComputeDriver({ hostname: '' })).toThrow(RangeError);
@@ -399,10 +520,11 @@ describe('parseFakeFailures', () => {
   });
 
   it('takes a bare operation or an empty regex as every instance, and trims blanks', () => {
-    expect(parseFakeFailures(' destroy , powerOff::3 ,resize:')).toEqual([
+    expect(parseFakeFailures(' destroy , powerOff::3 ,resize:, snapshot')).toEqual([
       { operation: 'destroy' },
       { operation: 'powerOff', times: 3 },
       { operation: 'resize' },
+      { operation: 'snapshot' },
     ]);
   });
 

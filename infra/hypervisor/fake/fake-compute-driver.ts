@@ -1,7 +1,9 @@
+import { Readable } from 'node:stream';
 import {
   assertFits,
   ComputeDriver,
   ComputeDriverCapabilities,
+  DiskSnapshot,
   DriverOperation,
   DriverOperationFailed,
   FlavorSpec,
@@ -18,7 +20,7 @@ import {
   flavorDiskGb,
 } from '../compute-driver';
 
-/** Every operation that changes a guest can be made to fail. */
+/** Every operation that changes a guest, or copies its disk, can be made to fail. */
 export type FailableOperation = Exclude<DriverOperation, 'getConsoleOutput'>;
 
 export interface FailureRule {
@@ -46,7 +48,7 @@ export interface FakeComputeDriverOptions {
   localGb?: number;
   allocationRatios?: Partial<FakeAllocationRatios>;
   hostIp?: string;
-  /** Time every operation that changes a guest takes, in ms (timers, so jest's fake timers control it); queries answer at once. */
+  /** Time every operation that changes a guest, or copies its disk, takes, in ms (timers, so jest's fake timers control it); queries answer at once. */
   delayMs?: number;
   failures?: FailureRule[];
   /** Counts of `times`-limited rules shared with other drivers: "fail the first spawn" then means the first of the process. */
@@ -102,6 +104,7 @@ export interface FailureBudget {
 }
 
 const { RUNNING, PAUSED, SHUTDOWN, SUSPENDED } = POWER_STATE;
+const GIB = 1024 ** 3;
 const NO_RESOURCES: ResourceAmounts = { vcpus: 0, memoryMb: 0, localGb: 0 };
 
 const amountsOf = (flavor: FlavorSpec): ResourceAmounts => ({ vcpus: flavor.vcpus, memoryMb: flavor.memoryMb, localGb: flavorDiskGb(flavor) });
@@ -393,6 +396,17 @@ export class FakeComputeDriver implements ComputeDriver {
     guest.volumes.delete(volumeId);
   }
 
+  async snapshot({ instanceId }: { instanceId: string }): Promise<DiskSnapshot> {
+    await this.settle();
+    const guest = this.require(instanceId);
+    if (guest.state !== SHUTDOWN) throw new InstanceInvalidPowerState(instanceId, 'snapshot', guest.state);
+    this.injectFailure('snapshot', instanceId, guest.spec.displayName);
+    const { rootGb } = guest.spec.flavor;
+    // No disk exists: the same few bytes for the same guest, so that a redelivered shelve stores the same image.
+    const bytes = Buffer.from(`fake disk of instance ${instanceId}, image ${guest.spec.image.id}\n`);
+    return { diskFormat: 'raw', virtualSize: rootGb > 0 ? rootGb * GIB : null, stream: Readable.from([bytes], { objectMode: false }) };
+  }
+
   /** What the fake holds for an instance, or null; for tests that check what a user could not see through the port. */
   inspect(instanceId: string): FakeInstanceView | null {
     const guest = this.instances.get(instanceId);
@@ -504,6 +518,7 @@ const FAILABLE: readonly FailableOperation[] = [
   'confirmResize',
   'attachVolume',
   'detachVolume',
+  'snapshot',
 ];
 
 const FAILURES_FORMAT =

@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { chmod, mkdir, mkdtemp, open, readdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { computeDriverContract, instanceFactory } from '../../../test/contracts/compute-driver.contract';
-import { DriverOperationFailed, FlavorSpec, InstanceNotFound, InstanceSpec, POWER_STATE, powerStateName } from '../compute-driver';
+import { DriverOperationFailed, FlavorSpec, InstanceInvalidPowerState, InstanceNotFound, InstanceSpec, POWER_STATE, powerStateName } from '../compute-driver';
 import { runCommand } from './commands';
 import { buildDomainXml } from './domain-xml';
 import { ImageBytes, ImageChecksum, ImageSource } from './image-source';
@@ -22,6 +23,9 @@ const virsh = (...args: string[]): Promise<string> => runCommand('virsh', ['-c',
 const domainUuids = async (): Promise<string[]> => (await virsh('list', '--all', '--uuid')).split('\n').map((l) => l.trim()).filter(Boolean);
 const qemuImgInfo = async (path: string): Promise<Record<string, unknown>> =>
   JSON.parse((await run('qemu-img', ['info', '-U', '--output=json', path])).stdout) as Record<string, unknown>;
+/** Runs qemu-io commands on a qcow2 image; rejects when one fails, a `read -P` whose pattern does not match included. */
+const qemuIo = (path: string, ...commands: string[]) => run('qemu-io', ['-f', 'qcow2', ...commands.flatMap((c) => ['-c', c]), path]);
+const sha512Of = async (path: string) => createHash('sha512').update(await readFile(path)).digest('hex');
 const dominfo = async (uuid: string): Promise<Record<string, string>> =>
   Object.fromEntries(
     (await virsh('dominfo', uuid))
@@ -43,6 +47,22 @@ async function waitFor<T>(what: string, check: () => Promise<T>, timeoutMs = 30_
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Points the image's first L2 table at an unaligned offset: qemu opens the image, then fails reading it ("Image is corrupt"). */
+async function corruptFirstL2Table(path: string): Promise<void> {
+  const file = await open(path, 'r+');
+  try {
+    const header = Buffer.alloc(48);
+    await file.read(header, 0, header.length, 0);
+    const l1TableOffset = Number(header.readBigUInt64BE(40));
+    const entry = Buffer.alloc(8);
+    await file.read(entry, 0, entry.length, l1TableOffset);
+    entry.writeBigUInt64BE(entry.readBigUInt64BE(0) | 0x200n);
+    await file.write(entry, 0, entry.length, l1TableOffset);
+  } finally {
+    await file.close();
   }
 }
 
@@ -78,6 +98,8 @@ const image: InstanceSpec['image'] = { id: `empty-disk-${runId.slice(0, 8)}`, pr
 let workDir: string;
 let emptyDisk: string;
 let emptyDiskSha512: string;
+/** A base image with bytes of its own (0x5a at 1 MiB), for snapshots that must carry the base along. */
+let patternedDisk: string;
 
 beforeAll(async () => {
   await mkdir(TEST_ROOT, { recursive: true });
@@ -88,6 +110,9 @@ beforeAll(async () => {
   // An empty disk: SeaBIOS finds nothing to boot and says so on the serial console.
   await run('qemu-img', ['create', '-q', '-f', 'qcow2', emptyDisk, '64M']);
   emptyDiskSha512 = createHash('sha512').update(await readFile(emptyDisk)).digest('hex');
+  patternedDisk = join(workDir, 'patterned.qcow2');
+  await run('qemu-img', ['create', '-q', '-f', 'qcow2', patternedDisk, '64M']);
+  await qemuIo(patternedDisk, 'write -P 0x5a 1M 64k');
 });
 
 afterAll(async () => {
@@ -343,6 +368,122 @@ describe(`LibvirtComputeDriver on ${uri}`, () => {
     await driver.suspend({ instanceId: spec.instanceId });
     expect(await dominfo(spec.instanceId)).toMatchObject({ State: 'shut off', 'Managed save': 'yes' });
     expect(await stateOf(spec.instanceId)).toBe('suspended');
+  });
+
+  it('powerOff of a paused guest ends SHUTDOWN at once: a paused guest cannot answer an ACPI shutdown', async () => {
+    const spec = makeInstance();
+    await driver.spawn({ instance: spec });
+    await driver.pause({ instanceId: spec.instanceId });
+    const started = Date.now();
+    await driver.powerOff({ instanceId: spec.instanceId, timeoutSec: 30 });
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(await dominfo(spec.instanceId)).toMatchObject({ State: 'shut off', 'Managed save': 'no' });
+    expect(await stateOf(spec.instanceId)).toBe('shutdown');
+  });
+
+  it('powerOff of a suspended guest ends SHUTDOWN without its managed save image: the next start boots afresh', async () => {
+    const spec = makeInstance();
+    await driver.spawn({ instance: spec });
+    await waitFor('the first boot on the console', bootFailureShown(spec.instanceId));
+    await driver.suspend({ instanceId: spec.instanceId });
+    await driver.powerOff({ instanceId: spec.instanceId, timeoutSec: 30 });
+    expect(await dominfo(spec.instanceId)).toMatchObject({ State: 'shut off', 'Managed save': 'no' });
+    expect(await stateOf(spec.instanceId)).toBe('shutdown');
+    // A restore from a managed save image resumes the guest where it was; only a fresh boot shows SeaBIOS again.
+    await virsh('start', spec.instanceId);
+    await waitFor('a second SeaBIOS banner', async () => ((await driver.getConsoleOutput({ instanceId: spec.instanceId })).match(/SeaBIOS/g) ?? []).length >= 2);
+  });
+
+  describe('snapshot', () => {
+    const filesOf = async (dir: string) => (await readdir(dir)).sort();
+    /** Spawns a guest on `host` from the patterned base, "writes" 0xa5 at 2 MiB as the guest would, powers it off, snapshots it and saves the bytes. */
+    const shelvedCopy = async (host: Fixture) => {
+      const spec = makeInstance({ image: { ...image, id: `patterned-${runId.slice(0, 8)}` } });
+      await host.driver.spawn({ instance: spec });
+      await host.driver.powerOff({ instanceId: spec.instanceId });
+      const dir = instanceDir(spec, host);
+      await qemuIo(join(dir, 'disk'), 'write -P 0xa5 2M 64k');
+      const filesBefore = await filesOf(dir);
+      const copy = await host.driver.snapshot({ instanceId: spec.instanceId });
+      const saved = join(workDir, `${spec.instanceId}.snapshot`);
+      await pipeline(copy.stream, createWriteStream(saved));
+      return { spec, dir, filesBefore, copy, saved };
+    };
+    const patternedHost = () => withFixture({ images: new FileImageSource(patternedDisk, undefined) });
+
+    it("of a stopped guest is a qcow2 without backing file, of the overlay's virtual size, holding what base and guest wrote", async () => {
+      const host = await patternedHost();
+      const { spec, dir, copy, saved } = await shelvedCopy(host);
+      const overlay = await qemuImgInfo(join(dir, 'disk'));
+      const info = await qemuImgInfo(saved);
+      expect(info).toMatchObject({ format: 'qcow2', 'virtual-size': overlay['virtual-size'] });
+      expect(info).not.toHaveProperty('backing-filename');
+      expect(copy).toMatchObject({ diskFormat: 'qcow2', virtualSize: flavor.rootGb * GIB });
+      await qemuIo(saved, 'read -P 0x5a 1M 64k', 'read -P 0xa5 2M 64k');
+      // The guest is left as it was: stopped, on its overlay.
+      expect((await host.driver.getInfo({ instanceId: spec.instanceId })).state).toBe(POWER_STATE.SHUTDOWN);
+      expect(overlay).toMatchObject({ 'backing-filename': join(host.instancesPath, '_base', `${spec.image.id}.qcow2`) });
+    });
+
+    it('the copy is gone from the host once its stream has been read', async () => {
+      const { dir, filesBefore } = await shelvedCopy(await patternedHost());
+      await waitFor('the instance folder as it was before the snapshot', async () => JSON.stringify(await filesOf(dir)) === JSON.stringify(filesBefore), 5000);
+    });
+
+    it('the copy is gone from the host once its stream is destroyed unread', async () => {
+      const spec = makeInstance();
+      await driver.spawn({ instance: spec, powerOn: false });
+      const dir = instanceDir(spec);
+      const filesBefore = await filesOf(dir);
+      const copy = await driver.snapshot({ instanceId: spec.instanceId });
+      expect(await filesOf(dir)).toHaveLength(filesBefore.length + 1);
+      copy.stream.destroy();
+      await waitFor('the instance folder as it was before the snapshot', async () => JSON.stringify(await filesOf(dir)) === JSON.stringify(filesBefore), 5000);
+    });
+
+    it("a new guest spawned from the snapshot's bytes on another host reaches RUNNING with the disk the first one had", async () => {
+      const { saved, copy } = await shelvedCopy(await patternedHost());
+      const otherHost = await withFixture({ images: new FileImageSource(saved, { algo: 'sha512', value: await sha512Of(saved) }, copy.diskFormat) });
+      const shelvedImage = { id: randomUUID(), properties: {}, diskFormat: copy.diskFormat };
+      const unshelved = makeInstance({ image: shelvedImage });
+      await otherHost.driver.spawn({ instance: unshelved });
+      expect((await otherHost.driver.getInfo({ instanceId: unshelved.instanceId })).state).toBe(POWER_STATE.RUNNING);
+      const disk = join(instanceDir(unshelved, otherHost), 'disk');
+      expect(await qemuImgInfo(disk)).toMatchObject({ 'backing-filename': join(otherHost.instancesPath, '_base', `${shelvedImage.id}.qcow2`) });
+      await run('qemu-io', ['-r', '-U', '-f', 'qcow2', '-c', 'read -P 0x5a 1M 64k', '-c', 'read -P 0xa5 2M 64k', disk]);
+    });
+
+    it('of a running guest rejects with InstanceInvalidPowerState, leaves it running and no copy behind', async () => {
+      const spec = makeInstance();
+      await driver.spawn({ instance: spec });
+      const filesBefore = await filesOf(instanceDir(spec));
+      const error = await driver.snapshot({ instanceId: spec.instanceId }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InstanceInvalidPowerState);
+      expect(error).toMatchObject({ code: 'InstanceInvalidPowerState', instanceId: spec.instanceId, operation: 'snapshot', state: POWER_STATE.RUNNING });
+      expect(await stateOf(spec.instanceId)).toBe('running');
+      expect(await filesOf(instanceDir(spec))).toEqual(filesBefore);
+    });
+
+    it('a copy qemu-img fails half-way through rejects with DriverOperationFailed and leaves no file behind', async () => {
+      const spec = makeInstance();
+      await driver.spawn({ instance: spec, powerOn: false });
+      const disk = join(instanceDir(spec), 'disk');
+      await qemuIo(disk, 'write -P 0xa5 0 64k');
+      await corruptFirstL2Table(disk);
+      const filesBefore = await filesOf(instanceDir(spec));
+      const error = await driver.snapshot({ instanceId: spec.instanceId }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DriverOperationFailed);
+      expect(error).toMatchObject({ operation: 'snapshot', instanceId: spec.instanceId });
+      expect((error as DriverOperationFailed).reason).toContain('Input/output error');
+      expect(await filesOf(instanceDir(spec))).toEqual(filesBefore);
+    });
+
+    it('of a missing instance rejects with InstanceNotFound', async () => {
+      const instanceId = randomUUID();
+      const error = await driver.snapshot({ instanceId }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InstanceNotFound);
+      expect(error).toMatchObject({ code: 'InstanceNotFound', instanceId });
+    });
   });
 
   it('a domain without Strata metadata is neither listed, nor reported, nor touched by destroy', async () => {
