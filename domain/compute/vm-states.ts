@@ -21,7 +21,10 @@ export type TaskState =
   | 'resize_migrating'
   | 'resize_finish'
   | 'resize_reverting'
-  | 'resize_confirming';
+  | 'resize_confirming'
+  | 'shelving'
+  | 'shelving_offloading'
+  | 'unshelving';
 
 /** nova/compute/power_state.py */
 export const POWER = { NOSTATE: 0, RUNNING: 1, PAUSED: 3, SHUTDOWN: 4, CRASHED: 6, SUSPENDED: 7 } as const;

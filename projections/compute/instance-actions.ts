@@ -77,6 +77,13 @@ export const INSTANCE_ACTION_EVENT_TYPES: ActionEvent['type'][] = [
   'ServerResizeConfirmed',
   'ServerRevertResizeRequested',
   'ServerResizeReverted',
+  'ServerShelveRequested',
+  'ServerShelved',
+  'ServerShelveOffloadRequested',
+  'ServerShelveOffloaded',
+  'ServerUnshelveRequested',
+  'ServerUnshelveScheduled',
+  'ServerUnshelved',
   'ServerActionFailed',
   'ServerDeletionRequested',
   'ServerDeleted',
@@ -96,6 +103,10 @@ const REQUESTED: Partial<Record<ServerEvent['type'], { action: string; step: str
   ServerResumeRequested: { action: 'resume', step: 'compute_resume_instance' },
   ServerRebuildRequested: { action: 'rebuild', step: 'compute_rebuild_instance' },
   ServerRevertResizeRequested: { action: 'revertResize', step: 'compute_revert_resize' },
+  ServerShelveRequested: { action: 'shelve', step: 'compute_shelve_instance' },
+  // Asked by the conductor right after a shelve, with its order id, it continues the shelve's action (Nova's
+  // `shelved_offload_time` 0); an admin's shelveOffload is an action of its own.
+  ServerShelveOffloadRequested: { action: 'shelveOffload', step: 'compute_shelve_offload_instance' },
 };
 
 /** The key (after `<serverId>|`) of the action row an event belongs to; null when it belongs to none. */
@@ -234,6 +245,11 @@ function actionChange(
     case 'ServerResizeConfirmed':
       // Strata confirms in one fact; Nova's confirm runs on the source host.
       return instantStep(open('confirmResize', e.data.sourceHost), 'compute_confirm_resize', at, e.data.sourceHost);
+    case 'ServerUnshelveRequested':
+      // An offloaded server is placed by the conductor first (nova/conductor/manager.py `unshelve_instance`).
+      return e.data.host === null
+        ? startStep(open('unshelve', null), 'conductor_unshelve_instance', at, null)
+        : startStep(open('unshelve', e.data.host), 'compute_unshelve_instance', at, e.data.host);
     case 'ServerDeletionRequested': {
       // A server never placed on a host is deleted locally (Nova's `_local_delete`): no compute step.
       const action = open('delete', e.data.host);
@@ -264,6 +280,11 @@ function actionChange(
       return instantStep(finishOpen(row, at, null, 'compute_resize_instance'), 'compute_finish_resize', at, e.data.host);
     case 'ServerResizeReverted':
       return instantStep(finishOpen(row, at, null, 'compute_revert_resize'), 'compute_finish_revert_resize', at, e.data.host);
+    case 'ServerUnshelveScheduled':
+      return startStep(finishOpen(row, at, null, 'conductor_unshelve_instance'), 'compute_unshelve_instance', at, e.data.host);
+    case 'ServerShelved':
+    case 'ServerShelveOffloaded':
+    case 'ServerUnshelved':
     case 'ServerStopped':
     case 'ServerStarted':
     case 'ServerRebooted':

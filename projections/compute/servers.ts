@@ -91,6 +91,13 @@ export const SERVER_EVENT_TYPES: ServerEvent['type'][] = [
   'ServerResizeConfirmed',
   'ServerRevertResizeRequested',
   'ServerResizeReverted',
+  'ServerShelveRequested',
+  'ServerShelved',
+  'ServerShelveOffloadRequested',
+  'ServerShelveOffloaded',
+  'ServerUnshelveRequested',
+  'ServerUnshelveScheduled',
+  'ServerUnshelved',
   'ServerActionFailed',
   'ServerPowerStateChanged',
   'ServerDeletionRequested',
@@ -286,6 +293,20 @@ function serverChanges(e: ServerChange, at: string): Partial<ServerRow> {
       return { vm_state: e.data.vmState, power_state: e.data.powerState, task_state: null, host: e.data.host, node: e.data.node, ...flavorColumns(e.data.flavor), launched_at: at };
     case 'ServerResizeConfirmed':
       return { vm_state: e.data.vmState };
+    case 'ServerShelveRequested':
+    case 'ServerShelveOffloadRequested':
+      return { task_state: e.data.taskState };
+    case 'ServerShelved':
+      return { vm_state: e.data.vmState, power_state: e.data.powerState, task_state: null };
+    case 'ServerShelveOffloaded':
+      // nova/compute/manager.py `_shelve_offload_instance`: off its host and node.
+      return { vm_state: e.data.vmState, power_state: e.data.powerState, task_state: null, host: null, node: null };
+    case 'ServerUnshelveRequested':
+      return { task_state: e.data.taskState, ...(e.data.availabilityZone !== undefined ? { requested_availability_zone: e.data.availabilityZone } : {}) };
+    case 'ServerUnshelveScheduled':
+      return { task_state: e.data.taskState, availability_zone: e.data.availabilityZone };
+    case 'ServerUnshelved':
+      return { vm_state: e.data.vmState, power_state: e.data.powerState, task_state: null, host: e.data.host, node: e.data.node };
     case 'ServerPowerStateChanged':
       return { vm_state: e.data.vmState, power_state: e.data.powerState };
     case 'ServerDeletionRequested':

@@ -244,6 +244,18 @@ describeWithCli('the real openstack CLI against the compute API of strata start'
     expect(json(['server', 'event', 'show', 'cli-srv', stop['Request ID']])).toMatchObject({ action: 'stop', request_id: stop['Request ID'] });
   });
 
+  it('server shelve --wait: SHELVED_OFFLOADED off its host, the image <name>-shelved; server unshelve --wait: ACTIVE again, the image gone', async () => {
+    ok(['server', 'shelve', '--wait', 'cli-srv']);
+    expect(json(['server', 'show', 'cli-srv'])).toMatchObject({ status: 'SHELVED_OFFLOADED', 'OS-EXT-SRV-ATTR:host': null, 'OS-EXT-STS:task_state': null });
+    const images = json(['image', 'list', '--name', 'cli-srv-shelved']) as Row[];
+    expect(images).toEqual([expect.objectContaining({ Name: 'cli-srv-shelved', Status: 'active' })]);
+    ok(['server', 'unshelve', '--wait', 'cli-srv']);
+    expect(json(['server', 'show', 'cli-srv'])).toMatchObject({ id: serverId, status: 'ACTIVE', image: `cirros-cli (${imageId})`, 'OS-EXT-SRV-ATTR:host': expect.stringMatching(/\S/) });
+    await waitFor('the shelved image to be deleted', () => ((json(['image', 'list', '--name', 'cli-srv-shelved']) as Row[]).length === 0 ? true : undefined), 30_000);
+    const actions = (json(['server', 'event', 'list', 'cli-srv']) as Row[]).map((e) => e.Action);
+    expect(actions.slice(0, 2)).toEqual(['unshelve', 'shelve']);
+  });
+
   it('console log show: non-empty text; --lines N gives its tail', () => {
     const log = ok(['console', 'log', 'show', 'cli-srv']);
     expect(log.trim().length).toBeGreaterThan(0);

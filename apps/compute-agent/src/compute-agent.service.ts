@@ -83,6 +83,7 @@ export class ComputeAgentService implements OnApplicationBootstrap, OnApplicatio
         host,
         driver,
         bus: this.bus,
+        blobs: imageBlobStore(this.config.dataDir),
         availabilityZone: this.config.availabilityZone,
         allocation,
         reportIntervalMs: this.config.reportIntervalSec * 1000,

@@ -1,7 +1,8 @@
+import { BlobKey, InMemoryBlobStore } from '../../../infra/blob';
 import { FlavorSpec, FakeComputeDriver, POWER_STATE } from '../../../infra/hypervisor';
 import { InProcessBus } from '../../../infra/messaging/in-process/in-process-bus';
 import { instanceFactory } from '../../../test/contracts/compute-driver.contract';
-import { ComputeReport, computeSubjects } from '../../shared/src/compute-protocol';
+import { ComputeReport, ComputeWorkOrder, computeSubjects } from '../../shared/src/compute-protocol';
 import { ComputeHostAgent } from './compute-host-agent';
 
 const flavor: FlavorSpec = { id: 'f', name: 'm1.tiny', vcpus: 1, memoryMb: 512, rootGb: 1, ephemeralGb: 0, swapMb: 0, extraSpecs: {} };
@@ -40,7 +41,7 @@ describe('ComputeHostAgent power state sync', () => {
     await driver.spawn({ instance: running });
     await driver.spawn({ instance: crashed });
     driver.simulateExternalPowerState(crashed.instanceId, POWER_STATE.CRASHED);
-    agent = new ComputeHostAgent({ host: 'hv-1', driver, bus, availabilityZone: 'nova', allocation, reportIntervalMs: 60_000, log: { info: () => undefined, warn: () => undefined } });
+    agent = new ComputeHostAgent({ host: 'hv-1', driver, bus, blobs: new InMemoryBlobStore(), availabilityZone: 'nova', allocation, reportIntervalMs: 60_000, log: { info: () => undefined, warn: () => undefined } });
     await agent.start();
     await agent.syncPowerStates();
     await until(() => reports.filter((r) => r.kind === 'power-state').length === 2);
@@ -53,8 +54,40 @@ describe('ComputeHostAgent power state sync', () => {
   it('runs a first round at start when an interval is set, and another one each interval', async () => {
     const driver = new FakeComputeDriver({ hostname: 'hv-2' });
     await driver.spawn({ instance: makeInstance() });
-    agent = new ComputeHostAgent({ host: 'hv-2', driver, bus, availabilityZone: 'nova', allocation, reportIntervalMs: 60_000, syncPowerStateIntervalMs: 50, log: { info: () => undefined, warn: () => undefined } });
+    agent = new ComputeHostAgent({ host: 'hv-2', driver, bus, blobs: new InMemoryBlobStore(), availabilityZone: 'nova', allocation, reportIntervalMs: 60_000, syncPowerStateIntervalMs: 50, log: { info: () => undefined, warn: () => undefined } });
     await agent.start();
     await until(() => reports.filter((r) => r.kind === 'guests').length >= 3);
+  });
+
+  it('shelves (power off, the disk copied into the blob store), offloads and unshelves a guest; a redelivered shelve reports the same copy', async () => {
+    const driver = new FakeComputeDriver({ hostname: 'hv-3' });
+    const blobs = new InMemoryBlobStore();
+    const guest = makeInstance();
+    await driver.spawn({ instance: guest });
+    agent = new ComputeHostAgent({ host: 'hv-3', driver, bus, blobs, availabilityZone: 'nova', allocation, reportIntervalMs: 60_000, log: { info: () => undefined, warn: () => undefined } });
+    await agent.start();
+    const order = (action: 'shelve' | 'shelveOffload' | 'unshelve'): ComputeWorkOrder => ({ kind: 'action', orderId: 'req-1', serverId: guest.instanceId, action, instance: guest, powerOn: true });
+    const done = (action: string) => reports.filter((r) => r.kind === 'action-done' && r.action === action);
+
+    await bus.publish(computeSubjects.work('hv-3'), order('shelve'), { msgId: 'shelve-1' });
+    await until(() => done('shelve').length === 1);
+    const shelved = done('shelve')[0] as Extract<ComputeReport, { kind: 'action-done' }>;
+    expect(shelved.powerState).toBe(POWER_STATE.SHUTDOWN);
+    expect(shelved.snapshot).toMatchObject({ diskFormat: 'raw' });
+    expect(await blobs.stat(shelved.snapshot!.blobKey as BlobKey)).toEqual({ key: shelved.snapshot!.blobKey, size: shelved.snapshot!.size });
+    // The same order again (a crash before the ack): the guest is still there, off; the copy is the same blob
+    // (the report repeats the first one's message id, so the bus keeps one).
+    const put = jest.spyOn(blobs, 'put');
+    await bus.publish(computeSubjects.work('hv-3'), order('shelve'), { msgId: 'shelve-2' });
+    await until(() => put.mock.results.length === 1);
+    expect((await put.mock.results[0].value).key).toBe(shelved.snapshot!.blobKey);
+
+    await bus.publish(computeSubjects.work('hv-3'), order('shelveOffload'), { msgId: 'offload-1' });
+    await until(() => done('shelveOffload').length === 1);
+    expect(await driver.listInstances()).toEqual([]);
+
+    await bus.publish(computeSubjects.work('hv-3'), order('unshelve'), { msgId: 'unshelve-1' });
+    await until(() => done('unshelve').length === 1);
+    expect((await driver.getInfo({ instanceId: guest.instanceId })).state).toBe(POWER_STATE.RUNNING);
   });
 });

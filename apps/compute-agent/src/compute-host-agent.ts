@@ -1,12 +1,15 @@
 import { HostAllocation } from '../../../domain/compute';
+import { BlobStore } from '../../../infra/blob';
 import { Bus, Consumer } from '../../../infra/messaging/bus';
 import { ComputeDriver, ComputeDriverError, InstanceNotFound, POWER_STATE, PowerState } from '../../../infra/hypervisor';
-import { ComputeHeartbeat, ComputeReport, ComputeWorkOrder, computeSubjects, ConsoleReply, ConsoleRequest } from '../../shared/src/compute-protocol';
+import { ComputeHeartbeat, ComputeReport, ComputeWorkOrder, computeSubjects, ConsoleReply, ConsoleRequest, StoredSnapshot } from '../../shared/src/compute-protocol';
 
 export interface HostAgentOptions {
   host: string;
   driver: ComputeDriver;
   bus: Bus;
+  /** Where a shelve stores the copy of a root disk: the image blob store (the host shares Strata's data dir). */
+  blobs: BlobStore;
   availabilityZone: string;
   allocation: HostAllocation;
   reportIntervalMs: number;
@@ -132,8 +135,10 @@ export class ComputeHostAgent {
   }
 
   private report(report: ComputeReport): Promise<void> {
+    // A shelve and the offload after it share their order id: an action's report names the action too.
+    const action = report.kind === 'action-done' || report.kind === 'action-failed' ? `:${report.action}` : '';
     const id =
-      report.kind === 'host' ? `host:${this.o.host}:${Date.now()}` : report.kind === 'guests' ? `${report.orderId}:guests` : `${report.orderId}:${report.kind}:${report.serverId}`;
+      report.kind === 'host' ? `host:${this.o.host}:${Date.now()}` : report.kind === 'guests' ? `${report.orderId}:guests` : `${report.orderId}:${report.kind}${action}:${report.serverId}`;
     return this.o.bus.publish(computeSubjects.report(this.o.host), report, { msgId: id });
   }
 
@@ -170,8 +175,16 @@ export class ComputeHostAgent {
         return;
       case 'action':
         try {
-          await this.act(order);
-          await this.report({ kind: 'action-done', orderId: order.orderId, serverId: order.serverId, action: order.action, host, powerState: await this.powerStateOf(order.serverId) });
+          const snapshot = await this.act(order);
+          await this.report({
+            kind: 'action-done',
+            orderId: order.orderId,
+            serverId: order.serverId,
+            action: order.action,
+            host,
+            powerState: await this.powerStateOf(order.serverId),
+            ...(snapshot ? { snapshot } : {}),
+          });
         } catch (e) {
           if (!(e instanceof ComputeDriverError)) throw e;
           this.o.log.warn(`${order.action} of ${order.serverId} on ${host} failed: ${e.message}`);
@@ -189,8 +202,11 @@ export class ComputeHostAgent {
     }
   }
 
-  /** Each action looks at the guest first, so a redelivered order that already took effect just reports. */
-  private async act(order: Extract<ComputeWorkOrder, { kind: 'action' }>): Promise<void> {
+  /**
+   * Each action looks at the guest first, so a redelivered order that already took effect just reports.
+   * A shelve answers with the copy of the root disk it stored.
+   */
+  private async act(order: Extract<ComputeWorkOrder, { kind: 'action' }>): Promise<StoredSnapshot | void> {
     const d = this.o.driver;
     const instanceId = order.serverId;
     const state = await this.powerStateOf(instanceId);
@@ -226,6 +242,29 @@ export class ComputeHostAgent {
         return;
       case 'revertResize':
         await d.revertResize({ instance: order.instance, powerOn: order.powerOn });
+        return;
+      case 'shelve': {
+        // nova/compute/manager.py `shelve_instance`: power off, then snapshot. The guest stays until the offload,
+        // so a redelivered shelve copies the disk again (identical bytes are stored once).
+        if (state !== POWER_STATE.SHUTDOWN) await d.powerOff({ instanceId, timeoutSec: this.o.shutdownTimeoutSec ?? 0 });
+        const copy = await d.snapshot({ instanceId });
+        let stored;
+        try {
+          stored = await this.o.blobs.put(copy.stream);
+        } catch (e) {
+          // The driver's temporary copy goes when its stream does.
+          copy.stream.destroy();
+          throw e;
+        }
+        return { blobKey: stored.key, size: stored.size, md5: stored.md5, sha512: stored.sha512, diskFormat: copy.diskFormat, virtualSize: copy.virtualSize };
+      }
+      case 'shelveOffload':
+        await d.destroy({ instanceId });
+        return;
+      case 'unshelve':
+        // Shelved on this host: the guest is here, powered off. Offloaded: spawned from the shelved image.
+        if (state === POWER_STATE.NOSTATE) await d.spawn({ instance: order.instance });
+        else if (state !== POWER_STATE.RUNNING) await d.powerOn({ instanceId });
         return;
     }
   }

@@ -7,6 +7,7 @@ import {
   buildSagaStream,
   InsufficientHostResources,
   maxRetriesExceeded,
+  POWER,
   nextBuildStep,
   NO_VALID_HOST,
   NO_VALID_HOST_RESOURCES,
@@ -27,6 +28,7 @@ import { deterministicEventId, uuidFromName } from '../../../infra/ids/ids';
 import { Bus, Consumer } from '../../../infra/messaging/bus';
 import { ComputeReport, ComputeWorkOrder, computeSubjects } from '../../shared/src/compute-protocol';
 import { HostAggregates } from './host-aggregates';
+import { ShelvedImages } from './shelved-images';
 import { Slots } from '../../../infra/concurrency/slots';
 
 /** Nova's `[scheduler] max_attempts`. */
@@ -52,6 +54,12 @@ export const CONDUCTOR_EVENT_TYPES = [
   'ServerRevertResizeRequested',
   'ServerResizeConfirmed',
   'ServerResizeReverted',
+  'ServerShelveRequested',
+  'ServerShelved',
+  'ServerShelveOffloadRequested',
+  'ServerShelveOffloaded',
+  'ServerUnshelveRequested',
+  'ServerUnshelved',
   'ServerActionFailed',
 ];
 
@@ -93,6 +101,7 @@ export class ComputeConductor {
   private readonly sagas: FoldCache<BuildSagaCommand, BuildSagaEvent, BuildSagaState>;
   /** Servers: the API writes them too, so each use reads the events appended since. */
   private readonly servers: FoldCache<ServerCommand, ServerEvent, ServerState>;
+  private readonly shelvedImages: ShelvedImages;
 
   constructor(
     private readonly store: EventStore,
@@ -107,6 +116,7 @@ export class ComputeConductor {
     this.sagas = new FoldCache(store, buildSagaDecider, { eventId: deterministicEventId, soleWriter: true });
     // Servers in flight mostly: a server's fold is a few KiB, and one not held is read again when needed.
     this.servers = new FoldCache(store, serverDecider, { eventId: deterministicEventId, soleWriter: false, capacity: 2_000 });
+    this.shelvedImages = new ShelvedImages(store);
   }
 
   async startReports(): Promise<void> {
@@ -167,8 +177,9 @@ export class ComputeConductor {
   }
 
   private order(host: string, order: ComputeWorkOrder): Promise<void> {
-    const attempt = order.kind === 'spawn' ? `:${order.attempt}` : '';
-    return this.bus.publish(computeSubjects.work(host), order, { msgId: `${order.orderId}:${order.kind}:${order.serverId}${attempt}` });
+    // A shelve and the offload after it share their order id: an action's message id names the action too.
+    const step = order.kind === 'spawn' ? `:${order.attempt}` : order.kind === 'action' ? `:${order.action}` : '';
+    return this.bus.publish(computeSubjects.work(host), order, { msgId: `${order.orderId}:${order.kind}:${order.serverId}${step}` });
   }
 
   // ---- events from the log ---------------------------------------------------------------
@@ -198,7 +209,24 @@ export class ComputeConductor {
       case 'ServerResumeRequested':
       case 'ServerRebuildRequested':
       case 'ServerRevertResizeRequested':
+      case 'ServerShelveRequested':
+      case 'ServerShelveOffloadRequested':
         await this.orderPendingAction(e.data.serverId);
+        return;
+      case 'ServerShelved':
+        // Nova's `shelved_offload_time` 0: off the host at once, as a step of the same action.
+        await this.server('ShelveOffloadServer', { serverId: e.data.serverId, byAdmin: true, orderId: e.data.orderId }, this.meta(`offload/${e.data.orderId}`, correlationId, event.id)).catch(
+          ignoreGone,
+        );
+        return;
+      case 'ServerShelveOffloaded':
+        if (e.data.releasedClaimId) await this.releaseClaim(e.data.releasedHost, e.data.releasedClaimId, correlationId, event.id);
+        return;
+      case 'ServerUnshelveRequested':
+        await this.unshelve(e.data.serverId, correlationId, event.id);
+        return;
+      case 'ServerUnshelved':
+        if (e.data.imageId) await this.shelvedImages.delete(e.data.imageId, this.meta(`unshelved-image/${e.data.imageId}`, correlationId, event.id));
         return;
       case 'ServerResizeRequested':
         await this.claimForResize(e.data.serverId, correlationId, event.id);
@@ -220,6 +248,8 @@ export class ComputeConductor {
 
   private async afterDeletion(d: Extract<ServerEvent, { type: 'ServerDeleted' }>['data'], correlationId: string | null, cause: string): Promise<void> {
     for (const claim of d.claims) await this.releaseClaim(claim.host, claim.claimId, correlationId, cause);
+    // nova/compute/api.py `_delete`: a shelved server's image goes with it.
+    if (d.shelvedImageId) await this.shelvedImages.delete(d.shelvedImageId, this.meta(`deleted-image/${d.shelvedImageId}`, correlationId, cause));
     // A build that held a claim not yet recorded on the server gives it back too.
     const saga = await this.loadSaga(d.serverId);
     if (saga.state.status === 'running') {
@@ -282,6 +312,95 @@ export class ComputeConductor {
     if (again.state.status !== 'live' || !again.state.server.resize) return;
     const now = again.state.server;
     await this.order(now.resize!.destHost ?? now.resize!.sourceHost, { kind: 'action', orderId: r.orderId, serverId, action: 'resize', instance: instanceSpecOf(now, now.resize!.newFlavor), powerOn: r.previousVmState !== 'stopped' });
+  }
+
+  // ---- shelve and unshelve ----------------------------------------------------------------
+
+  /**
+   * Unshelve. A SHELVED server is powered on where it is (its pending order). An offloaded one is placed
+   * by the scheduler (in the zone of its unshelve, on the host an admin named), the placement recorded,
+   * the claim taken with the id recorded, then the host spawns it from its shelved image. Every step is
+   * recorded before the next, so a restarted conductor carries on where it was (`resume`).
+   */
+  async unshelve(serverId: string, correlationId: string | null, cause: string): Promise<void> {
+    const { state } = await this.loadServer(serverId);
+    if (state.status !== 'live' || state.server.pending?.action !== 'unshelve') return;
+    let s = state.server;
+    const u = s.unshelve;
+    if (!u) return this.orderPendingAction(serverId);
+    const key = (what: string) => this.meta(`unshelve/${u.orderId}/${what}`, correlationId, cause);
+    const fail = (message: string) => this.server('FailServerAction', { serverId, orderId: u.orderId, action: 'unshelve', message }, key('failed')).catch(ignoreGone);
+    if (u.claimId === null) {
+      const spec = await this.requestSpec(s, []);
+      // nova/conductor/manager.py `unshelve_instance`: the forced destinations of the boot are reset; 2.91's host is
+      // the requested destination, which every filter still checks (a disabled host takes nothing).
+      const candidates = (await this.hosts.schedulerHosts()).filter((h) => u.requestedHost === null || h.host === u.requestedHost);
+      const result = schedule(candidates, { ...spec, forcedHost: null });
+      const chosen = result.hosts[0];
+      if (!chosen) {
+        this.log.info(`unshelve of ${serverId}: ${describeNoValidHost(result).log}`);
+        await fail(NO_VALID_HOST);
+        return;
+      }
+      const claimId = uuidFromName(`unshelve/${serverId}/${u.orderId}`);
+      const placed = await this.server(
+        'RecordUnshelveScheduled',
+        { serverId, orderId: u.orderId, host: chosen.host, node: chosen.host, availabilityZone: chosen.availabilityZone, claimId },
+        key('scheduled'),
+      ).catch((e) => (ignoreGone(e), null));
+      if (placed?.state.status !== 'live') return;
+      s = placed.state.server;
+    }
+    const placedOn = s.unshelve;
+    if (!placedOn?.host || !placedOn.claimId) return;
+    const f = s.flavor;
+    try {
+      await this.hosts.run(
+        { type: 'ClaimHostResources', data: { host: placedOn.host, claimId: placedOn.claimId, serverId, vcpus: f.vcpus, memoryMb: f.memoryMb, diskGb: f.rootGb + f.ephemeralGb + Math.ceil(f.swapMb / 1024) }, metadata: key('claim') },
+        `unshelve-claim/${placedOn.claimId}`,
+        key('claim'),
+      );
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      // The host filled up between the placement and the claim: the unshelve fails, the server stays offloaded.
+      await fail(e instanceof InsufficientHostResources ? NO_VALID_HOST_RESOURCES : e.message);
+      return;
+    }
+    // Deleted (or its unshelve ended) while the claim was taken: the room goes back.
+    const now = await this.loadServer(serverId);
+    const still = now.state.status === 'live' && now.state.server.unshelve?.claimId === placedOn.claimId ? now.state.server : null;
+    if (!still) {
+      await this.releaseClaim(placedOn.host, placedOn.claimId, correlationId, cause);
+      return;
+    }
+    await this.order(placedOn.host, { kind: 'action', orderId: placedOn.orderId, serverId, action: 'unshelve', instance: this.unshelveSpec(still), powerOn: true });
+  }
+
+  /** The server as its unshelve spawns it: from the shelved image (the server keeps showing the image it was built from). */
+  private unshelveSpec(s: Server): InstanceSpec {
+    const spec = instanceSpecOf(s);
+    const image = s.shelvedImage;
+    return image ? { ...spec, image: { id: image.id, properties: s.image.properties, diskFormat: image.diskFormat } } : spec;
+  }
+
+  /**
+   * A shelve's report: the host stored the copy of the root disk. The conductor makes it the shelved image,
+   * then records the server SHELVED; an image it cannot record fails the shelve (the guest stays, powered off).
+   */
+  private async shelveDone(r: Extract<ComputeReport, { kind: 'action-done' }>, meta: (what: string) => CommandMetadata): Promise<void> {
+    const { state } = await this.loadServer(r.serverId);
+    if (state.status !== 'live' || state.server.pending?.action !== 'shelve' || state.server.pending.orderId !== r.orderId || !state.server.shelvedImage) return;
+    const s = state.server;
+    const image = s.shelvedImage!;
+    const recorded = r.snapshot ? await this.shelvedImages.record(s, image.name, image.id, r.snapshot, meta(`shelved-image/${image.id}`)) : false;
+    if (!recorded) {
+      const message = r.snapshot ? `The shelved image ${image.id} could not be recorded (it was deleted or its upload killed meanwhile).` : 'The host stored no copy of the disk.';
+      await this.server('FailServerAction', { serverId: r.serverId, orderId: r.orderId, action: 'shelve', message, powerState: r.powerState }, meta('failed/shelve')).catch(ignoreGone);
+      return;
+    }
+    await this.server('CompleteServerAction', { serverId: r.serverId, orderId: r.orderId, action: 'shelve', powerState: r.powerState, imageDiskFormat: r.snapshot!.diskFormat }, meta('done/shelve')).catch(
+      ignoreGone,
+    );
   }
 
   // ---- the build saga ---------------------------------------------------------------------
@@ -528,7 +647,13 @@ export class ComputeConductor {
         return;
       }
       case 'action-done':
-        await this.server('CompleteServerAction', { serverId: r.serverId, orderId: r.orderId, action: r.action, powerState: r.powerState }, meta(`done/${r.action}`)).catch(ignoreGone);
+        if (r.action === 'shelve') return this.shelveDone(r, meta);
+        // An offloaded guest is gone; Nova records the power state it had (SHUTDOWN).
+        await this.server(
+          'CompleteServerAction',
+          { serverId: r.serverId, orderId: r.orderId, action: r.action, powerState: r.action === 'shelveOffload' ? POWER.SHUTDOWN : r.powerState },
+          meta(`done/${r.action}`),
+        ).catch(ignoreGone);
         return;
       case 'action-failed':
         await this.server(
@@ -571,6 +696,8 @@ export class ComputeConductor {
         await this.advanceBuild(s.id, true);
       } else if (s.taskState === 'resize_prep' || s.taskState === 'resize_migrating') {
         await this.claimForResize(s.id, null, 'resume');
+      } else if (s.taskState === 'unshelving' || (s.taskState === 'spawning' && s.vmState === 'shelved_offloaded')) {
+        await this.unshelve(s.id, null, 'resume');
       } else {
         await this.orderPendingAction(s.id);
       }

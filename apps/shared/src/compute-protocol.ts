@@ -12,10 +12,20 @@ export type ComputeWorkOrder =
   | { kind: 'destroy'; orderId: string; serverId: string }
   | { kind: 'confirm-resize'; orderId: string; serverId: string };
 
+/** A shelve's copy of the root disk, stored in the image blob store by the agent; the conductor makes it the shelved image. */
+export interface StoredSnapshot {
+  blobKey: string;
+  size: number;
+  md5: string;
+  sha512: string;
+  diskFormat: 'qcow2' | 'raw';
+  virtualSize: number | null;
+}
+
 export type ComputeReport =
   | { kind: 'spawned'; orderId: string; serverId: string; attempt: number; host: string; powerState: PowerState }
   | { kind: 'spawn-failed'; orderId: string; serverId: string; attempt: number; host: string; reason: string }
-  | { kind: 'action-done'; orderId: string; serverId: string; action: ServerAction; host: string; powerState: PowerState }
+  | { kind: 'action-done'; orderId: string; serverId: string; action: ServerAction; host: string; powerState: PowerState; snapshot?: StoredSnapshot }
   | { kind: 'action-failed'; orderId: string; serverId: string; action: ServerAction; host: string; reason: string; powerState: PowerState | null }
   | { kind: 'destroyed'; orderId: string; serverId: string; host: string }
   | { kind: 'host'; host: string; availabilityZone: string; resources: HostResources; allocation: HostAllocation }

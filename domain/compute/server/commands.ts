@@ -37,6 +37,19 @@ export type RebuildServer = Command<
 export type ResizeServer = Command<'ResizeServer', Caller & { serverId: string; flavor: FlavorSnapshot; autoDiskConfig?: boolean }>;
 export type ConfirmServerResize = Command<'ConfirmServerResize', Caller & { serverId: string }>;
 export type RevertServerResize = Command<'RevertServerResize', Caller & { serverId: string }>;
+/** shelve: `imageId` is the id the API gives the shelved image (derived from the request, so a retry converges). */
+export type ShelveServer = Command<'ShelveServer', Caller & { serverId: string; imageId: string }>;
+/** shelveOffload (admin), or the conductor right after a shelve with that shelve's `orderId` (one action, as Nova's). */
+export type ShelveOffloadServer = Command<'ShelveOffloadServer', Caller & { serverId: string; orderId?: string }>;
+/**
+ * unshelve. `availabilityZone` (2.77; null unpins, 2.91) and `host` (2.91, admin) are for an offloaded
+ * server only. The API looks up what the decision needs: whether the zone is one of the available ones
+ * (`zoneAvailable`) and the named host's zone (`hostZone`: null when there is no such compute host).
+ */
+export type UnshelveServer = Command<
+  'UnshelveServer',
+  Caller & { serverId: string; availabilityZone?: string | null; host?: string; zoneAvailable?: boolean; hostZone?: string | null }
+>;
 /** os-server-tags: `replace` (PUT /tags, DELETE /tags) makes `add` the whole set; otherwise `add` and `remove` change it. */
 export type ChangeServerTags = Command<'ChangeServerTags', Caller & { serverId: string; add: string[]; remove: string[]; replace: boolean }>;
 /** os-resetState (admin): vm_state forced, task_state cleared, nothing done on the host. */
@@ -51,8 +64,10 @@ export type RecordServerScheduled = Command<'RecordServerScheduled', { serverId:
 export type RecordServerRescheduled = Command<'RecordServerRescheduled', { serverId: string; attempt: number; previousHost: string; reason: string }>;
 export type RecordServerSpawned = Command<'RecordServerSpawned', { serverId: string; host: string; powerState: PowerState }>;
 export type FailServerBuild = Command<'FailServerBuild', { serverId: string; fault: Omit<ServerFault, 'created'> }>;
+export type RecordUnshelveScheduled = Command<'RecordUnshelveScheduled', { serverId: string; orderId: string; host: string; node: string; availabilityZone: string; claimId: string }>;
 export type RecordResizeClaimed = Command<'RecordResizeClaimed', { serverId: string; orderId: string; host: string; node: string; claimId: string }>;
-export type CompleteServerAction = Command<'CompleteServerAction', { serverId: string; orderId: string; action: ServerAction; powerState: PowerState }>;
+/** `imageDiskFormat`: for a shelve, the disk format of the stored copy (its image is active by then). */
+export type CompleteServerAction = Command<'CompleteServerAction', { serverId: string; orderId: string; action: ServerAction; powerState: PowerState; imageDiskFormat?: string }>;
 export type FailServerAction = Command<'FailServerAction', { serverId: string; orderId: string; action: ServerAction; message: string; powerState?: PowerState }>;
 export type CompleteServerDeletion = Command<'CompleteServerDeletion', { serverId: string }>;
 export type SyncServerPowerState = Command<'SyncServerPowerState', { serverId: string; host: string; powerState: PowerState }>;
@@ -68,6 +83,9 @@ export type ServerCommand =
   | ResizeServer
   | ConfirmServerResize
   | RevertServerResize
+  | ShelveServer
+  | ShelveOffloadServer
+  | UnshelveServer
   | DeleteServer
   | ChangeServerTags
   | ResetServerState
@@ -77,6 +95,7 @@ export type ServerCommand =
   | RecordServerSpawned
   | FailServerBuild
   | RecordResizeClaimed
+  | RecordUnshelveScheduled
   | CompleteServerAction
   | FailServerAction
   | CompleteServerDeletion

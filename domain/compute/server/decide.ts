@@ -14,6 +14,7 @@ import {
   PowerAction,
   RebuildServer,
   RecordResizeClaimed,
+  RecordUnshelveScheduled,
   RecordServerRescheduled,
   RecordServerScheduled,
   RecordServerSpawned,
@@ -23,7 +24,10 @@ import {
   RestoreServer,
   RevertServerResize,
   ServerCommand,
+  ShelveOffloadServer,
+  ShelveServer,
   SyncServerPowerState,
+  UnshelveServer,
   UnlockServer,
   UpdateServer,
 } from './commands';
@@ -80,7 +84,7 @@ const HARD_REBOOT_VM: readonly VmState[] = ['active', 'stopped', 'paused', 'susp
 const HARD_REBOOT_TASKS: readonly (TaskState | null)[] = [null, 'rebooting', 'rebooting_hard', 'pausing', 'unpausing', 'suspending', 'resuming'];
 
 /** Where each completed action leaves a server. */
-const OUTCOME: Record<Exclude<ServerAction, 'rebuild' | 'resize' | 'revertResize'>, { done: Exclude<ServerActionDoneEvent['type'], 'ServerRebuilt' | 'ServerResized' | 'ServerResizeReverted'>; vmState: VmState }> = {
+const OUTCOME: Record<Exclude<ServerAction, 'rebuild' | 'resize' | 'revertResize' | 'shelve' | 'shelveOffload' | 'unshelve'>, { done: Exclude<ServerActionDoneEvent['type'], 'ServerRebuilt' | 'ServerResized' | 'ServerResizeReverted' | 'ServerShelved' | 'ServerShelveOffloaded' | 'ServerUnshelved'>; vmState: VmState }> = {
   stop: { done: 'ServerStopped', vmState: 'stopped' },
   start: { done: 'ServerStarted', vmState: 'active' },
   reboot: { done: 'ServerRebooted', vmState: 'active' },
@@ -270,6 +274,75 @@ export function revertServerResize(command: RevertServerResize, state: ServerSta
   return [{ type: 'ServerRevertResizeRequested', data: { serverId: s.serverId, orderId: command.metadata.requestId, host: s.host!, taskState: 'resize_reverting' } }];
 }
 
+/** nova/compute/api.py `shelve`: an active, stopped, paused or suspended server, on its host. */
+export function shelveServer(command: ShelveServer, state: ServerState): ServerEvent[] {
+  const s = liveServer(state, command.data.serverId);
+  assertUnlocked(s, command.data.byAdmin);
+  assertState('shelve', s, ['active', 'stopped', 'paused', 'suspended']);
+  const host = requireHost(s);
+  return [
+    { type: 'ServerShelveRequested', data: { serverId: s.serverId, orderId: command.metadata.requestId, host, taskState: 'shelving', imageId: command.data.imageId, imageName: `${s.name}-shelved` } },
+  ];
+}
+
+/** nova/compute/api.py `shelve_offload`: a SHELVED server only. */
+export function shelveOffloadServer(command: ShelveOffloadServer, state: ServerState): ServerEvent[] {
+  const s = liveServer(state, command.data.serverId);
+  assertUnlocked(s, command.data.byAdmin);
+  assertState('shelveOffload', s, ['shelved']);
+  const host = requireHost(s);
+  return [{ type: 'ServerShelveOffloadRequested', data: { serverId: s.serverId, orderId: command.data.orderId ?? command.metadata.requestId, host, taskState: 'shelving_offloading' } }];
+}
+
+/** The zone part of a requested `az`, `az:host` or `az:host:node`. */
+const zoneOf = (requested: string | null): string | null => (requested ? requested.split(':')[0] || null : null);
+
+/** nova/compute/api.py `unshelve` (Zed), its checks in its order. */
+export function unshelveServer(command: UnshelveServer, state: ServerState): ServerEvent[] {
+  const s = liveServer(state, command.data.serverId);
+  const d = command.data;
+  assertUnlocked(s, d.byAdmin);
+  assertState('unshelve', s, ['shelved', 'shelved_offloaded']);
+  const zonePassed = d.availabilityZone !== undefined;
+  if ((zonePassed || d.host) && s.vmState !== 'shelved_offloaded') {
+    // nova/exception.py UnshelveInstanceInvalidState (409)
+    throw new InvalidState(
+      `Specifying an availability zone or a host when unshelving server "${s.serverId}" with status "${s.vmState}" is not supported. The server status must be SHELVED_OFFLOADED.`,
+      { serverId: s.serverId, attr: 'vm_state', state: s.vmState },
+    );
+  }
+  if (zonePassed && d.availabilityZone && !d.zoneAvailable) throw new InvalidInput('The requested availability zone is not available', { availabilityZone: d.availabilityZone });
+  if (d.host) {
+    if (!d.byAdmin) throw new Forbidden("Policy doesn't allow os_compute_api:os-shelve:unshelve_to_host to be performed.");
+    // nova/exception.py ComputeHostNotFound (400 here)
+    if (!d.hostZone) throw new InvalidInput(`Compute host ${d.host} could not be found.`, { host: d.host });
+    const expected = zonePassed ? (d.availabilityZone ?? null) : zoneOf(s.availabilityZone);
+    // nova/exception.py UnshelveHostNotInAZ (409)
+    if (expected !== null && d.hostZone !== expected) throw new Conflict(`Host "${d.host}" is not in the availability zone "${expected}".`, { host: d.host, availabilityZone: expected });
+  }
+  return [
+    {
+      type: 'ServerUnshelveRequested',
+      data: {
+        serverId: s.serverId,
+        orderId: command.metadata.requestId,
+        host: s.vmState === 'shelved' ? s.host : null,
+        taskState: 'unshelving',
+        ...(zonePassed ? { availabilityZone: d.availabilityZone ?? null } : {}),
+        requestedHost: d.host ?? null,
+      },
+    },
+  ];
+}
+
+/** The conductor placed an offloaded server's unshelve; a stale or repeated placement changes nothing. */
+export function recordUnshelveScheduled(command: RecordUnshelveScheduled, state: ServerState): ServerEvent[] {
+  const s = liveServer(state, command.data.serverId);
+  const u = s.unshelve;
+  if (!u || u.orderId !== command.data.orderId || u.claimId !== null || s.taskState !== 'unshelving') return [];
+  return [{ type: 'ServerUnshelveScheduled', data: { ...command.data, taskState: 'spawning' } }];
+}
+
 export function deleteServer(command: DeleteServer, state: ServerState): ServerEvent[] {
   if (state.status === 'deleted') return [];
   const s = liveServer(state, command.data.serverId);
@@ -277,9 +350,11 @@ export function deleteServer(command: DeleteServer, state: ServerState): ServerE
   // A repeated delete changes nothing; a forced one sends the destroy order again (the first may be stuck).
   if (s.taskState === 'deleting' && !command.data.force && !command.data.hostDown) return [];
   const orderId = command.metadata.requestId;
-  const requested: ServerEvent = { type: 'ServerDeletionRequested', data: { serverId: s.serverId, orderId, host: s.host, force: command.data.force, taskState: 'deleting' } };
-  // Never placed on a host (still scheduling, or no valid host), or its host is down: delete locally (Nova's `_local_delete`).
-  if (s.host === null || command.data.hostDown) return [requested, deleted(s, command.metadata.now, orderId)];
+  // An offloaded server being unshelved is on the host its unshelve placed it on.
+  const host = s.host ?? s.unshelve?.host ?? null;
+  const requested: ServerEvent = { type: 'ServerDeletionRequested', data: { serverId: s.serverId, orderId, host, force: command.data.force, taskState: 'deleting' } };
+  // Never placed on a host (still scheduling, no valid host, shelved offloaded), or its host is down: delete locally (Nova's `_local_delete`).
+  if (host === null || command.data.hostDown) return [requested, deleted(s, command.metadata.now, orderId)];
   return [requested];
 }
 
@@ -289,13 +364,25 @@ function claimsOf(s: Server): { host: string; claimId: string }[] {
   const r = s.resize;
   if (r?.sourceClaimId && !claims.some((c) => c.claimId === r.sourceClaimId)) claims.push({ host: r.sourceHost, claimId: r.sourceClaimId });
   if (r?.destClaimId && r.destHost && !claims.some((c) => c.claimId === r.destClaimId)) claims.push({ host: r.destHost, claimId: r.destClaimId });
+  const u = s.unshelve;
+  if (u?.claimId && u.host && !claims.some((c) => c.claimId === u.claimId)) claims.push({ host: u.host, claimId: u.claimId });
   return claims;
 }
 
 function deleted(s: Server, now: string, orderId: string | null = s.deleteOrderId): ServerEvent {
   return {
     type: 'ServerDeleted',
-    data: { serverId: s.serverId, orderId, projectId: s.projectId, host: s.host, claims: claimsOf(s), serverGroupId: s.serverGroupId, vmState: 'deleted', terminatedAt: now },
+    data: {
+      serverId: s.serverId,
+      orderId,
+      projectId: s.projectId,
+      host: s.host,
+      claims: claimsOf(s),
+      serverGroupId: s.serverGroupId,
+      vmState: 'deleted',
+      terminatedAt: now,
+      ...(s.shelvedImage ? { shelvedImageId: s.shelvedImage.id } : {}),
+    },
   };
 }
 
@@ -365,6 +452,18 @@ export function completeServerAction(command: CompleteServerAction, state: Serve
         },
       ];
     }
+    case 'shelve':
+      if (!s.shelvedImage || command.data.imageDiskFormat === undefined) return [];
+      return [{ type: 'ServerShelved', data: { ...base, vmState: 'shelved', imageId: s.shelvedImage.id, imageDiskFormat: command.data.imageDiskFormat } }];
+    case 'shelveOffload':
+      return [{ type: 'ServerShelveOffloaded', data: { ...base, vmState: 'shelved_offloaded', releasedClaimId: s.claimId, releasedHost: s.host! } }];
+    case 'unshelve': {
+      // A shelved server powered on where it is; an offloaded one spawned where the unshelve placed it.
+      const host = s.unshelve?.host ?? s.host;
+      const node = s.unshelve?.node ?? s.node;
+      if (host === null || node === null) return [];
+      return [{ type: 'ServerUnshelved', data: { ...base, vmState: 'active', host, node, imageId: s.shelvedImage?.id ?? null } }];
+    }
     default: {
       const outcome = OUTCOME[action];
       return [{ type: outcome.done, data: { ...base, vmState: outcome.vmState } }];
@@ -377,6 +476,8 @@ export function failServerAction(command: FailServerAction, state: ServerState):
   const { orderId, action, message } = command.data;
   if (s.pending?.orderId !== orderId || s.pending.action !== action) return [];
   const resizeClaim = action === 'resize' && s.resize?.destClaimId && s.resize.destClaimId !== s.resize.sourceClaimId ? s.resize : null;
+  // An offloaded server's unshelve gives back the claim it took.
+  const unshelveClaim = action === 'unshelve' && s.unshelve?.claimId && s.unshelve.host ? { claimId: s.unshelve.claimId, host: s.unshelve.host } : null;
   return [
     {
       type: 'ServerActionFailed',
@@ -387,8 +488,8 @@ export function failServerAction(command: FailServerAction, state: ServerState):
         message,
         vmState: s.vmState,
         powerState: command.data.powerState ?? s.powerState,
-        releasedClaimId: resizeClaim?.destClaimId ?? null,
-        releasedHost: resizeClaim?.destHost ?? null,
+        releasedClaimId: resizeClaim?.destClaimId ?? unshelveClaim?.claimId ?? null,
+        releasedHost: resizeClaim?.destHost ?? unshelveClaim?.host ?? null,
       },
     },
   ];
@@ -427,6 +528,14 @@ export function decideServer(command: ServerCommand, state: ServerState): Server
       return confirmServerResize(command, state);
     case 'RevertServerResize':
       return revertServerResize(command, state);
+    case 'ShelveServer':
+      return shelveServer(command, state);
+    case 'ShelveOffloadServer':
+      return shelveOffloadServer(command, state);
+    case 'UnshelveServer':
+      return unshelveServer(command, state);
+    case 'RecordUnshelveScheduled':
+      return recordUnshelveScheduled(command, state);
     case 'DeleteServer':
       return deleteServer(command, state);
     case 'ChangeServerTags':

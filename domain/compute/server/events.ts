@@ -73,7 +73,7 @@ export type ServerLocked = DomainEvent<'ServerLocked', { serverId: string; reaso
 export type ServerUnlocked = DomainEvent<'ServerUnlocked', { serverId: string }>;
 
 /** Every action a compute agent performs on a running server. */
-export type ServerAction = 'stop' | 'start' | 'reboot' | 'pause' | 'unpause' | 'suspend' | 'resume' | 'rebuild' | 'resize' | 'revertResize';
+export type ServerAction = 'stop' | 'start' | 'reboot' | 'pause' | 'unpause' | 'suspend' | 'resume' | 'rebuild' | 'resize' | 'revertResize' | 'shelve' | 'shelveOffload' | 'unshelve';
 
 interface Requested {
   serverId: string;
@@ -129,6 +129,38 @@ export type ServerResizeReverted = DomainEvent<
   'ServerResizeReverted',
   Done & { host: string; node: string; flavor: FlavorSnapshot; releasedClaimId: string | null; releasedHost: string }
 >;
+/**
+ * Shelve (nova/compute/api.py `shelve`): the host powers the guest off and copies its root disk into
+ * the image `imageId`, named `<server name>-shelved` (Nova's snapshot image; it exists once the copy is stored).
+ */
+export type ServerShelveRequested = DomainEvent<'ServerShelveRequested', Requested & { imageId: string; imageName: string }>;
+/** The copy is stored and its image active: the guest stays on the host, powered off (vm_state SHELVED). */
+export type ServerShelved = DomainEvent<'ServerShelved', Done & { imageId: string; imageDiskFormat: string }>;
+/**
+ * The guest is removed from its host (nova `shelve_offload_instance`). The conductor asks it right after
+ * ServerShelved with the shelve's order id (Nova's `shelved_offload_time` 0: one action); an admin may ask it
+ * of a server left SHELVED.
+ */
+export type ServerShelveOffloadRequested = DomainEvent<'ServerShelveOffloadRequested', Requested>;
+/** Off its host, its claim released: SHELVED_OFFLOADED. */
+export type ServerShelveOffloaded = DomainEvent<'ServerShelveOffloaded', Done & { releasedClaimId: string | null; releasedHost: string }>;
+/**
+ * Unshelve: a SHELVED server is powered on where it is (`host`); a SHELVED_OFFLOADED one (`host` null) is
+ * scheduled again, in `availabilityZone` when given (2.77; null unpins the server, 2.91) and on
+ * `requestedHost` when an admin names one (2.91), and spawned from its shelved image.
+ */
+export type ServerUnshelveRequested = DomainEvent<
+  'ServerUnshelveRequested',
+  { serverId: string; orderId: string; host: string | null; taskState: 'unshelving'; availabilityZone?: string | null; requestedHost: string | null }
+>;
+/** The conductor chose the host of an offloaded server's unshelve; the claim on it is taken next, with this id. */
+export type ServerUnshelveScheduled = DomainEvent<
+  'ServerUnshelveScheduled',
+  { serverId: string; orderId: string; host: string; node: string; availabilityZone: string; claimId: string; taskState: 'spawning' }
+>;
+/** Running again (ACTIVE); the shelved image is deleted after this (Nova deletes it on unshelve). */
+export type ServerUnshelved = DomainEvent<'ServerUnshelved', Done & { host: string; node: string; imageId: string | null }>;
+
 /** An agent failed an action: the task is cleared, the state stays where it was (Nova's `reverts_task_state`). */
 export type ServerActionFailed = DomainEvent<
   'ServerActionFailed',
@@ -137,10 +169,23 @@ export type ServerActionFailed = DomainEvent<
 /** The hypervisor reports a power state Strata did not cause (Nova's `_sync_power_states`). */
 export type ServerPowerStateChanged = DomainEvent<'ServerPowerStateChanged', { serverId: string; powerState: PowerState; vmState: VmState }>;
 export type ServerDeletionRequested = DomainEvent<'ServerDeletionRequested', { serverId: string; orderId: string; host: string | null; force: boolean; taskState: 'deleting' }>;
-/** The claims the server held are listed so that the conductor can release them without reading anything. */
+/**
+ * The claims the server held are listed so that the conductor can release them without reading anything;
+ * `shelvedImageId`: the image of a shelved server, which goes with it (Nova's `_delete`); absent before shelve existed.
+ */
 export type ServerDeleted = DomainEvent<
   'ServerDeleted',
-  { serverId: string; orderId: string | null; projectId: string; host: string | null; claims: { host: string; claimId: string }[]; serverGroupId: string | null; vmState: 'deleted'; terminatedAt: string }
+  {
+    serverId: string;
+    orderId: string | null;
+    projectId: string;
+    host: string | null;
+    claims: { host: string; claimId: string }[];
+    serverGroupId: string | null;
+    vmState: 'deleted';
+    terminatedAt: string;
+    shelvedImageId?: string | null;
+  }
 >;
 
 export type ServerActionRequestedEvent =
@@ -153,9 +198,24 @@ export type ServerActionRequestedEvent =
   | ServerResumeRequested
   | ServerRebuildRequested
   | ServerResizeRequested
-  | ServerRevertResizeRequested;
+  | ServerRevertResizeRequested
+  | ServerShelveRequested
+  | ServerShelveOffloadRequested;
 
-export type ServerActionDoneEvent = ServerStopped | ServerStarted | ServerRebooted | ServerPaused | ServerUnpaused | ServerSuspended | ServerResumed | ServerRebuilt | ServerResized | ServerResizeReverted;
+export type ServerActionDoneEvent =
+  | ServerStopped
+  | ServerStarted
+  | ServerRebooted
+  | ServerPaused
+  | ServerUnpaused
+  | ServerSuspended
+  | ServerResumed
+  | ServerRebuilt
+  | ServerResized
+  | ServerResizeReverted
+  | ServerShelved
+  | ServerShelveOffloaded
+  | ServerUnshelved;
 
 export type ServerEvent =
   | ServerCreationRequested
@@ -173,6 +233,8 @@ export type ServerEvent =
   | ServerActionDoneEvent
   | ServerResizeClaimed
   | ServerResizeConfirmed
+  | ServerUnshelveRequested
+  | ServerUnshelveScheduled
   | ServerActionFailed
   | ServerPowerStateChanged
   | ServerDeletionRequested

@@ -466,6 +466,98 @@ describe('server', () => {
     });
   });
 
+  describe('shelve, shelveOffload, unshelve', () => {
+    const IMG = 'shelved-img-1';
+    const shelve = (byAdmin = false) => ({ type: 'ShelveServer', data: { serverId: ID, imageId: IMG, byAdmin }, metadata: { ...metadata, requestId: 'req-shelve' } }) as ServerCommand;
+    const offload = (orderId?: string, byAdmin = true) => cmd('ShelveOffloadServer', { serverId: ID, byAdmin, ...(orderId ? { orderId } : {}) });
+    const unshelve = (data: Partial<Extract<ServerCommand, { type: 'UnshelveServer' }>['data']> = {}) =>
+      ({ type: 'UnshelveServer', data: { serverId: ID, byAdmin: false, ...data }, metadata: { ...metadata, requestId: 'req-unshelve' } }) as ServerCommand;
+    const shelveRequested = (host = 'h1'): ServerEvent => ({ type: 'ServerShelveRequested', data: { serverId: ID, orderId: 'req-shelve', host, taskState: 'shelving', imageId: IMG, imageName: 'vm-1-shelved' } });
+    const shelved: ServerEvent = { type: 'ServerShelved', data: { serverId: ID, orderId: 'req-shelve', vmState: 'shelved', powerState: POWER.SHUTDOWN, imageId: IMG, imageDiskFormat: 'qcow2' } };
+    const offloadRequested: ServerEvent = { type: 'ServerShelveOffloadRequested', data: { serverId: ID, orderId: 'req-shelve', host: 'h1', taskState: 'shelving_offloading' } };
+    const offloaded: ServerEvent = { type: 'ServerShelveOffloaded', data: { serverId: ID, orderId: 'req-shelve', vmState: 'shelved_offloaded', powerState: POWER.SHUTDOWN, releasedClaimId: 'c1', releasedHost: 'h1' } };
+    const SHELVED = [...ACTIVE, shelveRequested(), shelved];
+    const OFFLOADED = [...SHELVED, offloadRequested, offloaded];
+    const unshelveRequested = (extra: object = {}, host: string | null = null): ServerEvent =>
+      ({ type: 'ServerUnshelveRequested', data: { serverId: ID, orderId: 'req-unshelve', host, taskState: 'unshelving', requestedHost: null, ...extra } }) as ServerEvent;
+    const unshelveScheduled: ServerEvent = { type: 'ServerUnshelveScheduled', data: { serverId: ID, orderId: 'req-unshelve', host: 'h2', node: 'h2', availabilityZone: 'nova', claimId: 'c9', taskState: 'spawning' } };
+    const scheduleUnshelve = (orderId = 'req-unshelve') => cmd('RecordUnshelveScheduled', { serverId: ID, orderId, host: 'h2', node: 'h2', availabilityZone: 'nova', claimId: 'c9' });
+
+    it('shelves active, stopped, paused and suspended servers into the image named after the server', () => {
+      for (const history of [ACTIVE, STOPPED, PAUSED, SUSPENDED]) spec.given(history).when(shelve()).then([shelveRequested()]);
+    });
+
+    it('refuses to shelve a locked server (409), a shelved one, and one never launched', () => {
+      spec.given([...ACTIVE, locked()]).when(shelve()).thenThrows(Conflict);
+      spec.given([...ACTIVE, locked()]).when(shelve(true)).then([shelveRequested()]);
+      spec.given(SHELVED).when(shelve()).thenThrows(InvalidState, cannot('shelve', 'vm_state', 'shelved'));
+      spec.given([...ACTIVE, shelveRequested()]).when(shelve()).thenThrows(InvalidState, cannot('shelve', 'task_state', 'shelving'));
+      spec.given([created]).when(shelve()).thenThrows(InvalidState, cannot('shelve', 'vm_state', 'building'));
+    });
+
+    it('records SHELVED only with the stored copy of the disk, for the pending shelve', () => {
+      const done = cmd('CompleteServerAction', { serverId: ID, orderId: 'req-shelve', action: 'shelve', powerState: POWER.SHUTDOWN, imageDiskFormat: 'qcow2' });
+      spec.given([...ACTIVE, shelveRequested()]).when(done).then([shelved]);
+      spec.given([...ACTIVE, shelveRequested()]).when(complete('shelve', 'req-shelve', POWER.SHUTDOWN)).thenNothingHappens();
+      spec.given(SHELVED).when(done).thenNothingHappens();
+    });
+
+    it('offloads a SHELVED server only, as a step of the shelve when the conductor passes its order id; the claim is released', () => {
+      spec.given(SHELVED).when(offload('req-shelve')).then([offloadRequested]);
+      spec.given(ACTIVE).when(offload()).thenThrows(InvalidState, cannot('shelveOffload', 'vm_state', 'active'));
+      spec.given(OFFLOADED).when(offload()).thenThrows(InvalidState, cannot('shelveOffload', 'vm_state', 'shelved_offloaded'));
+      spec.given([...SHELVED, offloadRequested]).when(complete('shelveOffload', 'req-shelve', POWER.SHUTDOWN)).then([offloaded]);
+    });
+
+    it('unshelves a SHELVED server on its host, then deletes its image', () => {
+      spec.given(SHELVED).when(unshelve()).then([unshelveRequested({}, 'h1')]);
+      spec.given([...SHELVED, unshelveRequested({}, 'h1')]).when(complete('unshelve', 'req-unshelve')).then([
+        { type: 'ServerUnshelved', data: { serverId: ID, orderId: 'req-unshelve', vmState: 'active', powerState: POWER.RUNNING, host: 'h1', node: 'h1', imageId: IMG } },
+      ]);
+    });
+
+    it('refuses a zone or a host for a server that is not offloaded (UnshelveInstanceInvalidState, 409)', () => {
+      const text = `Specifying an availability zone or a host when unshelving server "${ID}" with status "shelved" is not supported. The server status must be SHELVED_OFFLOADED.`;
+      spec.given(SHELVED).when(unshelve({ availabilityZone: 'az1', zoneAvailable: true })).thenThrows(InvalidState, message(text));
+      spec.given(SHELVED).when(unshelve({ host: 'h2', hostZone: 'nova', byAdmin: true })).thenThrows(InvalidState, message(text));
+      spec.given(ACTIVE).when(unshelve()).thenThrows(InvalidState, cannot('unshelve', 'vm_state', 'active'));
+    });
+
+    it('checks the zone and the host of an offloaded server in Nova order: zone available, admin, host known, host in the zone', () => {
+      spec.given(OFFLOADED).when(unshelve({ availabilityZone: 'nowhere', zoneAvailable: false })).thenThrows(InvalidInput, message('The requested availability zone is not available'));
+      spec.given(OFFLOADED).when(unshelve({ host: 'h2', hostZone: 'nova' })).thenThrows(Forbidden);
+      spec.given(OFFLOADED).when(unshelve({ host: 'hx', hostZone: null, byAdmin: true })).thenThrows(InvalidInput, message('Compute host hx could not be found.'));
+      spec.given(OFFLOADED).when(unshelve({ host: 'h2', hostZone: 'az2', availabilityZone: 'az1', zoneAvailable: true, byAdmin: true })).thenThrows(Conflict, message('Host "h2" is not in the availability zone "az1".'));
+      // The zone the server was created in counts when no zone is passed; null unpins it.
+      const inAz1 = [{ ...created, data: { ...(created.data as object), availabilityZone: 'az1' } } as ServerEvent, ...OFFLOADED.slice(1)];
+      spec.given(inAz1).when(unshelve({ host: 'h2', hostZone: 'az2', byAdmin: true })).thenThrows(Conflict, message('Host "h2" is not in the availability zone "az1".'));
+      spec.given(inAz1).when(unshelve({ host: 'h2', hostZone: 'az2', availabilityZone: null, byAdmin: true })).then([unshelveRequested({ availabilityZone: null, requestedHost: 'h2' })]);
+    });
+
+    it('places an offloaded server once, takes the room back when the unshelve fails, and spawns it there', () => {
+      const history = [...OFFLOADED, unshelveRequested()];
+      spec.given(history).when(scheduleUnshelve()).then([unshelveScheduled]);
+      spec.given([...history, unshelveScheduled]).when(scheduleUnshelve()).thenNothingHappens();
+      spec.given(history).when(scheduleUnshelve('req-other')).thenNothingHappens();
+      spec.given([...history, unshelveScheduled]).when(fail('unshelve', 'req-unshelve')).then([
+        { type: 'ServerActionFailed', data: { serverId: ID, orderId: 'req-unshelve', action: 'unshelve', message: 'boom', vmState: 'shelved_offloaded', powerState: POWER.SHUTDOWN, releasedClaimId: 'c9', releasedHost: 'h2' } },
+      ]);
+      spec.given([...history, unshelveScheduled]).when(complete('unshelve', 'req-unshelve')).then([
+        { type: 'ServerUnshelved', data: { serverId: ID, orderId: 'req-unshelve', vmState: 'active', powerState: POWER.RUNNING, host: 'h2', node: 'h2', imageId: IMG } },
+      ]);
+    });
+
+    it('deletes an offloaded server locally, with its image; one being unshelved is destroyed on the host it was placed on', () => {
+      const deletedWith = (host: string | null, claims: { host: string; claimId: string }[]) => {
+        const d = deleted(host, claims);
+        return { ...d, data: { ...(d.data as object), shelvedImageId: IMG } } as ServerEvent;
+      };
+      spec.given(OFFLOADED).when(del()).then([deletionRequested(null), deletedWith(null, [])]);
+      spec.given([...OFFLOADED, unshelveRequested(), unshelveScheduled]).when(del()).then([deletionRequested('h2')]);
+      spec.given([...OFFLOADED, unshelveRequested(), unshelveScheduled, deletionRequested('h2')]).when(cmd('CompleteServerDeletion', { serverId: ID })).then([deletedWith(null, [{ host: 'h2', claimId: 'c9' }])]);
+    });
+  });
+
   describe('SyncServerPowerState', () => {
     const sync = (powerState: 0 | 1 | 3 | 4 | 6 | 7, host = 'h1') => cmd('SyncServerPowerState', { serverId: ID, host, powerState });
 

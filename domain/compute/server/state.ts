@@ -24,6 +24,15 @@ export interface ResizeInProgress {
   previousVmState: VmState;
 }
 
+/** An offloaded server's unshelve: where the conductor placed it, once it has. */
+export interface UnshelveInProgress {
+  orderId: string;
+  requestedHost: string | null;
+  host: string | null;
+  node: string | null;
+  claimId: string | null;
+}
+
 export interface Server extends ServerSpec {
   vmState: VmState;
   taskState: TaskState | null;
@@ -43,6 +52,9 @@ export interface Server extends ServerSpec {
   pending: PendingAction | null;
   resize: ResizeInProgress | null;
   deleteOrderId: string | null;
+  /** The image a shelve stores the root disk in (Nova's `shelved_image_id`), from the request until the unshelve; absent in folds of old events. */
+  shelvedImage?: { id: string; name: string; diskFormat: string | null } | null;
+  unshelve?: UnshelveInProgress | null;
 }
 
 export type ServerState = { status: 'absent' } | { status: 'live'; server: Server } | { status: 'deleted'; server: Server };
@@ -191,10 +203,65 @@ export function evolveServer(state: ServerState, event: ServerEvent): ServerStat
         claimId: s.resize?.sourceClaimId ?? null,
         resize: null,
       });
+    case 'ServerShelveRequested':
+      return live({ ...s, taskState: event.data.taskState, pending: { action: 'shelve', orderId: event.data.orderId }, shelvedImage: { id: event.data.imageId, name: event.data.imageName, diskFormat: null } });
+    case 'ServerShelved':
+      return live({
+        ...s,
+        vmState: event.data.vmState,
+        powerState: event.data.powerState,
+        taskState: null,
+        pending: null,
+        shelvedImage: { id: event.data.imageId, name: s.shelvedImage?.name ?? `${s.name}-shelved`, diskFormat: event.data.imageDiskFormat },
+      });
+    case 'ServerShelveOffloadRequested':
+      return live({ ...s, taskState: event.data.taskState, pending: { action: 'shelveOffload', orderId: event.data.orderId } });
+    case 'ServerShelveOffloaded':
+      return live({ ...s, vmState: event.data.vmState, powerState: event.data.powerState, taskState: null, pending: null, host: null, node: null, claimId: null });
+    case 'ServerUnshelveRequested': {
+      const d = event.data;
+      return live({
+        ...s,
+        taskState: d.taskState,
+        pending: { action: 'unshelve', orderId: d.orderId },
+        ...(d.availabilityZone !== undefined ? { availabilityZone: d.availabilityZone } : {}),
+        unshelve: d.host === null ? { orderId: d.orderId, requestedHost: d.requestedHost, host: null, node: null, claimId: null } : null,
+      });
+    }
+    case 'ServerUnshelveScheduled': {
+      const d = event.data;
+      return live({
+        ...s,
+        taskState: d.taskState,
+        hostAvailabilityZone: d.availabilityZone,
+        unshelve: s.unshelve ? { ...s.unshelve, host: d.host, node: d.node, claimId: d.claimId } : null,
+      });
+    }
+    case 'ServerUnshelved': {
+      const claimId = s.unshelve?.claimId ?? s.claimId;
+      return live({
+        ...s,
+        vmState: event.data.vmState,
+        powerState: event.data.powerState,
+        taskState: null,
+        pending: null,
+        host: event.data.host,
+        node: event.data.node,
+        claimId,
+        shelvedImage: null,
+        unshelve: null,
+      });
+    }
     case 'ServerActionFailed': {
       // A failed resize before it finished migrating drops the resize (its new claim is released).
       const resize = event.data.action === 'resize' ? null : s.resize;
-      return live({ ...s, vmState: event.data.vmState, powerState: event.data.powerState, taskState: null, pending: null, resize });
+      // A failed unshelve of an offloaded server leaves it offloaded, on no host.
+      if (event.data.action === 'unshelve' && s.vmState === 'shelved_offloaded') {
+        return live({ ...s, powerState: event.data.powerState, taskState: null, pending: null, host: null, node: null, claimId: null, unshelve: null });
+      }
+      // A failed shelve stored no image.
+      const shelvedImage = event.data.action === 'shelve' ? null : s.shelvedImage;
+      return live({ ...s, vmState: event.data.vmState, powerState: event.data.powerState, taskState: null, pending: null, resize, shelvedImage });
     }
     case 'ServerPowerStateChanged':
       return live({ ...s, vmState: event.data.vmState, powerState: event.data.powerState });

@@ -119,6 +119,12 @@ export class ServerReads {
     return rows.map((r) => r.availability_zone);
   }
 
+  /** The zone of a compute host; null when there is no such host. */
+  async hostZone(host: string): Promise<string | null> {
+    const rows = await this.source.query<{ availability_zone: string }>('SELECT availability_zone FROM rm.compute_hosts WHERE host = $1', [host]).catch(() => []);
+    return rows[0]?.availability_zone ?? null;
+  }
+
   async hostExists(host: string): Promise<boolean> {
     const rows = await this.source.query('SELECT 1 FROM rm.compute_hosts WHERE host = $1', [host]).catch(() => []);
     return rows.length > 0;

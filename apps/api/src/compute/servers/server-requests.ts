@@ -214,6 +214,15 @@ export function actionSchema(action: string, v: ApiVersion): NovaSchema | null {
     case 'restore':
     case 'migrate':
       return v.atLeast('2.56') && action === 'migrate' ? { type: ['object', 'null'], properties: { host: { type: ['string', 'null'] } }, additionalProperties: false } : empty;
+    // nova/api/openstack/compute/schemas/shelve.py: anything for shelve and shelveOffload (and unshelve before 2.77).
+    case 'shelve':
+    case 'shelveOffload':
+      return {};
+    case 'unshelve':
+      if (v.atLeast('2.91')) return { type: ['object', 'null'], properties: { availability_zone: { type: ['string', 'null'] }, host: { type: 'string' } }, additionalProperties: false };
+      // 2.77: null, or an object with the zone (`{}` is refused).
+      if (v.atLeast('2.77')) return { type: ['object', 'null'], properties: { availability_zone: PARAMETER_TYPES.name }, required: ['availability_zone'], additionalProperties: false };
+      return {};
     case 'os-getConsoleOutput':
       return { type: 'object', properties: { length: { type: ['integer', 'string', 'null'], pattern: '^-?[0-9]+$', minimum: -1 } }, additionalProperties: false };
     default:

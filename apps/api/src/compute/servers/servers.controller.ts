@@ -547,6 +547,36 @@ export class ServersController {
         const { position } = await this.writes.run('RevertServerResize', { serverId: row.id, byAdmin }, meta);
         return done(position);
       }
+      // nova/api/openstack/compute/shelve.py (Zed policies: shelve and unshelve a member of the project, offload an admin).
+      case 'shelve': {
+        this.mayChange(token, 'os_compute_api:os-shelve:shelve');
+        const imageId = uuidFromName(`shelve-image\u0000${meta.requestId}\u0000${row.id}`);
+        const { position } = await this.writes.run('ShelveServer', { serverId: row.id, imageId, byAdmin }, meta);
+        return done(position);
+      }
+      case 'shelveOffload': {
+        authorize('os_compute_api:os-shelve:shelve_offload', byAdmin);
+        const { position } = await this.writes.run('ShelveOffloadServer', { serverId: row.id, byAdmin }, meta);
+        return done(position);
+      }
+      case 'unshelve': {
+        this.mayChange(token, 'os_compute_api:os-shelve:unshelve');
+        const asked = (args ?? null) as { availability_zone?: string | null; host?: string } | null;
+        const zonePassed = v.atLeast('2.77') && asked !== null && 'availability_zone' in asked;
+        const host = v.atLeast('2.91') ? asked?.host : undefined;
+        const zone = zonePassed ? (asked!.availability_zone ?? null) : undefined;
+        const { position } = await this.writes.run(
+          'UnshelveServer',
+          {
+            serverId: row.id,
+            byAdmin,
+            ...(zonePassed ? { availabilityZone: zone, zoneAvailable: zone === null || (await this.reads.availabilityZones()).includes(zone!) } : {}),
+            ...(host !== undefined ? { host, hostZone: await this.reads.hostZone(host) } : {}),
+          },
+          meta,
+        );
+        return done(position);
+      }
       case 'os-resetState': {
         authorize('os_compute_api:os-admin-actions:reset_state', byAdmin);
         const { position } = await this.writes.run('ResetServerState', { serverId: row.id, state: a.state as 'active' | 'error', byAdmin }, meta);

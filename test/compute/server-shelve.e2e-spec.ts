@@ -1,0 +1,166 @@
+import { call } from '../identity/support/identity-http';
+import { waitFor } from '../e2e/support/strata-process';
+import { StrataCompute } from './support/strata-compute';
+
+/**
+ * Shelve, shelveOffload and unshelve (nova/api/openstack/compute/shelve.py) on `strata start` with the
+ * fake driver and two hosts: the shelved image in Glance, the host's room given back by the offload,
+ * unshelve anywhere, in a zone (2.77) or on a host an admin names (2.91), and Nova's refusals.
+ */
+describe('Shelve and unshelve (Nova v2.1)', () => {
+  const env = new StrataCompute({ STRATA_FAKE_HOSTS: '2', STRATA_FAKE_HOST_RESOURCES: 'vcpus=8,ram=8192,disk=100' });
+  let flavor: string;
+  let image: string;
+  let alpha: { projectId: string; member: string; reader: string };
+  let hosts: string[];
+
+  beforeAll(async () => {
+    await env.start();
+    await env.hosts(2);
+    flavor = await env.flavor({ name: 'm1.shelve', vcpus: 1, ram: 1024, disk: 1, id: '300' });
+    image = await env.image('cirros-shelve');
+    alpha = await env.project('shelve-alpha');
+    hosts = ((await env.as(env.admin).get('/os-hypervisors/detail')).json.hypervisors as { hypervisor_hostname: string }[]).map((h) => h.hypervisor_hostname).sort();
+  }, 180_000);
+
+  afterAll(() => env.stop());
+
+  const boot = async (name: string) => {
+    const r = await env.boot(alpha.member, { name, imageRef: image, flavorRef: flavor });
+    expect(r.status).toBe(202);
+    await env.until(alpha.member, r.json.server.id, ['ACTIVE']);
+    return r.json.server.id as string;
+  };
+  const admin = (version = '2.93') => env.as(env.admin, version);
+  const shown = async (id: string) => (await admin().get(`/servers/${id}`)).json.server;
+  const memoryUsed = async (host: string) =>
+    // The usage fields are gone from 2.88.
+    ((await admin('2.1').get('/os-hypervisors/detail')).json.hypervisors as { hypervisor_hostname: string; memory_mb_used: number }[]).find((h) => h.hypervisor_hostname === host)!.memory_mb_used;
+  const imagesNamed = async (name: string) => (await call('GET', `${env.base}/image/v2/images?name=${encodeURIComponent(name)}`, { token: alpha.member })).json.images as Record<string, unknown>[];
+  const shelve = async (id: string) => {
+    const r = await env.as(alpha.member).action(id, { shelve: null });
+    expect(r.status).toBe(202);
+    await env.until(alpha.member, id, ['SHELVED_OFFLOADED']);
+  };
+
+  it('shelves into the image <name>-shelved, offloads at once (host cleared, its room given back) and records one shelve action', async () => {
+    const id = await boot('shelf-1');
+    const host = (await shown(id))['OS-EXT-SRV-ATTR:host'];
+    const before = await memoryUsed(host);
+    await shelve(id);
+    const server = await shown(id);
+    expect(server).toMatchObject({ status: 'SHELVED_OFFLOADED', 'OS-EXT-STS:vm_state': 'shelved_offloaded', 'OS-EXT-STS:task_state': null, 'OS-EXT-STS:power_state': 4, 'OS-EXT-SRV-ATTR:host': null });
+    expect(await memoryUsed(host)).toBe(before - 1024);
+
+    const images = await imagesNamed('shelf-1-shelved');
+    expect(images).toHaveLength(1);
+    expect(images[0]).toMatchObject({ status: 'active', visibility: 'private', owner: alpha.projectId, disk_format: 'raw', container_format: 'bare', image_type: 'snapshot', instance_uuid: id, base_image_ref: image });
+    expect(images[0].size).toBeGreaterThan(0);
+
+    const actions = (await env.as(alpha.member).get(`/servers/${id}/os-instance-actions`)).json.instanceActions as { action: string; request_id: string }[];
+    expect(actions.map((a) => a.action)).toEqual(['shelve', 'create']);
+    const detail = (await admin().get(`/servers/${id}/os-instance-actions/${actions[0].request_id}`)).json.instanceAction;
+    expect((detail.events as { event: string; result: string }[]).map((e) => [e.event, e.result]).sort()).toEqual([
+      ['compute_shelve_instance', 'Success'],
+      ['compute_shelve_offload_instance', 'Success'],
+    ]);
+  });
+
+  it("refuses Nova's way: shelve of a shelved server and unshelve of an active one (409), shelveOffload to a member (403) and of an offloaded server (409)", async () => {
+    const id = await boot('shelf-2');
+    const unshelveActive = await env.as(alpha.member).action(id, { unshelve: null });
+    expect(unshelveActive.status).toBe(409);
+    expect(unshelveActive.json.conflictingRequest.message).toBe(`Cannot 'unshelve' instance ${id} while it is in vm_state active`);
+    expect((await env.as(alpha.member).action(id, { shelveOffload: null })).status).toBe(403);
+    await shelve(id);
+    const again = await env.as(alpha.member).action(id, { shelve: null });
+    expect(again.status).toBe(409);
+    expect(again.json.conflictingRequest.message).toBe(`Cannot 'shelve' instance ${id} while it is in vm_state shelved_offloaded`);
+    const offload = await admin().action(id, { shelveOffload: null });
+    expect(offload.status).toBe(409);
+    expect(offload.json.conflictingRequest.message).toBe(`Cannot 'shelveOffload' instance ${id} while it is in vm_state shelved_offloaded`);
+    // Nothing changed by the refusals; the shelved server deletes locally, its image with it.
+    const [img] = await imagesNamed('shelf-2-shelved');
+    expect((await env.as(alpha.member).del(`/servers/${id}`)).status).toBe(204);
+    await waitFor('the shelved image to go with its server', async () => ((await call('GET', `${env.base}/image/v2/images/${img.id}`, { token: alpha.member })).status === 404 ? true : undefined), 20_000);
+  });
+
+  it('unshelves anywhere, then deletes the shelved image; the server keeps showing the image it was built from', async () => {
+    const id = await boot('shelf-3');
+    await shelve(id);
+    const [img] = await imagesNamed('shelf-3-shelved');
+    const r = await env.as(alpha.member).action(id, { unshelve: null });
+    expect(r.status).toBe(202);
+    const server = await env.until(alpha.member, id, ['ACTIVE']);
+    expect(server.image.id).toBe(image);
+    expect(hosts).toContain((await shown(id))['OS-EXT-SRV-ATTR:host']);
+    await waitFor('the shelved image to be deleted', async () => ((await call('GET', `${env.base}/image/v2/images/${img.id}`, { token: alpha.member })).status === 404 ? true : undefined), 20_000);
+    const actions = (await env.as(alpha.member).get(`/servers/${id}/os-instance-actions`)).json.instanceActions as { action: string; request_id: string }[];
+    expect(actions[0].action).toBe('unshelve');
+    const detail = (await admin().get(`/servers/${id}/os-instance-actions/${actions[0].request_id}`)).json.instanceAction;
+    expect((detail.events as { event: string; result: string }[]).map((e) => [e.event, e.result]).sort()).toEqual([
+      ['compute_unshelve_instance', 'Success'],
+      ['conductor_unshelve_instance', 'Success'],
+    ]);
+  });
+
+  it('unshelves on the host an admin names (2.91), each host in turn, as Tempest does', async () => {
+    const id = await boot('shelf-4');
+    for (const host of [...hosts, ...hosts]) {
+      await shelve(id);
+      expect((await shown(id))['OS-EXT-SRV-ATTR:host']).toBeNull();
+      const r = await admin('2.91').action(id, { unshelve: { host } });
+      expect(r.status).toBe(202);
+      await env.until(alpha.member, id, ['ACTIVE']);
+      expect((await shown(id))['OS-EXT-SRV-ATTR:host']).toBe(host);
+    }
+  });
+
+  it('checks the unshelve body by microversion, the zone, the host, and who may name one', async () => {
+    const id = await boot('shelf-5');
+    await shelve(id);
+    const member = (v: string) => env.as(alpha.member, v);
+    // Below 2.77 the body is not looked at; at 2.77 it is null or has the zone; host from 2.91.
+    expect((await member('2.77').action(id, { unshelve: {} })).status).toBe(400);
+    expect((await member('2.77').action(id, { unshelve: { host: hosts[0] } })).status).toBe(400);
+    const noZone = await member('2.77').action(id, { unshelve: { availability_zone: 'nowhere' } });
+    expect(noZone.status).toBe(400);
+    expect(noZone.json.badRequest.message).toBe('The requested availability zone is not available');
+    const notAdmin = await member('2.91').action(id, { unshelve: { host: hosts[0] } });
+    expect(notAdmin.status).toBe(403);
+    expect(notAdmin.json.forbidden.message).toBe("Policy doesn't allow os_compute_api:os-shelve:unshelve_to_host to be performed.");
+    const unknown = await admin('2.91').action(id, { unshelve: { host: 'no-such-host' } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.badRequest.message).toBe('Compute host no-such-host could not be found.');
+    const wrongZone = await admin('2.91').action(id, { unshelve: { host: hosts[0], availability_zone: 'elsewhere' } });
+    expect(wrongZone.status).toBe(400);
+    expect((await shown(id))).toMatchObject({ status: 'SHELVED_OFFLOADED', 'OS-EXT-STS:task_state': null });
+    // The zone every host is in: accepted, and the server lands there.
+    const zone = (await shown(id))['OS-EXT-AZ:availability_zone'];
+    expect((await member('2.77').action(id, { unshelve: { availability_zone: zone } })).status).toBe(202);
+    await env.until(alpha.member, id, ['ACTIVE']);
+  });
+
+  it('leaves the server SHELVED_OFFLOADED, its action in Error, when no host can take it (the named host disabled)', async () => {
+    const id = await boot('shelf-6');
+    await shelve(id);
+    const service = ((await admin().get(`/os-services?binary=nova-compute&host=${hosts[0]}`)).json.services as { id: string }[])[0];
+    expect((await admin().put(`/os-services/${service.id}`, { status: 'disabled', disabled_reason: 'shelve test' })).status).toBe(200);
+    const before = await memoryUsed(hosts[0]);
+    try {
+      const r = await admin('2.91').action(id, { unshelve: { host: hosts[0] } });
+      expect(r.status).toBe(202);
+      const actions = async () => (await env.as(alpha.member).get(`/servers/${id}/os-instance-actions`)).json.instanceActions as { action: string; request_id: string; message: string | null }[];
+      await waitFor('the unshelve to fail', async () => ((await actions())[0].message === 'Error' ? true : undefined), 20_000);
+      expect(await shown(id)).toMatchObject({ status: 'SHELVED_OFFLOADED', 'OS-EXT-STS:task_state': null, 'OS-EXT-SRV-ATTR:host': null });
+      const detail = (await admin().get(`/servers/${id}/os-instance-actions/${(await actions())[0].request_id}`)).json.instanceAction;
+      expect(detail.events).toEqual([expect.objectContaining({ event: 'conductor_unshelve_instance', result: 'Error' })]);
+      // Nothing was claimed: the host's usage did not move.
+      expect(await memoryUsed(hosts[0])).toBe(before);
+    } finally {
+      await admin().put(`/os-services/${service.id}`, { status: 'enabled' });
+    }
+    expect((await env.as(alpha.member).action(id, { unshelve: null })).status).toBe(202);
+    await env.until(alpha.member, id, ['ACTIVE']);
+  });
+});
