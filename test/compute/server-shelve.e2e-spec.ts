@@ -164,3 +164,38 @@ describe('Shelve and unshelve (Nova v2.1)', () => {
     await env.until(alpha.member, id, ['ACTIVE']);
   });
 });
+
+describe('Unshelve: a crash mid-unshelve, then a restart, finishes it with one claim', () => {
+  // Every fake operation takes 2 s, so the unshelve's spawn is in flight when the process dies.
+  const env = new StrataCompute({ STRATA_FAKE_HOSTS: '2', STRATA_FAKE_DELAY_MS: '2000' });
+
+  beforeAll(async () => {
+    await env.start();
+    await env.hosts(2);
+  }, 180_000);
+
+  afterAll(() => env.stop());
+
+  it('resumes the unshelve after SIGKILL: ACTIVE, its room claimed once', async () => {
+    const flavor = await env.flavor({ name: 'm1.slow-shelve', vcpus: 1, ram: 512, disk: 1, id: '301' });
+    const image = await env.image('slow-shelve');
+    const id = (await env.boot(env.admin, { name: 'crash-shelve', imageRef: image, flavorRef: flavor })).json.server.id as string;
+    await env.until(env.admin, id, ['ACTIVE'], 60_000);
+    expect((await env.as(env.admin).action(id, { shelve: null })).status).toBe(202);
+    await env.until(env.admin, id, ['SHELVED_OFFLOADED'], 60_000);
+    expect((await env.as(env.admin).action(id, { unshelve: null })).status).toBe(202);
+    const placed = await waitFor('the unshelve to be placed (task_state spawning)', async () => {
+      const s = (await env.as(env.admin).get(`/servers/${id}`)).json.server;
+      return s['OS-EXT-STS:task_state'] === 'spawning' ? s : undefined;
+    }, 20_000);
+    expect(placed.status).toBe('SHELVED_OFFLOADED');
+    const port = Number(new URL(env.base).port);
+    await env.crash();
+    await env.start(port);
+    const server = await env.until(env.admin, id, ['ACTIVE'], 60_000);
+    expect(server['OS-EXT-SRV-ATTR:host']).toEqual(expect.any(String));
+    // The two hosts' reserved 512 MiB each, and this server's 512 once: the claim taken before the crash is the one kept.
+    const used = ((await env.as(env.admin, '2.1').get('/os-hypervisors/detail')).json.hypervisors as { memory_mb_used: number }[]).reduce((sum, h) => sum + h.memory_mb_used, 0);
+    expect(used).toBe(2 * 512 + 512);
+  }, 240_000);
+});
