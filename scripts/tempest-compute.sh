@@ -21,6 +21,7 @@
 #        TEMPEST_MAX_MICROVERSION (2.93 = Zed)  TEMPEST_MIN_COMPUTE_NODES (2: the anchor has fake-1/fake-2)
 #        TEMPEST_BUILD_TIMEOUT (120 s)
 #        TEMPEST_NEUTRON (false: no networking; servers boot without NICs)
+#        TEMPEST_SHELVE (false: Tempest's shelve tests skip, as in the captured Nova run; true runs them)
 #   Output: tempest's own summary, then one line
 #        TEMPEST-COMPUTE url=<URI_V3> ran=N passed=P failed=F skipped=S seconds=T  (the catalog compute
 #        URL is printed on stderr before the run)
@@ -52,6 +53,7 @@ MAX_MV="${TEMPEST_MAX_MICROVERSION:-2.93}"
 MIN_NODES="${TEMPEST_MIN_COMPUTE_NODES:-2}"
 BUILD_TIMEOUT="${TEMPEST_BUILD_TIMEOUT:-120}"
 NEUTRON="${TEMPEST_NEUTRON:-false}"
+SHELVE="${TEMPEST_SHELVE:-false}"
 URI_V3="${URI_V3%/}"
 TL_NAME=tempest-compute
 # shellcheck source=tempest-lib.sh source-path=SCRIPTDIR
@@ -161,7 +163,7 @@ console_output = true
 resize = true
 pause = true
 suspend = true
-shelve = false
+shelve = $SHELVE
 shelve_migrate = false
 cold_migration = false
 live_migration = false

@@ -5,6 +5,7 @@ import {
   buildSagaDecider,
   BuildSagaState,
   buildSagaStream,
+  FlavorSnapshot,
   InsufficientHostResources,
   maxRetriesExceeded,
   POWER,
@@ -21,7 +22,7 @@ import {
   ServerState,
   serverStream,
 } from '../../../domain/compute';
-import { describeNoValidHost, fitsResources, RequestSpec, schedule } from '../../../domain/scheduling';
+import { describeNoValidHost, fitsResources, RequestSpec, requestedResources, schedule } from '../../../domain/scheduling';
 import { Actor, CommandMetadata, Decider, DomainEvent, DomainError, EventStore, fold, FoldCache, handleCommand, RecordedEvent } from '../../../domain/kernel';
 import { InstanceSpec } from '../../../infra/hypervisor';
 import { deterministicEventId, uuidFromName } from '../../../infra/ids/ids';
@@ -72,6 +73,12 @@ export interface ConductorLog {
 interface Loaded<S> {
   state: S;
   correlationId: string | null;
+}
+
+/** What a claim of `flavor` takes from a host (placement's resources of the flavor: swap counts as disk). */
+function claimOf(flavor: FlavorSnapshot): { vcpus: number; memoryMb: number; diskGb: number } {
+  const r = requestedResources(flavor);
+  return { vcpus: r.VCPU, memoryMb: r.MEMORY_MB, diskGb: r.DISK_GB };
 }
 
 export function instanceSpecOf(s: Server, flavor = s.flavor): InstanceSpec {
@@ -297,7 +304,7 @@ export class ComputeConductor {
       const meta = this.meta(`resize-claim/${r.orderId}`, correlationId, cause);
       try {
         await this.hosts.run(
-          { type: 'ClaimHostResources', data: { host: r.sourceHost, claimId, serverId, vcpus: r.newFlavor.vcpus, memoryMb: r.newFlavor.memoryMb, diskGb: r.newFlavor.rootGb + r.newFlavor.ephemeralGb + Math.ceil(r.newFlavor.swapMb / 1024) }, metadata: meta },
+          { type: 'ClaimHostResources', data: { host: r.sourceHost, claimId, serverId, ...claimOf(r.newFlavor) }, metadata: meta },
           `resize-claim/${r.orderId}`,
           meta,
         );
@@ -353,10 +360,9 @@ export class ComputeConductor {
     }
     const placedOn = s.unshelve;
     if (!placedOn?.host || !placedOn.claimId) return;
-    const f = s.flavor;
     try {
       await this.hosts.run(
-        { type: 'ClaimHostResources', data: { host: placedOn.host, claimId: placedOn.claimId, serverId, vcpus: f.vcpus, memoryMb: f.memoryMb, diskGb: f.rootGb + f.ephemeralGb + Math.ceil(f.swapMb / 1024) }, metadata: key('claim') },
+        { type: 'ClaimHostResources', data: { host: placedOn.host, claimId: placedOn.claimId, serverId, ...claimOf(s.flavor) }, metadata: key('claim') },
         `unshelve-claim/${placedOn.claimId}`,
         key('claim'),
       );
@@ -479,7 +485,7 @@ export class ComputeConductor {
           const meta = key(`claim/${step.claimId}`);
           try {
             await this.hosts.run(
-              { type: 'ClaimHostResources', data: { host: step.host, claimId: step.claimId, serverId, vcpus: f.vcpus, memoryMb: f.memoryMb, diskGb: f.rootGb + f.ephemeralGb + Math.ceil(f.swapMb / 1024) }, metadata: meta },
+              { type: 'ClaimHostResources', data: { host: step.host, claimId: step.claimId, serverId, ...claimOf(f) }, metadata: meta },
               `claim/${step.claimId}`,
               meta,
             );
