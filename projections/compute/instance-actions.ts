@@ -1,4 +1,4 @@
-import { ServerEvent } from '../../domain/compute';
+import { ServerEvent, SHELVE_EVENT_TYPES } from '../../domain/compute';
 import { RecordedEvent } from '../../domain/kernel';
 import { Projection, RowAccess, RowRef } from '../kernel/projection';
 import { getRow, table } from '../kernel/rows';
@@ -77,13 +77,7 @@ export const INSTANCE_ACTION_EVENT_TYPES: ActionEvent['type'][] = [
   'ServerResizeConfirmed',
   'ServerRevertResizeRequested',
   'ServerResizeReverted',
-  'ServerShelveRequested',
-  'ServerShelved',
-  'ServerShelveOffloadRequested',
-  'ServerShelveOffloaded',
-  'ServerUnshelveRequested',
-  'ServerUnshelveScheduled',
-  'ServerUnshelved',
+  ...SHELVE_EVENT_TYPES,
   'ServerActionFailed',
   'ServerDeletionRequested',
   'ServerDeleted',

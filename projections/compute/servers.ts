@@ -1,4 +1,4 @@
-import { FlavorSnapshot, POWER, PowerState, ServerEvent, ServerFault, ServerImage, serverStatus, TaskState, VmState } from '../../domain/compute';
+import { FlavorSnapshot, POWER, PowerState, ServerEvent, ServerFault, ServerImage, serverStatus, SHELVE_EVENT_TYPES, TaskState, VmState } from '../../domain/compute';
 import { RecordedEvent } from '../../domain/kernel';
 import { Projection, RowAccess, RowRef } from '../kernel/projection';
 import { alreadyApplied, changedColumns, created, getRow, table, touched, Tracked, TRACKED_COLUMNS } from '../kernel/rows';
@@ -91,13 +91,7 @@ export const SERVER_EVENT_TYPES: ServerEvent['type'][] = [
   'ServerResizeConfirmed',
   'ServerRevertResizeRequested',
   'ServerResizeReverted',
-  'ServerShelveRequested',
-  'ServerShelved',
-  'ServerShelveOffloadRequested',
-  'ServerShelveOffloaded',
-  'ServerUnshelveRequested',
-  'ServerUnshelveScheduled',
-  'ServerUnshelved',
+  ...SHELVE_EVENT_TYPES,
   'ServerActionFailed',
   'ServerPowerStateChanged',
   'ServerDeletionRequested',

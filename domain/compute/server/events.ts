@@ -217,6 +217,17 @@ export type ServerActionDoneEvent =
   | ServerShelveOffloaded
   | ServerUnshelved;
 
+/** The events of shelve, shelveOffload and unshelve, in the order they happen. */
+export const SHELVE_EVENT_TYPES = [
+  'ServerShelveRequested',
+  'ServerShelved',
+  'ServerShelveOffloadRequested',
+  'ServerShelveOffloaded',
+  'ServerUnshelveRequested',
+  'ServerUnshelveScheduled',
+  'ServerUnshelved',
+] as const satisfies readonly ServerEvent['type'][];
+
 export type ServerEvent =
   | ServerCreationRequested
   | ServerScheduled

@@ -63,6 +63,9 @@ export const initialServerState: ServerState = { status: 'absent' };
 
 const live = (server: Server): ServerState => ({ status: 'live', server });
 
+/** An action the host finished: its vm and power states, no task, nothing pending. */
+const finished = (s: Server, done: { vmState: VmState; powerState: PowerState }): Server => ({ ...s, vmState: done.vmState, powerState: done.powerState, taskState: null, pending: null });
+
 export function evolveServer(state: ServerState, event: ServerEvent): ServerState {
   if (event.type === 'ServerCreationRequested') {
     const { vmState, taskState, powerState, ...spec } = event.data;
@@ -173,16 +176,12 @@ export function evolveServer(state: ServerState, event: ServerEvent): ServerStat
     case 'ServerUnpaused':
     case 'ServerSuspended':
     case 'ServerResumed':
-      return live({ ...s, vmState: event.data.vmState, powerState: event.data.powerState, taskState: null, pending: null });
+      return live(finished(s, event.data));
     case 'ServerRebuilt':
-      return live({ ...s, vmState: event.data.vmState, powerState: event.data.powerState, taskState: null, pending: null, launchedAt: event.data.launchedAt, fault: null });
+      return live({ ...finished(s, event.data), launchedAt: event.data.launchedAt, fault: null });
     case 'ServerResized':
       return live({
-        ...s,
-        vmState: event.data.vmState,
-        powerState: event.data.powerState,
-        taskState: null,
-        pending: null,
+        ...finished(s, event.data),
         host: event.data.host,
         node: event.data.node,
         flavor: event.data.flavor,
@@ -192,11 +191,7 @@ export function evolveServer(state: ServerState, event: ServerEvent): ServerStat
       return live({ ...s, vmState: event.data.vmState, resize: null });
     case 'ServerResizeReverted':
       return live({
-        ...s,
-        vmState: event.data.vmState,
-        powerState: event.data.powerState,
-        taskState: null,
-        pending: null,
+        ...finished(s, event.data),
         host: event.data.host,
         node: event.data.node,
         flavor: event.data.flavor,
@@ -207,17 +202,13 @@ export function evolveServer(state: ServerState, event: ServerEvent): ServerStat
       return live({ ...s, taskState: event.data.taskState, pending: { action: 'shelve', orderId: event.data.orderId }, shelvedImage: { id: event.data.imageId, name: event.data.imageName, diskFormat: null } });
     case 'ServerShelved':
       return live({
-        ...s,
-        vmState: event.data.vmState,
-        powerState: event.data.powerState,
-        taskState: null,
-        pending: null,
+        ...finished(s, event.data),
         shelvedImage: { id: event.data.imageId, name: s.shelvedImage?.name ?? `${s.name}-shelved`, diskFormat: event.data.imageDiskFormat },
       });
     case 'ServerShelveOffloadRequested':
       return live({ ...s, taskState: event.data.taskState, pending: { action: 'shelveOffload', orderId: event.data.orderId } });
     case 'ServerShelveOffloaded':
-      return live({ ...s, vmState: event.data.vmState, powerState: event.data.powerState, taskState: null, pending: null, host: null, node: null, claimId: null });
+      return live({ ...finished(s, event.data), host: null, node: null, claimId: null });
     case 'ServerUnshelveRequested': {
       const d = event.data;
       return live({
@@ -238,16 +229,11 @@ export function evolveServer(state: ServerState, event: ServerEvent): ServerStat
       });
     }
     case 'ServerUnshelved': {
-      const claimId = s.unshelve?.claimId ?? s.claimId;
       return live({
-        ...s,
-        vmState: event.data.vmState,
-        powerState: event.data.powerState,
-        taskState: null,
-        pending: null,
+        ...finished(s, event.data),
         host: event.data.host,
         node: event.data.node,
-        claimId,
+        claimId: s.unshelve?.claimId ?? s.claimId,
         shelvedImage: null,
         unshelve: null,
       });
@@ -261,7 +247,7 @@ export function evolveServer(state: ServerState, event: ServerEvent): ServerStat
       }
       // A failed shelve stored no image.
       const shelvedImage = event.data.action === 'shelve' ? null : s.shelvedImage;
-      return live({ ...s, vmState: event.data.vmState, powerState: event.data.powerState, taskState: null, pending: null, resize, shelvedImage });
+      return live({ ...finished(s, event.data), resize, shelvedImage });
     }
     case 'ServerPowerStateChanged':
       return live({ ...s, vmState: event.data.vmState, powerState: event.data.powerState });
