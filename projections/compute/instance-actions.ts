@@ -98,9 +98,6 @@ const REQUESTED: Partial<Record<ServerEvent['type'], { action: string; step: str
   ServerRebuildRequested: { action: 'rebuild', step: 'compute_rebuild_instance' },
   ServerRevertResizeRequested: { action: 'revertResize', step: 'compute_revert_resize' },
   ServerShelveRequested: { action: 'shelve', step: 'compute_shelve_instance' },
-  // Asked by the conductor right after a shelve, with its order id, it continues the shelve's action (Nova's
-  // `shelved_offload_time` 0); an admin's shelveOffload is an action of its own.
-  ServerShelveOffloadRequested: { action: 'shelveOffload', step: 'compute_shelve_offload_instance' },
 };
 
 /** The key (after `<serverId>|`) of the action row an event belongs to; null when it belongs to none. */
@@ -239,10 +236,15 @@ function actionChange(
     case 'ServerResizeConfirmed':
       // Strata confirms in one fact; Nova's confirm runs on the source host.
       return instantStep(open('confirmResize', e.data.sourceHost), 'compute_confirm_resize', at, e.data.sourceHost);
+    case 'ServerShelveOffloadRequested':
+      // Asked by the conductor right after a shelve with its order id, the offload is part of the shelve's step
+      // (Nova's `shelved_offload_time` 0: one action, one step); an admin's shelveOffload is an action of its own.
+      return row?.action === 'shelve' ? row : startStep(open('shelveOffload', e.data.host), 'compute_shelve_offload_instance', at, e.data.host);
     case 'ServerUnshelveRequested':
-      // An offloaded server is placed by the conductor first (nova/conductor/manager.py `unshelve_instance`).
+      // An offloaded server is placed by the conductor first (nova/conductor/manager.py `unshelve_instance`: the
+      // image looked up, then the scheduling), then spawned on the host; a SHELVED one is powered on where it is.
       return e.data.host === null
-        ? startStep(open('unshelve', null), 'conductor_unshelve_instance', at, null)
+        ? startStep(instantStep(open('unshelve', null), 'get_image_info', at, null), 'schedule_instances', at, null)
         : startStep(open('unshelve', e.data.host), 'compute_unshelve_instance', at, e.data.host);
     case 'ServerDeletionRequested': {
       // A server never placed on a host is deleted locally (Nova's `_local_delete`): no compute step.
@@ -275,7 +277,7 @@ function actionChange(
     case 'ServerResizeReverted':
       return instantStep(finishOpen(row, at, null, 'compute_revert_resize'), 'compute_finish_revert_resize', at, e.data.host);
     case 'ServerUnshelveScheduled':
-      return startStep(finishOpen(row, at, null, 'conductor_unshelve_instance'), 'compute_unshelve_instance', at, e.data.host);
+      return startStep(finishOpen(row, at, null, 'schedule_instances'), 'compute_unshelve_instance', at, e.data.host);
     case 'ServerShelved':
     case 'ServerShelveOffloaded':
     case 'ServerUnshelved':

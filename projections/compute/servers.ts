@@ -293,8 +293,8 @@ function serverChanges(e: ServerChange, at: string): Partial<ServerRow> {
     case 'ServerShelved':
       return { vm_state: e.data.vmState, power_state: e.data.powerState, task_state: null };
     case 'ServerShelveOffloaded':
-      // nova/compute/manager.py `_shelve_offload_instance`: off its host and node.
-      return { vm_state: e.data.vmState, power_state: e.data.powerState, task_state: null, host: null, node: null };
+      // nova/compute/manager.py `_shelve_offload_instance`: off its host and node, in no zone until placed again.
+      return { vm_state: e.data.vmState, power_state: e.data.powerState, task_state: null, host: null, node: null, availability_zone: null };
     case 'ServerUnshelveRequested':
       return { task_state: e.data.taskState, ...(e.data.availabilityZone !== undefined ? { requested_availability_zone: e.data.availabilityZone } : {}) };
     case 'ServerUnshelveScheduled':

@@ -42,7 +42,7 @@ export class ShelvedImages {
           minDisk: Math.max(s.flavor.rootGb, s.image.minDisk),
           minRam: s.image.minRam,
           // The base image's properties, then what Nova's snapshot adds to them.
-          properties: { ...s.image.properties, image_type: 'snapshot', instance_uuid: s.serverId, user_id: s.userId, base_image_ref: s.image.id, image_location: 'snapshot' },
+          properties: { ...s.image.properties, image_type: 'snapshot', instance_uuid: s.serverId, user_id: s.userId, base_image_ref: s.image.id },
         }),
       );
     }

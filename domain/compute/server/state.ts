@@ -208,7 +208,7 @@ export function evolveServer(state: ServerState, event: ServerEvent): ServerStat
     case 'ServerShelveOffloadRequested':
       return live({ ...s, taskState: event.data.taskState, pending: { action: 'shelveOffload', orderId: event.data.orderId } });
     case 'ServerShelveOffloaded':
-      return live({ ...finished(s, event.data), host: null, node: null, claimId: null });
+      return live({ ...finished(s, event.data), host: null, node: null, hostAvailabilityZone: null, claimId: null });
     case 'ServerUnshelveRequested': {
       const d = event.data;
       return live({
