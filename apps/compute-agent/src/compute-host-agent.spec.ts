@@ -82,7 +82,14 @@ describe('ComputeHostAgent power state sync', () => {
     await until(() => put.mock.results.length === 1);
     expect((await put.mock.results[0].value).key).toBe(shelved.snapshot!.blobKey);
 
-    await bus.publish(computeSubjects.work('hv-3'), order('shelveOffload'), { msgId: 'offload-1' });
+    // An offload whose copy is not in the store keeps the guest (the only copy of its disk) and fails.
+    const missing = `sha512:${'0'.repeat(128)}`;
+    await bus.publish(computeSubjects.work('hv-3'), { ...order('shelveOffload'), requireBlob: missing }, { msgId: 'offload-0' });
+    await until(() => reports.some((r) => r.kind === 'action-failed' && r.action === 'shelveOffload'));
+    expect(reports.find((r) => r.kind === 'action-failed')).toMatchObject({ reason: expect.stringContaining('not in the image store; the guest is kept') });
+    expect(await driver.listInstances()).toEqual([guest.instanceId]);
+
+    await bus.publish(computeSubjects.work('hv-3'), { ...order('shelveOffload'), orderId: 'req-2', requireBlob: shelved.snapshot!.blobKey }, { msgId: 'offload-1' });
     await until(() => done('shelveOffload').length === 1);
     expect(await driver.listInstances()).toEqual([]);
 

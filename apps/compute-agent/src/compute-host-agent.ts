@@ -1,7 +1,7 @@
 import { HostAllocation } from '../../../domain/compute';
-import { BlobStore } from '../../../infra/blob';
+import { BlobKey, BlobStore } from '../../../infra/blob';
 import { Bus, Consumer } from '../../../infra/messaging/bus';
-import { ComputeDriver, ComputeDriverError, InstanceNotFound, POWER_STATE, PowerState } from '../../../infra/hypervisor';
+import { ComputeDriver, ComputeDriverError, DriverOperationFailed, InstanceNotFound, POWER_STATE, PowerState } from '../../../infra/hypervisor';
 import { ComputeHeartbeat, ComputeReport, ComputeWorkOrder, computeSubjects, ConsoleReply, ConsoleRequest, StoredSnapshot } from '../../shared/src/compute-protocol';
 
 export interface HostAgentOptions {
@@ -259,6 +259,11 @@ export class ComputeHostAgent {
         return { blobKey: stored.key, size: stored.size, md5: stored.md5, sha512: stored.sha512, diskFormat: copy.diskFormat, virtualSize: copy.virtualSize };
       }
       case 'shelveOffload':
+        // The guest's disk goes only while its copy is in the image store (a sweep of bytes nothing referenced
+        // yet, after a long conductor outage, could have taken it): otherwise the server stays SHELVED, on this host.
+        if (order.requireBlob && state !== POWER_STATE.NOSTATE && !(await this.o.blobs.stat(order.requireBlob as BlobKey))) {
+          throw new DriverOperationFailed('destroy', instanceId, `the shelved image's bytes (${order.requireBlob}) are not in the image store; the guest is kept`);
+        }
         await d.destroy({ instanceId });
         return;
       case 'unshelve':

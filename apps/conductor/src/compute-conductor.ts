@@ -290,6 +290,17 @@ export class ComputeConductor {
       host = s.resize.sourceHost;
       powerOn = s.resize.previousVmState !== 'stopped';
     }
+    if (p.action === 'shelveOffload') {
+      // The offload removes the guest: only once the shelved image holds the copy of its disk.
+      const blob = s.shelvedImage ? await this.shelvedImages.blobOf(s.shelvedImage.id) : null;
+      if (blob === null) {
+        const message = `The shelved image ${s.shelvedImage?.id ?? '(none)'} holds no copy of the disk; the guest is kept on ${host}.`;
+        await this.server('FailServerAction', { serverId, orderId: p.orderId, action: 'shelveOffload', message }, this.meta(`offload-refused/${p.orderId}`, null, p.orderId)).catch(ignoreGone);
+        return;
+      }
+      await this.order(host, { kind: 'action', orderId: p.orderId, serverId, action: p.action, instance, powerOn, requireBlob: blob });
+      return;
+    }
     await this.order(host, { kind: 'action', orderId: p.orderId, serverId, action: p.action, rebootType: p.rebootType, instance, powerOn });
   }
 

@@ -70,6 +70,12 @@ export class ShelvedImages {
     }
   }
 
+  /** Where the image's bytes are (its blob key), or null when it holds none (gone, or never stored). */
+  async blobOf(imageId: string): Promise<string | null> {
+    const { state } = await this.images.load(imageStream(imageId));
+    return state.status === 'active' ? (state.image.data?.blobKey ?? null) : null;
+  }
+
   /** Deletes the image (after an unshelve, or with the server); one already gone, or protected by its owner since, is left as it is. */
   async delete(imageId: string, meta: CommandMetadata): Promise<void> {
     const stream = imageStream(imageId);

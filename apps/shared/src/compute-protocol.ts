@@ -8,7 +8,11 @@ import type { InstanceSpec, PowerState, RebootType } from '../../../infra/hyperv
  */
 export type ComputeWorkOrder =
   | { kind: 'spawn'; orderId: string; serverId: string; attempt: number; instance: InstanceSpec }
-  | { kind: 'action'; orderId: string; serverId: string; action: ServerAction; rebootType?: RebootType; instance: InstanceSpec; powerOn: boolean }
+  /**
+   * `requireBlob` (an offload after a shelve): the shelved image's bytes, which must still be in the image
+   * store before the guest, the only other copy of its disk, is removed.
+   */
+  | { kind: 'action'; orderId: string; serverId: string; action: ServerAction; rebootType?: RebootType; instance: InstanceSpec; powerOn: boolean; requireBlob?: string }
   | { kind: 'destroy'; orderId: string; serverId: string }
   | { kind: 'confirm-resize'; orderId: string; serverId: string };
 
