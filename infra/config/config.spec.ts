@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       syncPowerStateIntervalSec: 60,
       shutdownTimeoutSec: 60,
       softRebootTimeoutSec: 120,
+      shelvedOffloadTimeSec: 0,
       logLevel: 'info',
     });
   });
@@ -53,6 +54,12 @@ describe('loadConfig', () => {
 
   it('rejects a DATABASE_URL that is not PostgreSQL', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x@y/z' })).toThrow(/DATABASE_URL: .*postgres:/);
+  });
+
+  it("reads Nova's shelved_offload_time: -1, 0 or seconds, and nothing else", () => {
+    expect(loadConfig({ STRATA_SHELVED_OFFLOAD_TIME: '-1' }).shelvedOffloadTimeSec).toBe(-1);
+    expect(loadConfig({ STRATA_SHELVED_OFFLOAD_TIME: '3600' }).shelvedOffloadTimeSec).toBe(3600);
+    expect(() => loadConfig({ STRATA_SHELVED_OFFLOAD_TIME: '-2' })).toThrow(/STRATA_SHELVED_OFFLOAD_TIME/);
   });
 
   it('accepts a NATS cluster list and fake host names', () => {

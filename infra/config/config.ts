@@ -56,6 +56,12 @@ export interface StrataConfig {
   shutdownTimeoutSec: number;
   /** `STRATA_SOFT_REBOOT_TIMEOUT`: seconds a soft reboot may take before a hard one (Nova's `[libvirt] wait_soft_reboot_seconds`, 120). */
   softRebootTimeoutSec: number;
+  /**
+   * `STRATA_SHELVED_OFFLOAD_TIME`: Nova's `shelved_offload_time`. 0 (default): a shelved server leaves its host
+   * at once; N seconds: it stays SHELVED on its host (its room held) for N seconds first; -1: until an admin's
+   * shelveOffload.
+   */
+  shelvedOffloadTimeSec: number;
   /** `STRATA_SYNC_POWER_STATE_INTERVAL`: seconds between comparisons of the hypervisor's guests with Strata's (Nova's sync_power_state_interval; default 60). */
   syncPowerStateIntervalSec: number;
   /** `STRATA_LOG_LEVEL`. */
@@ -105,6 +111,16 @@ function integer(env: Env, name: string, fallback: number, min: number): number 
   const v = text(env, name);
   if (v === undefined) return fallback;
   if (!/^\d+$/.test(v) || Number(v) < min) throw new ConfigError(name, `"${v}" is not an integer of at least ${min}; set it to one (default ${fallback})`);
+  return Number(v);
+}
+
+/** Nova's `shelved_offload_time`: -1 (never by itself), 0 (at once) or seconds. */
+function shelvedOffloadTime(env: Env): number {
+  const name = 'STRATA_SHELVED_OFFLOAD_TIME';
+  const v = text(env, name);
+  if (v === undefined) return 0;
+  if (v === '-1') return -1;
+  if (!/^\d+$/.test(v)) throw new ConfigError(name, `"${v}" is neither -1 (never), 0 (at once) nor a number of seconds; set one of those (default 0)`);
   return Number(v);
 }
 
@@ -180,6 +196,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     syncPowerStateIntervalSec: integer(env, 'STRATA_SYNC_POWER_STATE_INTERVAL', 60, 1),
     shutdownTimeoutSec: integer(env, 'STRATA_SHUTDOWN_TIMEOUT', 60, 0),
     softRebootTimeoutSec: integer(env, 'STRATA_SOFT_REBOOT_TIMEOUT', 120, 0),
+    shelvedOffloadTimeSec: shelvedOffloadTime(env),
     logLevel: oneOf(env, 'STRATA_LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info'),
   };
 }

@@ -209,3 +209,63 @@ describe('Unshelve: a crash mid-unshelve, then a restart, finishes it with one c
     expect(used).toBe(2 * 512 + 512);
   }, 240_000);
 });
+
+describe('STRATA_SHELVED_OFFLOAD_TIME: -1 keeps shelved servers on their hosts until an admin offloads them; N seconds offloads them after N', () => {
+  const never = new StrataCompute({ STRATA_FAKE_HOSTS: '2', STRATA_SHELVED_OFFLOAD_TIME: '-1' });
+  const later = new StrataCompute({ STRATA_FAKE_HOSTS: '1', STRATA_SHELVED_OFFLOAD_TIME: '1' });
+
+  beforeAll(async () => {
+    await Promise.all([never.start(), later.start()]);
+    await Promise.all([never.hosts(2), later.hosts(1)]);
+  }, 180_000);
+
+  afterAll(() => Promise.all([never.stop(), later.stop()]));
+
+  const bootOn = async (env: StrataCompute, name: string) => {
+    const flavor = await env.flavor({ name: `m1.${name}`, vcpus: 1, ram: 1024, disk: 1 });
+    const image = await env.image(`img-${name}`);
+    const id = (await env.boot(env.admin, { name, imageRef: image, flavorRef: flavor })).json.server.id as string;
+    return (await env.until(env.admin, id, ['ACTIVE'])) as Record<string, any>;
+  };
+  const memoryUsed = async (env: StrataCompute, host: string) =>
+    ((await env.as(env.admin, '2.1').get('/os-hypervisors/detail')).json.hypervisors as { hypervisor_hostname: string; memory_mb_used: number }[]).find((h) => h.hypervisor_hostname === host)!.memory_mb_used;
+
+  it('-1: SHELVED on its host with its room; unshelve powers it on there; an admin offloads it (its own action) and frees the room', async () => {
+    const server = await bootOn(never, 'keep');
+    const id = server.id as string;
+    const host = server['OS-EXT-SRV-ATTR:host'] as string;
+    const used = await memoryUsed(never, host);
+    expect((await never.as(never.admin).action(id, { shelve: null })).status).toBe(202);
+    expect(await never.until(never.admin, id, ['SHELVED'])).toMatchObject({ 'OS-EXT-SRV-ATTR:host': host, 'OS-EXT-STS:power_state': 4, 'OS-EXT-STS:task_state': null });
+    expect(await memoryUsed(never, host)).toBe(used);
+    expect((await never.as(never.admin).action(id, { unshelve: null })).status).toBe(202);
+    expect(await never.until(never.admin, id, ['ACTIVE'])).toMatchObject({ 'OS-EXT-SRV-ATTR:host': host, 'OS-EXT-STS:power_state': 1 });
+
+    expect((await never.as(never.admin).action(id, { shelve: null })).status).toBe(202);
+    await never.until(never.admin, id, ['SHELVED']);
+    expect((await never.as(never.admin).action(id, { shelveOffload: null })).status).toBe(202);
+    expect(await never.until(never.admin, id, ['SHELVED_OFFLOADED'])).toMatchObject({ 'OS-EXT-SRV-ATTR:host': null });
+    expect(await memoryUsed(never, host)).toBe(used - 1024);
+    const actions = (await never.as(never.admin).get(`/servers/${id}/os-instance-actions`)).json.instanceActions as { action: string }[];
+    expect(actions.map((a) => a.action).slice(0, 4)).toEqual(['shelveOffload', 'shelve', 'unshelve', 'shelve']);
+  });
+
+  it('-1: deleting a SHELVED server destroys the guest on its host and deletes its image', async () => {
+    const server = await bootOn(never, 'gone');
+    const id = server.id as string;
+    expect((await never.as(never.admin).action(id, { shelve: null })).status).toBe(202);
+    await never.until(never.admin, id, ['SHELVED']);
+    const [image] = (await call('GET', `${never.base}/image/v2/images?name=gone-shelved`, { token: never.admin })).json.images as { id: string }[];
+    expect((await never.as(never.admin).del(`/servers/${id}`)).status).toBe(204);
+    await waitFor('the server to be deleted', async () => ((await never.server(never.admin, id)).status === 404 ? true : undefined), 20_000);
+    await waitFor('its image to be deleted', async () => ((await call('GET', `${never.base}/image/v2/images/${image.id}`, { token: never.admin })).status === 404 ? true : undefined), 20_000);
+    expect(await memoryUsed(never, server['OS-EXT-SRV-ATTR:host'])).toBe(512);
+  });
+
+  it('1 second: SHELVED first, then offloaded by the conductor', async () => {
+    const server = await bootOn(later, 'later');
+    expect((await later.as(later.admin).action(server.id, { shelve: null })).status).toBe(202);
+    await later.until(later.admin, server.id, ['SHELVED']);
+    expect(await later.until(later.admin, server.id, ['SHELVED_OFFLOADED'], 20_000)).toMatchObject({ 'OS-EXT-SRV-ATTR:host': null });
+  });
+});

@@ -119,6 +119,8 @@ export class ComputeConductor {
     private readonly serversOnHost?: (host: string) => Promise<{ id: string; vmState: string; taskState: string | null }[]>,
     /** Awaited before each build step: lets the API of the same process answer first when it is busy. */
     private readonly giveWay?: () => Promise<void>,
+    /** Nova's `shelved_offload_time`: 0 offloads a shelved server at once; otherwise `offloadShelved` does, later or never. */
+    private readonly shelvedOffloadTimeSec = 0,
   ) {
     this.sagas = new FoldCache(store, buildSagaDecider, { eventId: deterministicEventId, soleWriter: true });
     // Servers in flight mostly: a server's fold is a few KiB, and one not held is read again when needed.
@@ -222,6 +224,7 @@ export class ComputeConductor {
         return;
       case 'ServerShelved':
         // Nova's `shelved_offload_time` 0: off the host at once, as a step of the same action.
+        if (this.shelvedOffloadTimeSec !== 0) return;
         await this.server('ShelveOffloadServer', { serverId: e.data.serverId, byAdmin: true, orderId: e.data.orderId }, this.meta(`offload/${e.data.orderId}`, correlationId, event.id)).catch(
           ignoreGone,
         );
@@ -391,6 +394,16 @@ export class ComputeConductor {
       return;
     }
     await this.order(placedOn.host, { kind: 'action', orderId: placedOn.orderId, serverId, action: 'unshelve', instance: this.unshelveSpec(still), powerOn: true });
+  }
+
+  /**
+   * Nova's `_poll_shelved_instances`: servers SHELVED on their host for longer than `shelved_offload_time`
+   * leave it. `shelvedAt` keys the request, so a server found again by the next poll is asked once.
+   */
+  async offloadShelved(due: { id: string; shelvedAt: string }[]): Promise<void> {
+    for (const { id, shelvedAt } of due) {
+      await this.server('ShelveOffloadServer', { serverId: id, byAdmin: true }, this.meta(`offload-due/${id}/${shelvedAt}`, null, `offload-due/${id}`)).catch(ignoreGone);
+    }
   }
 
   /** The server as its unshelve spawns it: from the shelved image (the server keeps showing the image it was built from). */

@@ -38,6 +38,8 @@ export class ConductorService implements OnApplicationBootstrap, OnApplicationSh
   readonly hosts: HostAggregates;
   readonly conductor: ComputeConductor;
   private readonly liveness: HostLiveness;
+  private readonly shelvedOffloadTimeSec: number;
+  private offloadTimer: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -57,7 +59,8 @@ export class ConductorService implements OnApplicationBootstrap, OnApplicationSh
         [host],
       );
       return rows.map((r) => ({ id: r.id, vmState: r.vm_state, taskState: r.task_state }));
-    }, () => foreground.giveWay(FOREGROUND_BUSY, FOREGROUND_WAIT_MS));
+    }, () => foreground.giveWay(FOREGROUND_BUSY, FOREGROUND_WAIT_MS), config.shelvedOffloadTimeSec);
+    this.shelvedOffloadTimeSec = config.shelvedOffloadTimeSec;
     this.liveness = new HostLiveness(bus, this.hosts, config.serviceDownTimeSec * 1000, (e) => this.logger.warn(`host liveness: ${e.message}`));
   }
 
@@ -112,6 +115,12 @@ export class ConductorService implements OnApplicationBootstrap, OnApplicationSh
     const from = await this.checkpoints.load(CHECKPOINT);
     this.following = this.follow(from, this.active.signal);
     void this.resumeInFlight();
+    // A positive shelved_offload_time: shelved servers leave their hosts once it has passed (checked every minute at most).
+    if (this.shelvedOffloadTimeSec > 0) {
+      const every = Math.min(this.shelvedOffloadTimeSec, 60) * 1000;
+      this.offloadTimer = setInterval(() => void this.offloadDue(), every);
+      this.offloadTimer.unref();
+    }
     this.logger.log(`conductor active: ${this.hosts.names.length} known compute hosts, following the log from ${from ?? 'the start'}`);
   }
 
@@ -119,6 +128,8 @@ export class ConductorService implements OnApplicationBootstrap, OnApplicationSh
     if (!this.active) return;
     this.active.abort();
     this.active = null;
+    if (this.offloadTimer) clearInterval(this.offloadTimer);
+    this.offloadTimer = null;
     await this.following?.catch(() => undefined);
     await this.liveness.stop();
     await this.conductor.stop();
@@ -139,6 +150,20 @@ export class ConductorService implements OnApplicationBootstrap, OnApplicationSh
         this.logger.warn(`conductor: ${(e as Error).message}; retrying from ${position ?? 'the start'}`);
         await new Promise((r) => setTimeout(r, 1_000));
       }
+    }
+  }
+
+  /** Servers SHELVED on their host for longer than STRATA_SHELVED_OFFLOAD_TIME, offloaded. */
+  private async offloadDue(): Promise<void> {
+    try {
+      const { rows } = await this.pool.query<{ id: string; updated_at: Date }>(
+        `SELECT id, updated_at FROM rm.compute_servers
+         WHERE NOT deleted AND vm_state = 'shelved' AND task_state IS NULL AND updated_at <= now() - make_interval(secs => $1)`,
+        [this.shelvedOffloadTimeSec],
+      );
+      await this.conductor.offloadShelved(rows.map((r) => ({ id: r.id, shelvedAt: r.updated_at.toISOString() })));
+    } catch (e) {
+      this.logger.warn(`offload of shelved servers: ${(e as Error).message}; the next round tries again`);
     }
   }
 
