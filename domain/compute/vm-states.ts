@@ -22,6 +22,7 @@ export type TaskState =
   | 'resize_finish'
   | 'resize_reverting'
   | 'resize_confirming'
+  | 'image_snapshot_pending'
   | 'shelving'
   | 'shelving_offloading'
   | 'unshelving';

@@ -177,8 +177,9 @@ export interface ComputeDriver {
   detachVolume(opts: { instanceId: string; volumeId: string }): Promise<void>;
   /**
    * A standalone copy of the guest's root disk (no backing file), Nova's `snapshot` without the upload:
-   * the caller stores the bytes. Cold only: the guest must be SHUTDOWN (the caller powers it off first),
-   * otherwise `InstanceInvalidPowerState`; missing instance → `InstanceNotFound`. The guest is left as it was.
+   * the caller stores the bytes. Cold only: the guest must be SHUTDOWN or SUSPENDED (its memory saved, its
+   * disk at rest: Nova's cold snapshot suspends a running guest and resumes it after), otherwise
+   * `InstanceInvalidPowerState`; missing instance → `InstanceNotFound`. The guest is left as it was.
    */
   snapshot(opts: { instanceId: string }): Promise<DiskSnapshot>;
 }

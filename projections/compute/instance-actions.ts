@@ -1,4 +1,4 @@
-import { ServerEvent, SHELVE_EVENT_TYPES } from '../../domain/compute';
+import { ServerEvent, SNAPSHOT_EVENT_TYPES } from '../../domain/compute';
 import { RecordedEvent } from '../../domain/kernel';
 import { Projection, RowAccess, RowRef } from '../kernel/projection';
 import { getRow, table } from '../kernel/rows';
@@ -77,7 +77,7 @@ export const INSTANCE_ACTION_EVENT_TYPES: ActionEvent['type'][] = [
   'ServerResizeConfirmed',
   'ServerRevertResizeRequested',
   'ServerResizeReverted',
-  ...SHELVE_EVENT_TYPES,
+  ...SNAPSHOT_EVENT_TYPES,
   'ServerActionFailed',
   'ServerDeletionRequested',
   'ServerDeleted',
@@ -97,6 +97,7 @@ const REQUESTED: Partial<Record<ServerEvent['type'], { action: string; step: str
   ServerResumeRequested: { action: 'resume', step: 'compute_resume_instance' },
   ServerRebuildRequested: { action: 'rebuild', step: 'compute_rebuild_instance' },
   ServerRevertResizeRequested: { action: 'revertResize', step: 'compute_revert_resize' },
+  ServerImageRequested: { action: 'createImage', step: 'compute_snapshot_instance' },
   ServerShelveRequested: { action: 'shelve', step: 'compute_shelve_instance' },
 };
 
@@ -278,6 +279,7 @@ function actionChange(
       return instantStep(finishOpen(row, at, null, 'compute_revert_resize'), 'compute_finish_revert_resize', at, e.data.host);
     case 'ServerUnshelveScheduled':
       return startStep(finishOpen(row, at, null, 'schedule_instances'), 'compute_unshelve_instance', at, e.data.host);
+    case 'ServerImageCreated':
     case 'ServerShelved':
     case 'ServerShelveOffloaded':
     case 'ServerUnshelved':

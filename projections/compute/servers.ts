@@ -1,4 +1,4 @@
-import { FlavorSnapshot, POWER, PowerState, ServerEvent, ServerFault, ServerImage, serverStatus, SHELVE_EVENT_TYPES, TaskState, VmState } from '../../domain/compute';
+import { FlavorSnapshot, POWER, PowerState, ServerEvent, ServerFault, ServerImage, serverStatus, SNAPSHOT_EVENT_TYPES, TaskState, VmState } from '../../domain/compute';
 import { RecordedEvent } from '../../domain/kernel';
 import { Projection, RowAccess, RowRef } from '../kernel/projection';
 import { alreadyApplied, changedColumns, created, getRow, table, touched, Tracked, TRACKED_COLUMNS } from '../kernel/rows';
@@ -91,7 +91,7 @@ export const SERVER_EVENT_TYPES: ServerEvent['type'][] = [
   'ServerResizeConfirmed',
   'ServerRevertResizeRequested',
   'ServerResizeReverted',
-  ...SHELVE_EVENT_TYPES,
+  ...SNAPSHOT_EVENT_TYPES,
   'ServerActionFailed',
   'ServerPowerStateChanged',
   'ServerDeletionRequested',
@@ -287,9 +287,11 @@ function serverChanges(e: ServerChange, at: string): Partial<ServerRow> {
       return { vm_state: e.data.vmState, power_state: e.data.powerState, task_state: null, host: e.data.host, node: e.data.node, ...flavorColumns(e.data.flavor), launched_at: at };
     case 'ServerResizeConfirmed':
       return { vm_state: e.data.vmState };
+    case 'ServerImageRequested':
     case 'ServerShelveRequested':
     case 'ServerShelveOffloadRequested':
       return { task_state: e.data.taskState };
+    case 'ServerImageCreated':
     case 'ServerShelved':
       return { vm_state: e.data.vmState, power_state: e.data.powerState, task_state: null };
     case 'ServerShelveOffloaded':

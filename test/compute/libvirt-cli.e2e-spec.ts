@@ -204,6 +204,24 @@ describeWithLibvirt('COMPUTE_DRIVER=libvirt: real QEMU guests through the openst
     await showUntil('ACTIVE', serverId, (s) => s.status === 'ACTIVE');
   }, 600_000);
 
+  it('server image create of the running guest: it keeps running (suspended for the copy), and a server booted from the image has its disk', async () => {
+    const snapshot = json(['server', 'image', 'create', '--name', 'lv-1-snap', '--wait', serverId]) as Row;
+    expect(snapshot).toMatchObject({ status: 'active', disk_format: 'qcow2' });
+    await showUntil('ACTIVE with no task', serverId, (s) => s.status === 'ACTIVE' && s['OS-EXT-STS:task_state'] === null);
+    expect(domstate(serverId)).toBe('running');
+    const copy = json(at('2.37', ['server', 'create', '--image', 'lv-1-snap', '--flavor', 'lv.medium', '--nic', 'none', '--wait', 'lv-from-snap'])) as Row;
+    const id = copy.id as string;
+    made.push(id);
+    expect(copy.status).toBe('ACTIVE');
+    ok(['server', 'stop', id]);
+    await showUntil('SHUTOFF', id, (s) => s.status === 'SHUTOFF');
+    // The mark the shelve test wrote on lv-1's disk is on the new server's.
+    const r = spawnSync('qemu-io', ['-f', 'qcow2', '-c', 'read -P 0x5a 1M 64k', path.join(instances, id, 'disk')], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/Pattern verification failed/);
+    ok(['server', 'delete', '--wait', id]);
+  }, 600_000);
+
   it('delete --wait leaves no domain and no instance files', async () => {
     ok(['server', 'delete', '--wait', serverId]);
     expect(domainUuids()).not.toContain(serverId);

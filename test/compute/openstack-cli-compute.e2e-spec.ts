@@ -256,6 +256,13 @@ describeWithCli('the real openstack CLI against the compute API of strata start'
     expect(actions.slice(0, 2)).toEqual(['unshelve', 'shelve']);
   });
 
+  it('server image create --wait: an active snapshot image of the server, which stays ACTIVE', () => {
+    const made = json(['server', 'image', 'create', '--name', 'cli-srv-snap', '--wait', 'cli-srv']) as Row;
+    expect(made).toMatchObject({ name: 'cli-srv-snap', status: 'active', disk_format: 'raw', container_format: 'bare' });
+    expect(json(['image', 'show', 'cli-srv-snap'])).toMatchObject({ visibility: 'private', properties: expect.objectContaining({ image_type: 'snapshot', instance_uuid: serverId }) });
+    expect(json(['server', 'show', 'cli-srv'])).toMatchObject({ status: 'ACTIVE', 'OS-EXT-STS:task_state': null });
+  });
+
   it('console log show: non-empty text; --lines N gives its tail', () => {
     const log = ok(['console', 'log', 'show', 'cli-srv']);
     expect(log.trim().length).toBeGreaterThan(0);

@@ -97,4 +97,25 @@ describe('ComputeHostAgent power state sync', () => {
     await until(() => done('unshelve').length === 1);
     expect((await driver.getInfo({ instanceId: guest.instanceId })).state).toBe(POWER_STATE.RUNNING);
   });
+
+  it('copies the disk of a running or paused guest for createImage (suspended for the copy) and brings it back as it was', async () => {
+    const driver = new FakeComputeDriver({ hostname: 'hv-4' });
+    const blobs = new InMemoryBlobStore();
+    const running = makeInstance();
+    const paused = makeInstance();
+    await driver.spawn({ instance: running });
+    await driver.spawn({ instance: paused });
+    await driver.pause({ instanceId: paused.instanceId });
+    const suspend = jest.spyOn(driver, 'suspend');
+    agent = new ComputeHostAgent({ host: 'hv-4', driver, bus, blobs, availabilityZone: 'nova', allocation, reportIntervalMs: 60_000, log: { info: () => undefined, warn: () => undefined } });
+    await agent.start();
+    const order = (guest: typeof running, afterSnapshot: 'running' | 'paused'): ComputeWorkOrder => ({ kind: 'action', orderId: `req-${guest.instanceId}`, serverId: guest.instanceId, action: 'createImage', instance: guest, powerOn: true, afterSnapshot });
+    await bus.publish(computeSubjects.work('hv-4'), order(running, 'running'), { msgId: 'snap-running' });
+    await bus.publish(computeSubjects.work('hv-4'), order(paused, 'paused'), { msgId: 'snap-paused' });
+    const done = () => reports.filter((r): r is Extract<ComputeReport, { kind: 'action-done' }> => r.kind === 'action-done' && r.action === 'createImage');
+    await until(() => done().length === 2);
+    expect(Object.fromEntries(done().map((r) => [r.serverId, r.powerState]))).toEqual({ [running.instanceId]: POWER_STATE.RUNNING, [paused.instanceId]: POWER_STATE.PAUSED });
+    for (const r of done()) expect(await blobs.stat(r.snapshot!.blobKey as BlobKey)).not.toBeNull();
+    expect(suspend.mock.calls.map(([o]) => o.instanceId).sort()).toEqual([running.instanceId, paused.instanceId].sort());
+  });
 });

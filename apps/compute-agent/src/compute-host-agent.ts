@@ -243,21 +243,24 @@ export class ComputeHostAgent {
       case 'revertResize':
         await d.revertResize({ instance: order.instance, powerOn: order.powerOn });
         return;
-      case 'shelve': {
+      case 'createImage': {
+        // Nova's libvirt cold snapshot: a running or paused guest is suspended (its memory saved, its disk at rest)
+        // for the copy and brought back after, whatever happened. A redelivered order finds it suspended: `afterSnapshot` says where it goes back to.
+        if (state === POWER_STATE.RUNNING || state === POWER_STATE.PAUSED) await d.suspend({ instanceId });
+        try {
+          return await this.copyDisk(instanceId);
+        } finally {
+          if (order.afterSnapshot && (await this.powerStateOf(instanceId)) === POWER_STATE.SUSPENDED) {
+            await d.resume({ instanceId });
+            if (order.afterSnapshot === 'paused') await d.pause({ instanceId });
+          }
+        }
+      }
+      case 'shelve':
         // nova/compute/manager.py `shelve_instance`: power off, then snapshot. The guest stays until the offload,
         // so a redelivered shelve copies the disk again (identical bytes are stored once).
         if (state !== POWER_STATE.SHUTDOWN) await d.powerOff({ instanceId, timeoutSec: this.o.shutdownTimeoutSec ?? 0 });
-        const copy = await d.snapshot({ instanceId });
-        let stored;
-        try {
-          stored = await this.o.blobs.put(copy.stream);
-        } catch (e) {
-          // The driver's temporary copy goes when its stream does.
-          copy.stream.destroy();
-          throw e;
-        }
-        return { blobKey: stored.key, size: stored.size, md5: stored.md5, sha512: stored.sha512, diskFormat: copy.diskFormat, virtualSize: copy.virtualSize };
-      }
+        return this.copyDisk(instanceId);
       case 'shelveOffload':
         // The guest's disk goes only while its copy is in the image store (a sweep of bytes nothing referenced
         // yet, after a long conductor outage, could have taken it): otherwise the server stays SHELVED, on this host.
@@ -272,6 +275,20 @@ export class ComputeHostAgent {
         else if (state !== POWER_STATE.RUNNING) await d.powerOn({ instanceId });
         return;
     }
+  }
+
+  /** A copy of the guest's root disk (it must be at rest), stored in the image blob store. */
+  private async copyDisk(instanceId: string): Promise<StoredSnapshot> {
+    const copy = await this.o.driver.snapshot({ instanceId });
+    let stored;
+    try {
+      stored = await this.o.blobs.put(copy.stream);
+    } catch (e) {
+      // The driver's temporary copy goes when its stream does.
+      copy.stream.destroy();
+      throw e;
+    }
+    return { blobKey: stored.key, size: stored.size, md5: stored.md5, sha512: stored.sha512, diskFormat: copy.diskFormat, virtualSize: copy.virtualSize };
   }
 
   private async answerConsole(request: ConsoleRequest): Promise<void> {

@@ -29,7 +29,7 @@ import { deterministicEventId, uuidFromName } from '../../../infra/ids/ids';
 import { Bus, Consumer } from '../../../infra/messaging/bus';
 import { ComputeReport, ComputeWorkOrder, computeSubjects } from '../../shared/src/compute-protocol';
 import { HostAggregates } from './host-aggregates';
-import { ShelvedImages } from './shelved-images';
+import { SnapshotImages } from './snapshot-images';
 import { Slots } from '../../../infra/concurrency/slots';
 
 /** Nova's `[scheduler] max_attempts`. */
@@ -55,6 +55,7 @@ export const CONDUCTOR_EVENT_TYPES = [
   'ServerRevertResizeRequested',
   'ServerResizeConfirmed',
   'ServerResizeReverted',
+  'ServerImageRequested',
   'ServerShelveRequested',
   'ServerShelved',
   'ServerShelveOffloadRequested',
@@ -108,7 +109,7 @@ export class ComputeConductor {
   private readonly sagas: FoldCache<BuildSagaCommand, BuildSagaEvent, BuildSagaState>;
   /** Servers: the API writes them too, so each use reads the events appended since. */
   private readonly servers: FoldCache<ServerCommand, ServerEvent, ServerState>;
-  private readonly shelvedImages: ShelvedImages;
+  private readonly snapshotImages: SnapshotImages;
 
   constructor(
     private readonly store: EventStore,
@@ -125,7 +126,7 @@ export class ComputeConductor {
     this.sagas = new FoldCache(store, buildSagaDecider, { eventId: deterministicEventId, soleWriter: true });
     // Servers in flight mostly: a server's fold is a few KiB, and one not held is read again when needed.
     this.servers = new FoldCache(store, serverDecider, { eventId: deterministicEventId, soleWriter: false, capacity: 2_000 });
-    this.shelvedImages = new ShelvedImages(store);
+    this.snapshotImages = new SnapshotImages(store);
   }
 
   async startReports(): Promise<void> {
@@ -218,6 +219,7 @@ export class ComputeConductor {
       case 'ServerResumeRequested':
       case 'ServerRebuildRequested':
       case 'ServerRevertResizeRequested':
+      case 'ServerImageRequested':
       case 'ServerShelveRequested':
       case 'ServerShelveOffloadRequested':
         await this.orderPendingAction(e.data.serverId);
@@ -236,7 +238,7 @@ export class ComputeConductor {
         await this.unshelve(e.data.serverId, correlationId, event.id);
         return;
       case 'ServerUnshelved':
-        if (e.data.imageId) await this.shelvedImages.delete(e.data.imageId, this.meta(`unshelved-image/${e.data.imageId}`, correlationId, event.id));
+        if (e.data.imageId) await this.snapshotImages.delete(e.data.imageId, this.meta(`unshelved-image/${e.data.imageId}`, correlationId, event.id));
         return;
       case 'ServerResizeRequested':
         await this.claimForResize(e.data.serverId, correlationId, event.id);
@@ -250,6 +252,8 @@ export class ComputeConductor {
         return;
       case 'ServerActionFailed':
         if (e.data.releasedClaimId && e.data.releasedHost) await this.releaseClaim(e.data.releasedHost, e.data.releasedClaimId, correlationId, event.id);
+        // nova/compute/manager.py `snapshot_instance`: the image of a failed snapshot is deleted.
+        if (e.data.imageId) await this.snapshotImages.delete(e.data.imageId, this.meta(`failed-image/${e.data.imageId}`, correlationId, event.id));
         return;
       default:
         return;
@@ -259,7 +263,7 @@ export class ComputeConductor {
   private async afterDeletion(d: Extract<ServerEvent, { type: 'ServerDeleted' }>['data'], correlationId: string | null, cause: string): Promise<void> {
     for (const claim of d.claims) await this.releaseClaim(claim.host, claim.claimId, correlationId, cause);
     // nova/compute/api.py `_delete`: a shelved server's image goes with it.
-    if (d.shelvedImageId) await this.shelvedImages.delete(d.shelvedImageId, this.meta(`deleted-image/${d.shelvedImageId}`, correlationId, cause));
+    if (d.shelvedImageId) await this.snapshotImages.delete(d.shelvedImageId, this.meta(`deleted-image/${d.shelvedImageId}`, correlationId, cause));
     // A build that held a claim not yet recorded on the server gives it back too.
     const saga = await this.loadSaga(d.serverId);
     if (saga.state.status === 'running') {
@@ -295,13 +299,18 @@ export class ComputeConductor {
     }
     if (p.action === 'shelveOffload') {
       // The offload removes the guest: only once the shelved image holds the copy of its disk.
-      const blob = s.shelvedImage ? await this.shelvedImages.blobOf(s.shelvedImage.id) : null;
+      const blob = s.shelvedImage ? await this.snapshotImages.blobOf(s.shelvedImage.id) : null;
       if (blob === null) {
         const message = `The shelved image ${s.shelvedImage?.id ?? '(none)'} holds no copy of the disk; the guest is kept on ${host}.`;
         await this.server('FailServerAction', { serverId, orderId: p.orderId, action: 'shelveOffload', message }, this.meta(`offload-refused/${p.orderId}`, null, p.orderId)).catch(ignoreGone);
         return;
       }
       await this.order(host, { kind: 'action', orderId: p.orderId, serverId, action: p.action, instance, powerOn, requireBlob: blob });
+      return;
+    }
+    if (p.action === 'createImage') {
+      const afterSnapshot = s.vmState === 'active' ? 'running' : s.vmState === 'paused' ? 'paused' : undefined;
+      await this.order(host, { kind: 'action', orderId: p.orderId, serverId, action: p.action, instance, powerOn, ...(afterSnapshot ? { afterSnapshot } : {}) });
       return;
     }
     await this.order(host, { kind: 'action', orderId: p.orderId, serverId, action: p.action, rebootType: p.rebootType, instance, powerOn });
@@ -414,21 +423,24 @@ export class ComputeConductor {
   }
 
   /**
-   * A shelve's report: the host stored the copy of the root disk. The conductor makes it the shelved image,
-   * then records the server SHELVED; an image it cannot record fails the shelve (the guest stays, powered off).
+   * A shelve's or createImage's report: the host stored the copy of the root disk. The conductor records it on
+   * the image, then the server's action as done; an image that cannot take it fails the action (a shelved guest
+   * stays, powered off; a failed createImage's image is deleted).
    */
-  private async shelveDone(r: Extract<ComputeReport, { kind: 'action-done' }>, meta: (what: string) => CommandMetadata): Promise<void> {
+  private async snapshotDone(r: Extract<ComputeReport, { kind: 'action-done' }>, meta: (what: string) => CommandMetadata): Promise<void> {
     const { state } = await this.loadServer(r.serverId);
-    if (state.status !== 'live' || state.server.pending?.action !== 'shelve' || state.server.pending.orderId !== r.orderId || !state.server.shelvedImage) return;
+    const p = state.status === 'live' ? state.server.pending : null;
+    if (state.status !== 'live' || p?.action !== r.action || p.orderId !== r.orderId) return;
     const s = state.server;
-    const image = s.shelvedImage!;
-    const recorded = r.snapshot ? await this.shelvedImages.record(s, image.name, image.id, r.snapshot, meta(`shelved-image/${image.id}`)) : false;
+    const image = r.action === 'shelve' ? s.shelvedImage : p.imageId ? { id: p.imageId, name: p.imageName ?? `${s.name}-snapshot` } : null;
+    if (!image) return;
+    const recorded = r.snapshot ? await this.snapshotImages.record(s, image.name, image.id, r.snapshot, meta(`snapshot-image/${image.id}`)) : false;
     if (!recorded) {
-      const message = r.snapshot ? `The shelved image ${image.id} could not be recorded (it was deleted or its upload killed meanwhile).` : 'The host stored no copy of the disk.';
-      await this.server('FailServerAction', { serverId: r.serverId, orderId: r.orderId, action: 'shelve', message, powerState: r.powerState }, meta('failed/shelve')).catch(ignoreGone);
+      const message = r.snapshot ? `The image ${image.id} could not take the copy (it was deleted, or its upload killed, meanwhile).` : 'The host stored no copy of the disk.';
+      await this.server('FailServerAction', { serverId: r.serverId, orderId: r.orderId, action: r.action, message, powerState: r.powerState }, meta(`failed/${r.action}`)).catch(ignoreGone);
       return;
     }
-    await this.server('CompleteServerAction', { serverId: r.serverId, orderId: r.orderId, action: 'shelve', powerState: r.powerState, imageDiskFormat: r.snapshot!.diskFormat }, meta('done/shelve')).catch(
+    await this.server('CompleteServerAction', { serverId: r.serverId, orderId: r.orderId, action: r.action, powerState: r.powerState, imageDiskFormat: r.snapshot!.diskFormat }, meta(`done/${r.action}`)).catch(
       ignoreGone,
     );
   }
@@ -677,7 +689,7 @@ export class ComputeConductor {
         return;
       }
       case 'action-done':
-        if (r.action === 'shelve') return this.shelveDone(r, meta);
+        if (r.action === 'shelve' || r.action === 'createImage') return this.snapshotDone(r, meta);
         // An offloaded guest is gone; Nova records the power state it had (SHUTDOWN).
         await this.server(
           'CompleteServerAction',

@@ -12,7 +12,18 @@ export type ComputeWorkOrder =
    * `requireBlob` (an offload after a shelve): the shelved image's bytes, which must still be in the image
    * store before the guest, the only other copy of its disk, is removed.
    */
-  | { kind: 'action'; orderId: string; serverId: string; action: ServerAction; rebootType?: RebootType; instance: InstanceSpec; powerOn: boolean; requireBlob?: string }
+  | {
+      kind: 'action';
+      orderId: string;
+      serverId: string;
+      action: ServerAction;
+      rebootType?: RebootType;
+      instance: InstanceSpec;
+      powerOn: boolean;
+      requireBlob?: string;
+      /** createImage: the power state the guest goes back to after the copy (it is suspended for it); absent: it stays as it is. */
+      afterSnapshot?: 'running' | 'paused';
+    }
   | { kind: 'destroy'; orderId: string; serverId: string }
   | { kind: 'confirm-resize'; orderId: string; serverId: string };
 

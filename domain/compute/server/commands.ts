@@ -37,6 +37,8 @@ export type RebuildServer = Command<
 export type ResizeServer = Command<'ResizeServer', Caller & { serverId: string; flavor: FlavorSnapshot; autoDiskConfig?: boolean }>;
 export type ConfirmServerResize = Command<'ConfirmServerResize', Caller & { serverId: string }>;
 export type RevertServerResize = Command<'RevertServerResize', Caller & { serverId: string }>;
+/** createImage: `imageId` is the image the API made for the copy (queued). The lock does not apply (Nova). */
+export type CreateServerImage = Command<'CreateServerImage', Caller & { serverId: string; imageId: string; imageName: string }>;
 /** shelve: `imageId` is the id the API gives the shelved image (derived from the request, so a retry converges). */
 export type ShelveServer = Command<'ShelveServer', Caller & { serverId: string; imageId: string }>;
 /** shelveOffload (admin), or the conductor right after a shelve with that shelve's `orderId` (one action, as Nova's). */
@@ -83,6 +85,7 @@ export type ServerCommand =
   | ResizeServer
   | ConfirmServerResize
   | RevertServerResize
+  | CreateServerImage
   | ShelveServer
   | ShelveOffloadServer
   | UnshelveServer

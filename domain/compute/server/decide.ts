@@ -7,6 +7,7 @@ import {
   CompleteServerDeletion,
   ConfirmServerResize,
   CreateServer,
+  CreateServerImage,
   DeleteServer,
   FailServerAction,
   FailServerBuild,
@@ -84,7 +85,7 @@ const HARD_REBOOT_VM: readonly VmState[] = ['active', 'stopped', 'paused', 'susp
 const HARD_REBOOT_TASKS: readonly (TaskState | null)[] = [null, 'rebooting', 'rebooting_hard', 'pausing', 'unpausing', 'suspending', 'resuming'];
 
 /** Where each completed action leaves a server. */
-const OUTCOME: Record<Exclude<ServerAction, 'rebuild' | 'resize' | 'revertResize' | 'shelve' | 'shelveOffload' | 'unshelve'>, { done: Exclude<ServerActionDoneEvent['type'], 'ServerRebuilt' | 'ServerResized' | 'ServerResizeReverted' | 'ServerShelved' | 'ServerShelveOffloaded' | 'ServerUnshelved'>; vmState: VmState }> = {
+const OUTCOME: Record<Exclude<ServerAction, 'rebuild' | 'resize' | 'revertResize' | 'createImage' | 'shelve' | 'shelveOffload' | 'unshelve'>, { done: Exclude<ServerActionDoneEvent['type'], 'ServerRebuilt' | 'ServerResized' | 'ServerResizeReverted' | 'ServerImageCreated' | 'ServerShelved' | 'ServerShelveOffloaded' | 'ServerUnshelved'>; vmState: VmState }> = {
   stop: { done: 'ServerStopped', vmState: 'stopped' },
   start: { done: 'ServerStarted', vmState: 'active' },
   reboot: { done: 'ServerRebooted', vmState: 'active' },
@@ -274,6 +275,14 @@ export function revertServerResize(command: RevertServerResize, state: ServerSta
   return [{ type: 'ServerRevertResizeRequested', data: { serverId: s.serverId, orderId: command.metadata.requestId, host: s.host!, taskState: 'resize_reverting' } }];
 }
 
+/** nova/compute/api.py `snapshot`: an active, stopped, paused or suspended server, on its host; locks do not apply. */
+export function createServerImage(command: CreateServerImage, state: ServerState): ServerEvent[] {
+  const s = liveServer(state, command.data.serverId);
+  assertState('createImage', s, ['active', 'stopped', 'paused', 'suspended']);
+  const host = requireHost(s);
+  return [{ type: 'ServerImageRequested', data: { serverId: s.serverId, orderId: command.metadata.requestId, host, taskState: 'image_snapshot_pending', imageId: command.data.imageId, imageName: command.data.imageName } }];
+}
+
 /** nova/compute/api.py `shelve`: an active, stopped, paused or suspended server, on its host. */
 export function shelveServer(command: ShelveServer, state: ServerState): ServerEvent[] {
   const s = liveServer(state, command.data.serverId);
@@ -452,6 +461,8 @@ export function completeServerAction(command: CompleteServerAction, state: Serve
         },
       ];
     }
+    case 'createImage':
+      return [{ type: 'ServerImageCreated', data: { ...base, vmState: s.vmState, imageId: s.pending.imageId! } }];
     case 'shelve':
       if (!s.shelvedImage || command.data.imageDiskFormat === undefined) return [];
       return [{ type: 'ServerShelved', data: { ...base, vmState: 'shelved', imageId: s.shelvedImage.id, imageDiskFormat: command.data.imageDiskFormat } }];
@@ -490,6 +501,7 @@ export function failServerAction(command: FailServerAction, state: ServerState):
         powerState: command.data.powerState ?? s.powerState,
         releasedClaimId: resizeClaim?.destClaimId ?? unshelveClaim?.claimId ?? null,
         releasedHost: resizeClaim?.destHost ?? unshelveClaim?.host ?? null,
+        ...(action === 'createImage' && s.pending.imageId ? { imageId: s.pending.imageId } : {}),
       },
     },
   ];
@@ -528,6 +540,8 @@ export function decideServer(command: ServerCommand, state: ServerState): Server
       return confirmServerResize(command, state);
     case 'RevertServerResize':
       return revertServerResize(command, state);
+    case 'CreateServerImage':
+      return createServerImage(command, state);
     case 'ShelveServer':
       return shelveServer(command, state);
     case 'ShelveOffloadServer':

@@ -73,7 +73,21 @@ export type ServerLocked = DomainEvent<'ServerLocked', { serverId: string; reaso
 export type ServerUnlocked = DomainEvent<'ServerUnlocked', { serverId: string }>;
 
 /** Every action a compute agent performs on a running server. */
-export type ServerAction = 'stop' | 'start' | 'reboot' | 'pause' | 'unpause' | 'suspend' | 'resume' | 'rebuild' | 'resize' | 'revertResize' | 'shelve' | 'shelveOffload' | 'unshelve';
+export type ServerAction =
+  | 'stop'
+  | 'start'
+  | 'reboot'
+  | 'pause'
+  | 'unpause'
+  | 'suspend'
+  | 'resume'
+  | 'rebuild'
+  | 'resize'
+  | 'revertResize'
+  | 'createImage'
+  | 'shelve'
+  | 'shelveOffload'
+  | 'unshelve';
 
 interface Requested {
   serverId: string;
@@ -130,6 +144,14 @@ export type ServerResizeReverted = DomainEvent<
   Done & { host: string; node: string; flavor: FlavorSnapshot; releasedClaimId: string | null; releasedHost: string }
 >;
 /**
+ * createImage (nova/compute/api.py `snapshot`): the API has made the image `imageId` (queued); the host copies
+ * the root disk into it, suspending a running or paused guest for the copy and resuming it after (a cold snapshot).
+ */
+export type ServerImageRequested = DomainEvent<'ServerImageRequested', Requested & { imageId: string; imageName: string }>;
+/** The copy is stored and the image active; the server is as it was. */
+export type ServerImageCreated = DomainEvent<'ServerImageCreated', Done & { imageId: string }>;
+
+/**
  * Shelve (nova/compute/api.py `shelve`): the host powers the guest off and copies its root disk into
  * the image `imageId`, named `<server name>-shelved` (Nova's snapshot image; it exists once the copy is stored).
  */
@@ -164,7 +186,18 @@ export type ServerUnshelved = DomainEvent<'ServerUnshelved', Done & { host: stri
 /** An agent failed an action: the task is cleared, the state stays where it was (Nova's `reverts_task_state`). */
 export type ServerActionFailed = DomainEvent<
   'ServerActionFailed',
-  { serverId: string; orderId: string; action: ServerAction; message: string; vmState: VmState; powerState: PowerState; releasedClaimId: string | null; releasedHost: string | null }
+  {
+    serverId: string;
+    orderId: string;
+    action: ServerAction;
+    message: string;
+    vmState: VmState;
+    powerState: PowerState;
+    releasedClaimId: string | null;
+    releasedHost: string | null;
+    /** A failed createImage: its image, which goes (Nova deletes it). */
+    imageId?: string;
+  }
 >;
 /** The hypervisor reports a power state Strata did not cause (Nova's `_sync_power_states`). */
 export type ServerPowerStateChanged = DomainEvent<'ServerPowerStateChanged', { serverId: string; powerState: PowerState; vmState: VmState }>;
@@ -199,6 +232,7 @@ export type ServerActionRequestedEvent =
   | ServerRebuildRequested
   | ServerResizeRequested
   | ServerRevertResizeRequested
+  | ServerImageRequested
   | ServerShelveRequested
   | ServerShelveOffloadRequested;
 
@@ -213,12 +247,15 @@ export type ServerActionDoneEvent =
   | ServerRebuilt
   | ServerResized
   | ServerResizeReverted
+  | ServerImageCreated
   | ServerShelved
   | ServerShelveOffloaded
   | ServerUnshelved;
 
-/** The events of shelve, shelveOffload and unshelve, in the order they happen. */
-export const SHELVE_EVENT_TYPES = [
+/** The events of createImage, shelve, shelveOffload and unshelve: the actions that copy a server's disk into an image. */
+export const SNAPSHOT_EVENT_TYPES = [
+  'ServerImageRequested',
+  'ServerImageCreated',
   'ServerShelveRequested',
   'ServerShelved',
   'ServerShelveOffloadRequested',

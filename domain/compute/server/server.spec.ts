@@ -466,6 +466,29 @@ describe('server', () => {
     });
   });
 
+  describe('createImage', () => {
+    const snap = () => ({ type: 'CreateServerImage', data: { serverId: ID, imageId: 'snap-1', imageName: 'snap', byAdmin: false }, metadata: { ...metadata, requestId: 'req-snap' } }) as ServerCommand;
+    const requestedImage = (host = 'h1'): ServerEvent => ({ type: 'ServerImageRequested', data: { serverId: ID, orderId: 'req-snap', host, taskState: 'image_snapshot_pending', imageId: 'snap-1', imageName: 'snap' } });
+
+    it('asks the host for a copy of an active, stopped, paused or suspended server, locked or not (Nova does not check the lock)', () => {
+      for (const history of [ACTIVE, STOPPED, PAUSED, SUSPENDED, [...ACTIVE, locked()]]) spec.given(history).when(snap()).then([requestedImage()]);
+    });
+
+    it('refuses a building server and one busy with another task', () => {
+      spec.given([created]).when(snap()).thenThrows(InvalidState, cannot('createImage', 'vm_state', 'building'));
+      spec.given([...ACTIVE, requestedImage()]).when(snap()).thenThrows(InvalidState, cannot('createImage', 'task_state', 'image_snapshot_pending'));
+    });
+
+    it('leaves the server as it was once the copy is stored; a failure names the image, which goes', () => {
+      spec.given([...PAUSED, requestedImage()]).when(complete('createImage', 'req-snap', POWER.PAUSED)).then([
+        { type: 'ServerImageCreated', data: { serverId: ID, orderId: 'req-snap', vmState: 'paused', powerState: POWER.PAUSED, imageId: 'snap-1' } },
+      ]);
+      spec.given([...ACTIVE, requestedImage()]).when(fail('createImage', 'req-snap')).then([
+        { type: 'ServerActionFailed', data: { serverId: ID, orderId: 'req-snap', action: 'createImage', message: 'boom', vmState: 'active', powerState: POWER.RUNNING, releasedClaimId: null, releasedHost: null, imageId: 'snap-1' } },
+      ]);
+    });
+  });
+
   describe('shelve, shelveOffload, unshelve', () => {
     const IMG = 'shelved-img-1';
     const shelve = (byAdmin = false) => ({ type: 'ShelveServer', data: { serverId: ID, imageId: IMG, byAdmin }, metadata: { ...metadata, requestId: 'req-shelve' } }) as ServerCommand;

@@ -7,6 +7,9 @@ export interface PendingAction {
   action: ServerAction;
   orderId: string;
   rebootType?: 'SOFT' | 'HARD';
+  /** createImage: the image the copy goes into, and its name. */
+  imageId?: string;
+  imageName?: string;
 }
 
 export interface ResizeInProgress {
@@ -198,6 +201,10 @@ export function evolveServer(state: ServerState, event: ServerEvent): ServerStat
         claimId: s.resize?.sourceClaimId ?? null,
         resize: null,
       });
+    case 'ServerImageRequested':
+      return live({ ...s, taskState: event.data.taskState, pending: { action: 'createImage', orderId: event.data.orderId, imageId: event.data.imageId, imageName: event.data.imageName } });
+    case 'ServerImageCreated':
+      return live(finished(s, event.data));
     case 'ServerShelveRequested':
       return live({ ...s, taskState: event.data.taskState, pending: { action: 'shelve', orderId: event.data.orderId }, shelvedImage: { id: event.data.imageId, name: event.data.imageName, diskFormat: null } });
     case 'ServerShelved':

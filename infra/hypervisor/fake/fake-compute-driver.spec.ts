@@ -480,7 +480,6 @@ describe('FakeComputeDriver', () => {
     it.each([
       ['running', RUNNING, async () => undefined],
       ['paused', PAUSED, (d: FakeComputeDriver, instanceId: string) => d.pause({ instanceId })],
-      ['suspended', SUSPENDED, (d: FakeComputeDriver, instanceId: string) => d.suspend({ instanceId })],
     ])('of a %s guest rejects with InstanceInvalidPowerState and leaves it so', async (_, state, bringTo) => {
       const driver = fake();
       const spec = makeInstance();
@@ -490,6 +489,17 @@ describe('FakeComputeDriver', () => {
       expect(error).toBeInstanceOf(InstanceInvalidPowerState);
       expect(error).toMatchObject({ code: 'InstanceInvalidPowerState', instanceId: spec.instanceId, operation: 'snapshot', state });
       expect((await driver.getInfo({ instanceId: spec.instanceId })).state).toBe(state);
+    });
+
+    it('of a suspended guest (its memory saved, its disk at rest) gives the copy and leaves it suspended', async () => {
+      const driver = fake();
+      const spec = makeInstance();
+      await driver.spawn({ instance: spec });
+      await driver.suspend({ instanceId: spec.instanceId });
+      expect(await driver.snapshot({ instanceId: spec.instanceId })).toMatchObject({ diskFormat: 'raw' });
+      expect((await driver.getInfo({ instanceId: spec.instanceId })).state).toBe(SUSPENDED);
+      await driver.resume({ instanceId: spec.instanceId });
+      expect((await driver.getInfo({ instanceId: spec.instanceId })).state).toBe(RUNNING);
     });
 
     it('of a missing instance rejects with InstanceNotFound', async () => {

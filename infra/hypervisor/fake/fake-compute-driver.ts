@@ -399,7 +399,7 @@ export class FakeComputeDriver implements ComputeDriver {
   async snapshot({ instanceId }: { instanceId: string }): Promise<DiskSnapshot> {
     await this.settle();
     const guest = this.require(instanceId);
-    if (guest.state !== SHUTDOWN) throw new InstanceInvalidPowerState(instanceId, 'snapshot', guest.state);
+    if (guest.state !== SHUTDOWN && guest.state !== SUSPENDED) throw new InstanceInvalidPowerState(instanceId, 'snapshot', guest.state);
     this.injectFailure('snapshot', instanceId, guest.spec.displayName);
     const { rootGb } = guest.spec.flavor;
     // No disk exists: the same few bytes for the same guest, so that a redelivered shelve stores the same image.

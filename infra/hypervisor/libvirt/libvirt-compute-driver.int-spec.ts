@@ -464,6 +464,19 @@ describe(`LibvirtComputeDriver on ${uri}`, () => {
       expect(await filesOf(instanceDir(spec))).toEqual(filesBefore);
     });
 
+    it('of a suspended guest (a managed save: no QEMU holds the disk) gives the copy, and the guest resumes running', async () => {
+      const spec = makeInstance();
+      await driver.spawn({ instance: spec });
+      await driver.suspend({ instanceId: spec.instanceId });
+      const copy = await driver.snapshot({ instanceId: spec.instanceId });
+      const saved = join(workDir, `${spec.instanceId}.suspended-snapshot`);
+      await pipeline(copy.stream, createWriteStream(saved));
+      expect(await qemuImgInfo(saved)).toMatchObject({ format: 'qcow2' });
+      expect(await stateOf(spec.instanceId)).toBe('suspended');
+      await driver.resume({ instanceId: spec.instanceId });
+      expect(await stateOf(spec.instanceId)).toBe('running');
+    });
+
     it('a copy qemu-img fails half-way through rejects with DriverOperationFailed and leaves no file behind', async () => {
       const spec = makeInstance();
       await driver.spawn({ instance: spec, powerOn: false });

@@ -459,7 +459,8 @@ export class LibvirtComputeDriver implements ComputeDriver {
   async snapshot({ instanceId }: { instanceId: string }): Promise<DiskSnapshot> {
     return this.onInstance('snapshot', instanceId, async () => {
       const { state } = await this.requireInfo(instanceId);
-      if (state !== SHUTDOWN) throw new InstanceInvalidPowerState(instanceId, 'snapshot', state);
+      // Shut off, or suspended (a managed save: no QEMU process holds the disk), the disk is at rest.
+      if (state !== SHUTDOWN && state !== SUSPENDED) throw new InstanceInvalidPowerState(instanceId, 'snapshot', state);
       const dir = this.instancePath(instanceId);
       // Named apart, as the stream of an earlier snapshot may still be read while this one is made.
       const copy = join(dir, `.disk.snapshot-${randomBytes(6).toString('hex')}`);

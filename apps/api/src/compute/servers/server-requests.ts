@@ -214,6 +214,9 @@ export function actionSchema(action: string, v: ApiVersion): NovaSchema | null {
     case 'restore':
     case 'migrate':
       return v.atLeast('2.56') && action === 'migrate' ? { type: ['object', 'null'], properties: { host: { type: ['string', 'null'] } }, additionalProperties: false } : empty;
+    // nova/api/openstack/compute/schemas/servers.py `create_image`
+    case 'createImage':
+      return { type: 'object', properties: { name: PARAMETER_TYPES.name, metadata }, required: ['name'], additionalProperties: false };
     // nova/api/openstack/compute/schemas/shelve.py: anything for shelve and shelveOffload (and unshelve before 2.77).
     case 'shelve':
     case 'shelveOffload':

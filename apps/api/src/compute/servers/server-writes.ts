@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ServerCommand, serverDecider, serverGroupDecider, serverGroupStream, serverStream } from '../../../../../domain/compute';
+import { CreateImage, imageDecider, imageStream } from '../../../../../domain/image';
 import { CommandMetadata } from '../../../../../domain/kernel';
 import { ComputeWrites } from '../compute-writes';
 
@@ -17,6 +18,11 @@ export class ServerWrites {
   /** A new server: its id is made from the request, so its stream is new unless the request is a retry (then it is read). */
   create(spec: DataOf<'CreateServer'>, meta: CommandMetadata) {
     return this.writes.run(serverDecider, serverStream(spec.serverId), 'CreateServer', spec, meta, { fresh: true });
+  }
+
+  /** The image a createImage copies the server's disk into, queued until the copy is stored (nova/compute/utils.py `create_image`). */
+  createSnapshotImage(data: CreateImage['data'], meta: CommandMetadata) {
+    return this.writes.run(imageDecider, imageStream(data.imageId), 'CreateImage', data, meta);
   }
 
   addGroupMember(groupId: string, serverId: string, maxMembers: number, meta: CommandMetadata) {

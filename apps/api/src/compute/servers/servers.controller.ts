@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Quer
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { FlavorSnapshot, serverStatus, ServerImage, ServerSpec, serverStream } from '../../../../../domain/compute';
-import { CommandMetadata, QuotaExceeded } from '../../../../../domain/kernel';
+import { imageDecider } from '../../../../../domain/image';
+import { CommandMetadata, DomainError, QuotaExceeded } from '../../../../../domain/kernel';
 import { TimeTravel } from '../../../../../infra/audit/time-travel';
 import { uuidFromName } from '../../../../../infra/ids/ids';
 import { Bus } from '../../../../../infra/messaging/bus';
@@ -22,6 +23,7 @@ import { ServerListQuery, ServerReads } from './server-reads';
 import { accessAddress, actionSchema, autoDiskConfig, CreateRequest, parseCreate, updateSchema } from './server-requests';
 import { serverAddresses, serverSummary, serverView, ServerViewContext } from './server-views';
 import { ServerWrites } from './server-writes';
+import { snapshotImage } from '../../../../shared/src/snapshot-images';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** What iso8601.parse_date (Nova's `date-time` format) accepts: `2011-01-01`, `2011-01-01T10:00:00.5Z`, `20110101T1000+02:00`... */
@@ -546,6 +548,28 @@ export class ServersController {
         this.mayChange(token, 'os_compute_api:servers:revert_resize');
         const { position } = await this.writes.run('RevertServerResize', { serverId: row.id, byAdmin }, meta);
         return done(position);
+      }
+      case 'createImage': {
+        // servers.py `_action_create_image`: the image is made first (queued), then the host copies the disk into it.
+        this.mayChange(token, 'os_compute_api:servers:create_image');
+        const imageId = uuidFromName(`create-image\u0000${meta.requestId}\u0000${row.id}`);
+        const name = String(a.name).trim();
+        const image = snapshotImage(imageId, name, { serverId: row.id, projectId: row.project_id, userId: token.user.id, flavor: row.flavor, image: row.image }, (a.metadata as Record<string, string>) ?? {});
+        // The image's own checks (property names and count) before anything is written.
+        try {
+          imageDecider.decide({ type: 'CreateImage', data: image, metadata: meta }, imageDecider.initialState);
+        } catch (e) {
+          if (e instanceof DomainError) throw badRequest(e.message);
+          throw e;
+        }
+        await this.writes.run('CreateServerImage', { serverId: row.id, imageId, imageName: name, byAdmin }, meta);
+        const { position } = await this.writes.createSnapshotImage(image, meta);
+        await this.reads.rm.waitFor(position, ['compute_servers', 'compute_instance_actions', 'image_images']);
+        reply.status(202);
+        // 2.45: the id in the body; before, the image's URL in Location (nova/image/glance.py `generate_image_url`).
+        if (v.atLeast('2.45')) return { image_id: imageId };
+        reply.header('Location', `${request.protocol}://${request.headers.host}/image/images/${imageId}`);
+        return undefined;
       }
       // nova/api/openstack/compute/shelve.py (Zed policies: shelve and unshelve a member of the project, offload an admin).
       case 'shelve': {

@@ -3,16 +3,18 @@ import { ImageCommand, imageDecider, ImageEvent, ImageState, imageStream } from 
 import { CommandMetadata, DomainError, EventStore, FoldCache } from '../../../domain/kernel';
 import { deterministicEventId } from '../../../infra/ids/ids';
 import { StoredSnapshot } from '../../shared/src/compute-protocol';
+import { snapshotImage } from '../../shared/src/snapshot-images';
 
 /** The uploader a shelved image's `saving` step names: the conductor, which activates it in the same append. */
 const CONDUCTOR_UPLOADER = 'strata-conductor';
 
 /**
- * The images shelve makes (Nova's `<name>-shelved` snapshot, nova/compute/utils.py `create_image`): the
- * conductor records one once the host has stored the copy of the root disk, and deletes it after the
- * unshelve or with the server. Only deciders write events: these are the image decider's commands.
+ * The images a server's snapshots make (createImage, and shelve's `<name>-shelved`): the conductor records
+ * the bytes once the host has stored the copy of the root disk (creating the image first if the API has not,
+ * as for a shelve), and deletes a shelved image after the unshelve or with the server, or a snapshot image
+ * whose copy failed. Only deciders write events: these are the image decider's commands.
  */
-export class ShelvedImages {
+export class SnapshotImages {
   private readonly images: FoldCache<ImageCommand, ImageEvent, ImageState>;
 
   constructor(store: EventStore) {
@@ -20,34 +22,31 @@ export class ShelvedImages {
   }
 
   /**
-   * Creates the image and records its bytes in one append (created, saving, active), so that no reader,
-   * the image API's upload reaper included, ever sees it half made. A repeated report finds it active and
-   * changes nothing. Resolves to false when the image exists in a state that cannot take the bytes (deleted,
-   * killed): the shelve then fails visibly.
+   * Records the copy's bytes on the image, in one append (created if need be, formats, saving, active), so
+   * that no reader, the image API's upload reaper included, ever sees it half made. A repeated report finds it
+   * active and changes nothing. Resolves to false when the image is in a state that cannot take the bytes
+   * (deleted, killed, or bytes being uploaded to it through the image API): the snapshot then fails visibly.
    */
   async record(s: Server, name: string, imageId: string, copy: StoredSnapshot, meta: CommandMetadata): Promise<boolean> {
     const stream = imageStream(imageId);
     const { state } = await this.images.load(stream);
     const command = <T extends ImageCommand['type']>(type: T, data: Extract<ImageCommand, { type: T }>['data']) => ({ type, data, metadata: meta }) as ImageCommand;
     const commands: ImageCommand[] = [];
-    if (state.status === 'absent') {
+    if (state.status === 'absent') commands.push(command('CreateImage', { ...snapshotImage(imageId, name, s), diskFormat: copy.diskFormat, containerFormat: 'bare' }));
+    if (state.status === 'queued' && (state.image.diskFormat !== copy.diskFormat || state.image.containerFormat !== 'bare')) {
+      // nova/image/glance.py: the driver sets the formats of the copy on the image the API created without them.
       commands.push(
-        command('CreateImage', {
+        command('UpdateImage', {
           imageId,
-          name,
-          owner: s.projectId,
-          visibility: 'private',
-          diskFormat: copy.diskFormat,
-          containerFormat: 'bare',
-          minDisk: Math.max(s.flavor.rootGb, s.image.minDisk),
-          minRam: s.image.minRam,
-          // The base image's properties, then what Nova's snapshot adds to them.
-          properties: { ...s.image.properties, image_type: 'snapshot', instance_uuid: s.serverId, user_id: s.userId, base_image_ref: s.image.id },
+          operations: [
+            { op: 'replace', path: 'disk_format', value: copy.diskFormat },
+            { op: 'replace', path: 'container_format', value: 'bare' },
+          ],
         }),
       );
     }
     if (state.status === 'absent' || state.status === 'queued') commands.push(command('StartImageUpload', { imageId, uploader: CONDUCTOR_UPLOADER }));
-    if (state.status === 'absent' || state.status === 'queued' || state.status === 'saving' || state.status === 'active') {
+    if (state.status === 'absent' || state.status === 'queued' || state.status === 'active') {
       commands.push(
         command('ActivateImage', {
           imageId,
@@ -76,7 +75,7 @@ export class ShelvedImages {
     return state.status === 'active' ? (state.image.data?.blobKey ?? null) : null;
   }
 
-  /** Deletes the image (after an unshelve, or with the server); one already gone, or protected by its owner since, is left as it is. */
+  /** Deletes the image (after an unshelve, with the server, or after a failed copy); one already gone, or protected by its owner since, is left as it is. */
   async delete(imageId: string, meta: CommandMetadata): Promise<void> {
     const stream = imageStream(imageId);
     try {
