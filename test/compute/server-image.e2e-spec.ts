@@ -112,3 +112,34 @@ describe('createImage (Nova v2.1)', () => {
     expect(actions.map((a) => a.action)).toEqual(['resetState', 'create']);
   });
 });
+
+describe('createImage cut short by a deletion', () => {
+  // Every fake operation takes 1.5 s: the copy is in flight when the server is deleted.
+  const env = new StrataCompute({ STRATA_FAKE_HOSTS: '1', STRATA_FAKE_DELAY_MS: '1500' });
+
+  beforeAll(async () => {
+    await env.start();
+    await env.hosts(1);
+  }, 180_000);
+
+  afterAll(() => env.stop());
+
+  it('deletes the server and its image: nothing is left queued or active', async () => {
+    const flavor = await env.flavor({ name: 'm1.snap-slow', vcpus: 1, ram: 512, disk: 1, id: '401' });
+    const image = await env.image('snap-slow');
+    const id = (await env.boot(env.admin, { name: 'snap-deleted', imageRef: image, flavorRef: flavor })).json.server.id as string;
+    await env.until(env.admin, id, ['ACTIVE'], 60_000);
+    const r = await env.as(env.admin, '2.45').action(id, { createImage: { name: 'never-finished' } });
+    expect(r.status).toBe(202);
+    const imageId = r.json.image_id as string;
+    expect((await call('GET', `${env.base}/image/v2/images/${imageId}`, { token: env.admin })).json.status).toBe('queued');
+    expect((await env.as(env.admin).del(`/servers/${id}`)).status).toBe(204);
+    await waitFor('the server to be deleted', async () => ((await env.server(env.admin, id)).status === 404 ? true : undefined), 60_000);
+    await waitFor('its image to be deleted', async () => ((await call('GET', `${env.base}/image/v2/images/${imageId}`, { token: env.admin })).status === 404 ? true : undefined), 30_000);
+    // The agent reports the copy before it destroys the guest (one lane per server); whenever the conductor
+    // handles that report, the server no longer waits for it, and the image stays deleted.
+    expect((await call('GET', `${env.base}/image/v2/images/${imageId}`, { token: env.admin })).status).toBe(404);
+    const names = ((await call('GET', `${env.base}/image/v2/images`, { token: env.admin })).json.images as { name: string }[]).map((i) => i.name);
+    expect(names).not.toContain('never-finished');
+  }, 180_000);
+});

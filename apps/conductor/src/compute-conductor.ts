@@ -205,6 +205,7 @@ export class ComputeConductor {
         void this.advanceBuild(e.data.serverId, false);
         return;
       case 'ServerDeletionRequested':
+        if (e.data.abandonedImageId) await this.snapshotImages.delete(e.data.abandonedImageId, this.meta(`abandoned-image/${e.data.abandonedImageId}`, correlationId, event.id));
         if (e.data.host !== null) await this.order(e.data.host, { kind: 'destroy', orderId: e.data.orderId, serverId: e.data.serverId });
         return;
       case 'ServerDeleted':
@@ -440,9 +441,13 @@ export class ComputeConductor {
       await this.server('FailServerAction', { serverId: r.serverId, orderId: r.orderId, action: r.action, message, powerState: r.powerState }, meta(`failed/${r.action}`)).catch(ignoreGone);
       return;
     }
-    await this.server('CompleteServerAction', { serverId: r.serverId, orderId: r.orderId, action: r.action, powerState: r.powerState, imageDiskFormat: r.snapshot!.diskFormat }, meta(`done/${r.action}`)).catch(
-      ignoreGone,
-    );
+    try {
+      await this.server('CompleteServerAction', { serverId: r.serverId, orderId: r.orderId, action: r.action, powerState: r.powerState, imageDiskFormat: r.snapshot!.diskFormat }, meta(`done/${r.action}`));
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      // Deleted while the copy was recorded (its deletion found no image to delete yet): the image goes too.
+      await this.snapshotImages.delete(image.id, meta(`orphan-image/${image.id}`));
+    }
   }
 
   // ---- the build saga ---------------------------------------------------------------------

@@ -361,7 +361,8 @@ export function deleteServer(command: DeleteServer, state: ServerState): ServerE
   const orderId = command.metadata.requestId;
   // An offloaded server being unshelved is on the host its unshelve placed it on.
   const host = s.host ?? s.unshelve?.host ?? null;
-  const requested: ServerEvent = { type: 'ServerDeletionRequested', data: { serverId: s.serverId, orderId, host, force: command.data.force, taskState: 'deleting' } };
+  const abandoned = s.pending?.action === 'createImage' && s.pending.imageId ? { abandonedImageId: s.pending.imageId } : {};
+  const requested: ServerEvent = { type: 'ServerDeletionRequested', data: { serverId: s.serverId, orderId, host, force: command.data.force, taskState: 'deleting', ...abandoned } };
   // Never placed on a host (still scheduling, no valid host, shelved offloaded), or its host is down: delete locally (Nova's `_local_delete`).
   if (host === null || command.data.hostDown) return [requested, deleted(s, command.metadata.now, orderId)];
   return [requested];

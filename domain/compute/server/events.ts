@@ -201,7 +201,11 @@ export type ServerActionFailed = DomainEvent<
 >;
 /** The hypervisor reports a power state Strata did not cause (Nova's `_sync_power_states`). */
 export type ServerPowerStateChanged = DomainEvent<'ServerPowerStateChanged', { serverId: string; powerState: PowerState; vmState: VmState }>;
-export type ServerDeletionRequested = DomainEvent<'ServerDeletionRequested', { serverId: string; orderId: string; host: string | null; force: boolean; taskState: 'deleting' }>;
+/** `abandonedImageId`: the image of a createImage the deletion cuts short, which goes (Nova deletes it when the snapshot fails). */
+export type ServerDeletionRequested = DomainEvent<
+  'ServerDeletionRequested',
+  { serverId: string; orderId: string; host: string | null; force: boolean; taskState: 'deleting'; abandonedImageId?: string }
+>;
 /**
  * The claims the server held are listed so that the conductor can release them without reading anything;
  * `shelvedImageId`: the image of a shelved server, which goes with it (Nova's `_delete`); absent before shelve existed.

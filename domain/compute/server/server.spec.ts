@@ -479,6 +479,10 @@ describe('server', () => {
       spec.given([...ACTIVE, requestedImage()]).when(snap()).thenThrows(InvalidState, cannot('createImage', 'task_state', 'image_snapshot_pending'));
     });
 
+    it('names the image of a createImage cut short by a deletion, which goes', () => {
+      spec.given([...ACTIVE, requestedImage()]).when(del()).then([{ ...deletionRequested('h1'), data: { ...(deletionRequested('h1').data as object), abandonedImageId: 'snap-1' } } as ServerEvent]);
+    });
+
     it('leaves the server as it was once the copy is stored; a failure names the image, which goes', () => {
       spec.given([...PAUSED, requestedImage()]).when(complete('createImage', 'req-snap', POWER.PAUSED)).then([
         { type: 'ServerImageCreated', data: { serverId: ID, orderId: 'req-snap', vmState: 'paused', powerState: POWER.PAUSED, imageId: 'snap-1' } },
