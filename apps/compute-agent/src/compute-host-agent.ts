@@ -8,7 +8,7 @@ export interface HostAgentOptions {
   host: string;
   driver: ComputeDriver;
   bus: Bus;
-  /** Where a shelve stores the copy of a root disk: the image blob store (the host shares Strata's data dir). */
+  /** Where a shelve or createImage stores the copy of a root disk: the image blob store (the host shares Strata's data dir). */
   blobs: BlobStore;
   availabilityZone: string;
   allocation: HostAllocation;
@@ -204,7 +204,7 @@ export class ComputeHostAgent {
 
   /**
    * Each action looks at the guest first, so a redelivered order that already took effect just reports.
-   * A shelve answers with the copy of the root disk it stored.
+   * A shelve or createImage answers with the copy of the root disk it stored.
    */
   private async act(order: Extract<ComputeWorkOrder, { kind: 'action' }>): Promise<StoredSnapshot | void> {
     const d = this.o.driver;

@@ -298,6 +298,7 @@ export class ComputeConductor {
       host = s.resize.sourceHost;
       powerOn = s.resize.previousVmState !== 'stopped';
     }
+    let extra: Partial<Extract<ComputeWorkOrder, { kind: 'action' }>> = {};
     if (p.action === 'shelveOffload') {
       // The offload removes the guest: only once the shelved image holds the copy of its disk.
       const blob = s.shelvedImage ? await this.snapshotImages.blobOf(s.shelvedImage.id) : null;
@@ -306,15 +307,12 @@ export class ComputeConductor {
         await this.server('FailServerAction', { serverId, orderId: p.orderId, action: 'shelveOffload', message }, this.meta(`offload-refused/${p.orderId}`, null, p.orderId)).catch(ignoreGone);
         return;
       }
-      await this.order(host, { kind: 'action', orderId: p.orderId, serverId, action: p.action, instance, powerOn, requireBlob: blob });
-      return;
-    }
-    if (p.action === 'createImage') {
+      extra = { requireBlob: blob };
+    } else if (p.action === 'createImage') {
       const afterSnapshot = s.vmState === 'active' ? 'running' : s.vmState === 'paused' ? 'paused' : undefined;
-      await this.order(host, { kind: 'action', orderId: p.orderId, serverId, action: p.action, instance, powerOn, ...(afterSnapshot ? { afterSnapshot } : {}) });
-      return;
+      if (afterSnapshot) extra = { afterSnapshot };
     }
-    await this.order(host, { kind: 'action', orderId: p.orderId, serverId, action: p.action, rebootType: p.rebootType, instance, powerOn });
+    await this.order(host, { kind: 'action', orderId: p.orderId, serverId, action: p.action, rebootType: p.rebootType, instance, powerOn, ...extra });
   }
 
   /** Resize on the server's own host (Nova with allow_resize_to_same_host, as DevStack sets it): claim the new flavor, then order it. */
