@@ -29,6 +29,11 @@ export interface CheckpointNotice {
   checkpoint: string | null;
   /** True when `generation` is the active one (readers see it), false while it is being built. */
   active: boolean;
+  /**
+   * False when the move changed no row (a batch without an event of the projection's types):
+   * caches of the generation's rows stay good. Absent (older runners, switches): rows may have changed.
+   */
+  changed?: boolean;
 }
 
 const CATALOG_DDL = `

@@ -6,6 +6,8 @@ export { PROJECTIONS_CHANNEL } from './catalog';
 export type { CheckpointNotice, GenerationStatus } from './catalog';
 export { CheckpointNotifications } from './notifications';
 export { ProjectionWaiter } from './waiter';
+export { ReadModelCache } from './read-model-cache';
+export type { ChangeStamps } from './read-model-cache';
 export type { ProjectionWaiterOptions } from './waiter';
 export { RebuildInProgressError } from './rebuild';
 export type { RebuildManyOptions, RebuildManyResult, RebuildOptions, RebuildPhase, RebuildProgress, RebuildResult, SharedReplayProgress } from './rebuild';

@@ -222,7 +222,7 @@ export class ProjectionRunner {
         const last: string = batch[batch.length - 1].position;
         if (!batch.some((e) => handled.has(e.type)) && Date.now() - lastWrite < DEFERRED_CHECKPOINT_MS) {
           deferred = last;
-          this.ctx.notifications.emit({ name: this.name, generation: generation.generation, checkpoint: last, active: true });
+          this.ctx.notifications.emit({ name: this.name, generation: generation.generation, checkpoint: last, active: true, changed: false });
           continue;
         }
         if ((await this.commitBatch(client, generation, committed, batch, last, rows)) === 'moved') return;
@@ -253,7 +253,7 @@ export class ProjectionRunner {
       const applied = cache.apply(events, handled);
       const writes = cache.pendingWrites();
       const rate = this.measureRate(batch.length);
-      const notice: CheckpointNotice = { name: this.name, generation: generation.generation, checkpoint, active: true };
+      const notice: CheckpointNotice = { name: this.name, generation: generation.generation, checkpoint, active: true, changed: applied > 0 };
       const checkpointMove: CheckpointMove = { generation: generation.generation, expected, checkpoint, applied, rate, notice };
       let statement = checkpointStatement(checkpointMove, writes);
       if (!statement) {

@@ -31,6 +31,12 @@ export class ProjectionWaiter {
   private listener: Promise<Client> | null = null;
   /** Projections whose checkpoint was read from the catalog while the current LISTEN was up: every later move reaches `observe`. */
   private readonly followed = new Set<string>();
+  /** Per projection, the notices that said its rows may have changed (see `changeStamp`). */
+  private readonly changes = new Map<string, number>();
+  /** Moves whenever the LISTEN connection comes up or goes down: stamps of another session never match. */
+  private session = 0;
+  /** The LISTEN connection is up: every committed change of any runner reaches `observe`. */
+  private hearing = false;
   private closed = false;
 
   constructor(private readonly options: ProjectionWaiterOptions) {
@@ -81,6 +87,26 @@ export class ProjectionWaiter {
     });
   }
 
+  /** Opens the LISTEN connection now rather than at the first wait (a server does before it takes requests). */
+  async listening(): Promise<void> {
+    if (!this.closed) await this.listen();
+  }
+
+  /**
+   * A stamp of a read model's rows: two equal stamps mean no batch that could change them
+   * committed in between, as far as this process can know (its own runners' notices and
+   * everyone's NOTIFY). Null while not listening: then nothing says when rows change, and a cache
+   * must read afresh. Starts listening when it is not yet.
+   */
+  changeStamp(name: string): string | null {
+    if (this.closed) return null;
+    if (!this.hearing) {
+      this.listen().catch(() => undefined);
+      return null;
+    }
+    return `${this.session}:${this.changes.get(name) ?? 0}`;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -99,6 +125,9 @@ export class ProjectionWaiter {
   private observe(notice: CheckpointNotice): void {
     if (!notice.active) return;
     const known = this.known.get(notice.name);
+    // A generation's rows change only in batches that applied events; a switch replaces them all.
+    // The same notice may come twice (this process's runner, then its NOTIFY): counted twice, harmless.
+    if (notice.changed !== false || (known && notice.generation !== known.generation)) this.changes.set(notice.name, (this.changes.get(notice.name) ?? 0) + 1);
     const newer =
       !known ||
       notice.generation > known.generation ||
@@ -122,7 +151,9 @@ export class ProjectionWaiter {
 
   private listen(): Promise<Client> {
     if (!this.listener) {
-      const listener = (async () => {
+      // Declared first: the function compares it with this.listener once it has connected.
+      let listener: Promise<Client> | undefined;
+      listener = (async () => {
         const client = new Client({ connectionString: this.options.databaseUrl });
         client.on('notification', (message) => {
           try {
@@ -131,16 +162,26 @@ export class ProjectionWaiter {
             // Not ours: ignore.
           }
         });
-        client.on('error', () => {
+        const lost = () => {
           if (this.listener === listener) {
             this.listener = null;
             this.followed.clear();
+            this.hearing = false;
+            this.session++;
           }
+        };
+        client.on('error', () => {
+          lost();
           client.end().catch(() => undefined);
         });
+        client.on('end', lost);
         await client.connect();
         await client.query(`LISTEN ${PROJECTIONS_CHANNEL}`);
         if (this.closed) await client.end();
+        else if (this.listener === listener) {
+          this.session++;
+          this.hearing = true;
+        }
         return client;
       })();
       this.listener = listener;

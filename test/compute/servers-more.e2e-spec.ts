@@ -1,3 +1,4 @@
+import { call } from '../identity/support/identity-http';
 import { StrataCompute } from './support/strata-compute';
 
 /**
@@ -159,6 +160,40 @@ describe('Servers API (Nova v2.1): update, rebuild, tags, reset state and friend
     expect(r.json.forbidden.message).toMatch(/^Quota exceeded for ram: Requested 3584, but already used \d+ of 2048 ram$/);
     expect((await show()).status).toBe('ACTIVE');
     await env.as(env.admin).del(`/os-quota-sets/${alpha.projectId}`);
+  });
+
+  it('boots against what the read models say now: a lowered quota, a deleted flavor and a deactivated image refuse the very next boot', async () => {
+    // The API answers a boot's flavor, image and limits from memory while their read models do not change.
+    const used = (await env.as(env.admin).get(`/os-quota-sets/${alpha.projectId}/detail`)).json.quota_set.instances.in_use as number;
+    const once = await env.flavor({ name: 'm1.once', vcpus: 1, ram: 256, disk: 1, id: '299' });
+    const first = await env.boot(alpha.member, { name: 'fresh-1', imageRef: image, flavorRef: once });
+    expect(first.status).toBe(202);
+    await env.until(alpha.member, first.json.server.id, ['ACTIVE']);
+
+    expect((await env.as(env.admin).put(`/os-quota-sets/${alpha.projectId}`, { quota_set: { instances: used + 1 } })).status).toBe(200);
+    const overQuota = await env.boot(alpha.member, { name: 'fresh-2', imageRef: image, flavorRef: once });
+    expect(overQuota.status).toBe(403);
+    expect(overQuota.json.forbidden.message).toBe(`Quota exceeded for instances: Requested 1, but already used ${used + 1} of ${used + 1} instances`);
+    expect((await env.as(env.admin).del(`/os-quota-sets/${alpha.projectId}`)).status).toBe(202);
+
+    expect((await env.as(env.admin).del(`/flavors/${once}`)).status).toBe(202);
+    const goneFlavor = await env.boot(alpha.member, { name: 'fresh-3', imageRef: image, flavorRef: once });
+    expect(goneFlavor.status).toBe(400);
+    expect(goneFlavor.json.badRequest.message).toBe('Invalid flavorRef provided.');
+
+    const imageAction = (action: string) => call('POST', `${env.base}/image/v2/images/${image}/actions/${action}`, { token: env.admin });
+    expect((await imageAction('deactivate')).status).toBe(204);
+    try {
+      const inactive = await env.boot(alpha.member, { name: 'fresh-4', imageRef: image, flavorRef: flavor });
+      expect(inactive.status).toBe(400);
+      expect(inactive.json.badRequest.message).toBe(`Image ${image} is not active.`);
+    } finally {
+      expect((await imageAction('reactivate')).status).toBe(204);
+    }
+    const again = await env.boot(alpha.member, { name: 'fresh-5', imageRef: image, flavorRef: flavor });
+    expect(again.status).toBe(202);
+    await env.until(alpha.member, again.json.server.id, ['ACTIVE']);
+    for (const id of [first.json.server.id, again.json.server.id]) expect((await env.as(alpha.member).del(`/servers/${id}`)).status).toBe(204);
   });
 
   it('rejects an invalid changes-since date', async () => {

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { RecordedEvent } from '../../domain/kernel';
-import { ProjectionWaiter } from '../../infra/projections';
+import { ProjectionWaiter, ReadModelCache } from '../../infra/projections';
 import { RowWrites } from '../../infra/projections/row-cache';
 import { CheckpointMove, checkpointStatement } from '../../infra/projections/runner';
 import { encodeRows } from '../../infra/projections/sql';
@@ -204,6 +204,53 @@ describe('projection runner on PostgreSQL', () => {
         expect(await engine.waiter().waitFor(last, ['ryw'], 1_000)).toBe(true);
         expect(await other.waitFor(last, ['ryw'], 5_000)).toBe(true);
         expect(await h.generation('ryw')).toMatchObject({ checkpoint: last });
+      } finally {
+        await other.close();
+        await engine.close();
+      }
+    });
+
+    it("drops a read-model cache's entries when a batch changes the read model, here and in another process, and not for other projections' events", async () => {
+      const engine = await h.engine([projection]);
+      engine.start();
+      const other = new ProjectionWaiter({ databaseUrl: h.db.url });
+      try {
+        await Promise.all([engine.waiter().listening(), other.listening()]);
+        const id = s.serverId(40);
+        const caches = [new ReadModelCache<string | null>(engine.waiter(), 'ryw'), new ReadModelCache<string | null>(other, 'ryw')];
+        const reads: number[] = [0, 0];
+        const name = (i: number) =>
+          caches[i].get(id, async () => {
+            reads[i]++;
+            return (await h.rows<{ name: string }>('SELECT name FROM rm.ryw_servers WHERE id = $1', [id]))[0]?.name ?? null;
+          });
+        const created = await h.append(s.lifecycle(40));
+        expect(await engine.waiter().waitFor(created, ['ryw'], 10_000)).toBe(true);
+        expect(await other.waitFor(created, ['ryw'], 10_000)).toBe(true);
+        expect([await name(0), await name(1), await name(0), await name(1)]).toEqual(['vm-40', 'vm-40', 'vm-40', 'vm-40']);
+        expect(reads).toEqual([1, 1]);
+
+        // Events this projection ignores move its checkpoint, not its rows: the entries stay.
+        let unrelated = created;
+        for (let i = 0; i < 5; i++) unrelated = (await h.store.append(`image-c${i}`, [s.unrelated(300 + i)], 'any')).position;
+        expect(await engine.waiter().waitFor(unrelated, ['ryw'], 10_000)).toBe(true);
+        expect(await other.waitFor(unrelated, ['ryw'], 10_000)).toBe(true);
+        expect([await name(0), await name(1)]).toEqual(['vm-40', 'vm-40']);
+        expect(reads).toEqual([1, 1]);
+
+        // A rename: once a waiter has seen it, its cache reads the row again.
+        const renamed = await h.append([s.event('ServerRenamed', { serverId: id, name: 'vm-40-renamed' })]);
+        expect(await engine.waiter().waitFor(renamed, ['ryw'], 10_000)).toBe(true);
+        expect(await name(0)).toBe('vm-40-renamed');
+        expect(await other.waitFor(renamed, ['ryw'], 10_000)).toBe(true);
+        expect(await name(1)).toBe('vm-40-renamed');
+        expect(reads).toEqual([2, 2]);
+
+        // Its LISTEN connection gone, the other process can no longer know of changes: it reads every time.
+        await h.rows("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN strata_projections' AND pid <> pg_backend_pid()");
+        await waitUntil(() => other.changeStamp('ryw') === null, 'the lost LISTEN connection noticed', 5_000);
+        await name(1);
+        expect(reads[1]).toBe(3);
       } finally {
         await other.close();
         await engine.close();

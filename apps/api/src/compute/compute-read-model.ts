@@ -1,7 +1,8 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Pool } from 'pg';
 import { Position } from '../../../../domain/kernel';
-import { ProjectionEngine } from '../../../../infra/projections';
+import { warmPool } from '../../../../infra/persistence/pool-warmth';
+import { ProjectionEngine, ReadModelCache } from '../../../../infra/projections';
 import { DATABASE_URL, PROJECTION_ENGINE } from '../../../shared/src/runtime.tokens';
 
 const WAIT_MS = 5_000;
@@ -11,15 +12,30 @@ export const COMPUTE_READ_MODELS = ['compute_servers', 'compute_instance_actions
 
 /** One pool over the `rm.compute_*` views for the whole compute API, and the read-your-writes wait. */
 @Injectable()
-export class ComputeReadModel implements OnModuleDestroy {
+export class ComputeReadModel implements OnModuleInit, OnModuleDestroy {
   readonly pool: Pool;
 
   constructor(
     @Inject(DATABASE_URL) databaseUrl: string,
     @Inject(PROJECTION_ENGINE) private readonly engine: ProjectionEngine,
   ) {
-    this.pool = new Pool({ connectionString: databaseUrl, max: 6 });
+    this.pool = new Pool({ connectionString: databaseUrl, max: 6, min: 6 });
     this.pool.on('error', () => undefined);
+  }
+
+  /**
+   * Before the API takes requests: every connection of the pool open, and the waiter listening
+   * (the first burst of creates otherwise paid for them all, and found no cache to use).
+   */
+  async onModuleInit(): Promise<void> {
+    await Promise.all([warmPool(this.pool), this.engine.waiter().listening()]).catch((e: Error) =>
+      new Logger('compute').warn(`could not open the read-model connections before serving (${e.message}); they open with the first requests`),
+    );
+  }
+
+  /** A cache of lookups in one read model, good while that read model's rows do not change. */
+  cache<V>(projection: string): ReadModelCache<V> {
+    return new ReadModelCache<V>({ changeStamp: (name) => this.engine.waiter().changeStamp(name) }, projection);
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -3,6 +3,7 @@ import { DEFAULT_QUOTA_CLASS, effectiveLimits, QuotaLimits, QuotaResource } from
 import { KEYPAIRS_TABLE } from '../../../../../projections/compute/keypairs';
 import { QUOTA_CLASSES_TABLE, QuotaClassRow, QuotaRow, QUOTAS_TABLE } from '../../../../../projections/compute/quotas';
 import { SERVER_GROUPS_TABLE } from '../../../../../projections/compute/server-groups';
+import { ReadModelCache } from '../../../../../infra/projections';
 import { ComputeReadModel } from '../compute-read-model';
 import { NovaError } from '../nova-errors';
 import { ResourceReads } from './resource-reads';
@@ -26,10 +27,15 @@ const UNDEFINED_TABLE = '42P01';
  */
 @Injectable()
 export class ComputeUsage {
+  /** Every boot checks its project's limits; quota sets and classes rarely change. */
+  private readonly projectLimits: ReadModelCache<QuotaLimits>;
+
   constructor(
     private readonly reads: ResourceReads,
     private readonly rm: ComputeReadModel,
-  ) {}
+  ) {
+    this.projectLimits = rm.cache(QUOTAS_TABLE);
+  }
 
   /** The project's own limits, without the defaults. */
   async overrides(projectId: string): Promise<Partial<QuotaLimits>> {
@@ -49,26 +55,26 @@ export class ComputeUsage {
   }
 
   /** The project's limits: the defaults, overridden by its quota set. */
+  /** The project's limits (shared and frozen). */
   async limits(projectId: string): Promise<QuotaLimits> {
-    const [overrides, classDefaults] = await Promise.all([this.overrides(projectId), this.classLimits()]);
-    return effectiveLimits(overrides, classDefaults);
+    return this.projectLimits.get(projectId, async () => {
+      const [overrides, classDefaults] = await Promise.all([this.overrides(projectId), this.classLimits()]);
+      return effectiveLimits(overrides, classDefaults);
+    });
   }
 
+  /** Servers (not deleted) and server groups of the project, counted in one statement. */
   async projectUsage(projectId: string): Promise<ProjectUsage> {
-    const [servers, groups] = await Promise.all([this.serverUsage(projectId), this.serverGroupCount(projectId)]);
-    return { ...servers, server_groups: groups };
-  }
-
-  private async serverUsage(projectId: string): Promise<Pick<ProjectUsage, 'instances' | 'cores' | 'ram'>> {
     try {
-      const [row] = await this.rm.query<{ instances: number; cores: number; ram: number }>(
-        `SELECT count(*)::int AS instances, coalesce(sum(vcpus), 0)::int AS cores, coalesce(sum(memory_mb), 0)::int AS ram
-           FROM rm.compute_servers WHERE project_id = $1 AND NOT deleted`,
+      const [row] = await this.rm.query<ProjectUsage>(
+        `SELECT s.instances, s.cores, s.ram, (SELECT count(*)::int FROM rm.${SERVER_GROUPS_TABLE} WHERE project_id = $1) AS server_groups
+           FROM (SELECT count(*)::int AS instances, coalesce(sum(vcpus), 0)::int AS cores, coalesce(sum(memory_mb), 0)::int AS ram
+                   FROM rm.compute_servers WHERE project_id = $1 AND NOT deleted) s`,
         [projectId],
       );
       return row;
     } catch (e) {
-      if ((e as { code?: string }).code === UNDEFINED_TABLE) return { instances: 0, cores: 0, ram: 0 };
+      if ((e as { code?: string }).code === UNDEFINED_TABLE) return { instances: 0, cores: 0, ram: 0, server_groups: await this.serverGroupCount(projectId) };
       throw e;
     }
   }

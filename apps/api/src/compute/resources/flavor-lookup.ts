@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { FlavorSnapshot } from '../../../../../domain/compute/flavor-spec';
 import { FlavorRow, FLAVORS_TABLE } from '../../../../../projections/compute/flavors';
 import { isAdmin, scopedProjectId, TokenContext } from '../../../../shared/src/auth';
+import { ReadModelCache } from '../../../../../infra/projections';
+import { ComputeReadModel } from '../compute-read-model';
 import { ResourceReads } from './resource-reads';
 
 export const snapshotOf = (row: FlavorRow): FlavorSnapshot => ({
@@ -28,10 +30,19 @@ export function flavorVisible(row: FlavorRow, token: TokenContext): boolean {
 /** Reads flavors for the compute APIs; the server API resolves a boot request's flavor with it. */
 @Injectable()
 export class FlavorLookup {
-  constructor(private readonly reads: ResourceReads) {}
+  /** Every boot looks its flavor up; flavors rarely change. */
+  private readonly rows: ReadModelCache<FlavorRow | null>;
 
+  constructor(
+    private readonly reads: ResourceReads,
+    rm: ComputeReadModel,
+  ) {
+    this.rows = rm.cache(FLAVORS_TABLE);
+  }
+
+  /** The flavor's row, shared and frozen. */
   async row(flavorId: string): Promise<FlavorRow | null> {
-    return this.reads.one<FlavorRow>(FLAVORS_TABLE, `SELECT * FROM rm.${FLAVORS_TABLE} WHERE flavor_id = $1`, [flavorId]);
+    return this.rows.get(flavorId, () => this.reads.one<FlavorRow>(FLAVORS_TABLE, `SELECT * FROM rm.${FLAVORS_TABLE} WHERE flavor_id = $1`, [flavorId]));
   }
 
   /** The flavor as a server records it, or null when it does not exist or the token may not see it. */

@@ -3,6 +3,8 @@ import { statesForStatus } from '../../../../../domain/compute';
 import type { ServerRow } from '../../../../../projections/compute/servers';
 import type { ReadQueries } from '../../../../../infra/audit/time-travel';
 import { sqlParams } from '../../../../../infra/persistence/sql-params';
+import { ReadModelCache } from '../../../../../infra/projections';
+import { IMAGES_TABLE } from '../../../../../projections/image/images';
 import { ComputeReadModel } from '../compute-read-model';
 
 export interface ServerListQuery {
@@ -48,9 +50,12 @@ const SORT_COLUMN: Record<ServerListQuery['sortKey'], string> = {
 @Injectable()
 export class ServerReads {
   private source: ReadQueries;
+  /** Live image rows (a boot's image); unused by `over` copies, which read elsewhere. */
+  private readonly images: ReadModelCache<Record<string, unknown> | null>;
 
   constructor(readonly rm: ComputeReadModel) {
     this.source = rm;
+    this.images = rm.cache(IMAGES_TABLE);
   }
 
   /** The same queries over other read models: those at a past instant (`as_of`). */
@@ -131,9 +136,10 @@ export class ServerReads {
   }
 
   /** An image row of Glance's read model. */
+  /** The image's row (shared and frozen when read live). */
   async image(imageId: string): Promise<Record<string, unknown> | null> {
-    const rows = await this.source.query<Record<string, unknown>>('SELECT * FROM rm.image_images WHERE id = $1', [imageId]);
-    return rows[0] ?? null;
+    const read = async () => (await this.source.query<Record<string, unknown>>('SELECT * FROM rm.image_images WHERE id = $1', [imageId]))[0] ?? null;
+    return this.source === this.rm ? this.images.get(imageId, read) : read();
   }
 
   async keypair(userId: string, name: string): Promise<{ public_key: string } | null> {
