@@ -45,6 +45,8 @@ export interface Consumer {
  */
 export interface Bus {
   readonly name: string;
+  /** Other processes can connect and consume (NATS); false for the in-process bus of the all-in-one. */
+  readonly crossesProcesses: boolean;
   /** Durable publish; resolves once the bus has stored the message. */
   publish(subject: string, data: unknown, opts: { msgId: string }): Promise<void>;
   consume<T = unknown>(opts: ConsumeOptions, handler: (msg: BusMessage<T>) => Promise<void>): Promise<Consumer>;

@@ -112,6 +112,7 @@ class RecordingBus {
     const inner = this.inner;
     return {
       name: inner.name,
+      crossesProcesses: inner.crossesProcesses,
       publish: async (subject, data, opts) => {
         if (this.failOnce.delete(opts.msgId)) throw new Error('nats: timeout');
         await inner.publish(subject, data, opts);

@@ -25,8 +25,15 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationBootstrap(): Promise<void> {
     this.engine.start();
-    await this.relay.start();
     const names = this.engine.projections.map((p) => p.name);
+    // The relay feeds STRATA_EVENTS for consumers in other processes. The all-in-one's in-process
+    // bus has none (no app of this build consumes event subjects), so there it would only encode
+    // and keep every event for nobody: about a twentieth of the CPU of a boot (BENCHMARKS.md).
+    if (!this.bus.crossesProcesses) {
+      this.logger.log(`projector started: projections [${names.join(', ')}]; no relay: the ${this.bus.name} bus reaches no other process`);
+      return;
+    }
+    await this.relay.start();
     this.logger.log(`projector started: projections [${names.join(', ')}], relay ${this.store.name} → ${this.bus.name} from ${this.relay.position ?? 'the start'}`);
   }
 

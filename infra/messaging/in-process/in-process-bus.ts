@@ -279,6 +279,7 @@ interface Listener {
 
 export class InProcessBus implements Bus {
   readonly name = 'in-process';
+  readonly crossesProcesses = false;
   private readonly streams = STREAMS.map((spec) => new MemoryStream(spec));
   private readonly consumers = new Set<InProcessConsumer>();
   private listeners: Listener[] = [];

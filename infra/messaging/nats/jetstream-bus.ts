@@ -71,6 +71,7 @@ function messageOf(e: unknown): string {
  */
 export class JetStreamBus implements Bus {
   readonly name = 'nats-jetstream';
+  readonly crossesProcesses = true;
   private readonly consumers = new Set<JetStreamConsumer>();
   private readonly subscriptions = new Set<Subscription>();
   private readonly streams: StreamSpec[];
