@@ -1,4 +1,5 @@
 import { EventMetadata, EventStore, Position, RecordedEvent } from '../../domain/kernel';
+import { ThrottledCheckpoint } from './throttled-checkpoint';
 import { Bus, subjects } from './bus';
 import { EventJson, toEventJson } from '../eventstore/event-json';
 
@@ -78,18 +79,15 @@ export class EventRelay {
   private controller: AbortController | undefined;
   private running: Promise<void> | undefined;
   private published: Position | undefined;
-  private saved: Position | undefined;
-  private readonly checkpointIntervalMs: number;
-  private lastSaveAt = 0;
-  private saveTimer: NodeJS.Timeout | undefined;
-  /** The save in progress, so that saves never overlap. */
-  private saving: Promise<void> = Promise.resolve();
+  private readonly checkpoint: ThrottledCheckpoint;
 
   constructor(private readonly options: EventRelayOptions) {
     this.name = options.name ?? 'relay';
     this.retryDelayMs = options.retryDelayMs ?? 500;
-    this.checkpointIntervalMs = options.checkpointIntervalMs ?? 250;
     this.logger = options.logger ?? console;
+    this.checkpoint = new ThrottledCheckpoint(options.checkpoints, this.name, options.checkpointIntervalMs ?? 250, (e) =>
+      this.logger.warn(`relay ${this.name}: checkpoint not saved: ${String(e)}`),
+    );
   }
 
   /** Position of the last event the bus acknowledged. */
@@ -104,7 +102,7 @@ export class EventRelay {
     if (signal?.aborted) controller.abort();
     signal?.addEventListener('abort', () => controller.abort(), { once: true });
     this.controller = controller;
-    this.published = this.saved = await this.options.checkpoints.load(this.name);
+    this.published = await this.checkpoint.load();
     this.running = this.run(controller.signal);
   }
 
@@ -121,11 +119,11 @@ export class EventRelay {
     let failures = 0;
     while (!signal.aborted) {
       try {
-        if (this.published !== undefined && this.published !== this.saved) await this.save(this.published);
+        await this.checkpoint.flush();
         for await (const event of store.subscribeToAll({ fromPosition: this.published, signal })) {
           await bus.publish(subjects.event(event), encodeEventMessage(event), { msgId: event.id });
           this.published = event.position;
-          await this.checkpointSoon();
+          await this.checkpoint.advance(event.position);
           failures = 0;
         }
         if (!signal.aborted) throw new Error(`the ${store.name} event store ended the subscription`);
@@ -139,40 +137,7 @@ export class EventRelay {
         await pause(delay, signal);
       }
     }
-    clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
-    await this.saving;
-    if (this.published !== undefined && this.published !== this.saved) {
-      await this.save(this.published).catch((e) => this.logger.warn(`relay ${this.name}: final checkpoint not saved: ${String(e)}`));
-    }
-  }
-
-  /** Saves now when the last save is old enough, else once the interval has passed (whatever was published by then). */
-  private async checkpointSoon(): Promise<void> {
-    const wait = this.lastSaveAt + this.checkpointIntervalMs - Date.now();
-    if (wait <= 0) {
-      clearTimeout(this.saveTimer);
-      this.saveTimer = undefined;
-      await this.save(this.published!);
-      return;
-    }
-    this.saveTimer ??= setTimeout(() => {
-      this.saveTimer = undefined;
-      const position = this.published;
-      if (position !== undefined && position !== this.saved) {
-        this.save(position).catch((e) => this.logger.warn(`relay ${this.name}: checkpoint not saved: ${String(e)}`));
-      }
-    }, wait);
-  }
-
-  private save(position: Position): Promise<void> {
-    const run = this.saving.then(async () => {
-      this.lastSaveAt = Date.now();
-      await this.options.checkpoints.save(this.name, position);
-      this.saved = position;
-    });
-    this.saving = run.catch(() => undefined);
-    return run;
+    await this.checkpoint.flush().catch((e) => this.logger.warn(`relay ${this.name}: final checkpoint not saved: ${String(e)}`));
   }
 }
 

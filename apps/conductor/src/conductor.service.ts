@@ -4,6 +4,7 @@ import { EventStore, Position } from '../../../domain/kernel';
 import { StrataConfig } from '../../../infra/config';
 import { Bus } from '../../../infra/messaging/bus';
 import { PgCheckpointStore } from '../../../infra/messaging/pg-checkpoint-store';
+import { ThrottledCheckpoint } from '../../../infra/messaging/throttled-checkpoint';
 import { foreground } from '../../shared/src/foreground';
 import { ProjectionEngine } from '../../../infra/projections';
 import { tryAdvisoryLock } from '../../../infra/projections/catalog';
@@ -13,6 +14,8 @@ import { HostAggregates } from './host-aggregates';
 import { HostLiveness } from './host-liveness';
 
 const CHECKPOINT = 'conductor-compute';
+/** The checkpoint trails the events handled by at most this long: a few writes a second, not one per event. */
+const CHECKPOINT_INTERVAL_MS = 250;
 /** A build step waits while more API requests than this are in flight in this process... */
 const FOREGROUND_BUSY = 1;
 /** ...but never longer than this. */
@@ -29,7 +32,7 @@ const CONDUCTOR_LOCK_CLASS = 0x5354_5210;
 @Injectable()
 export class ConductorService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('conductor');
-  private readonly checkpoints: PgCheckpointStore;
+  private readonly checkpoint: ThrottledCheckpoint;
   private readonly pool: Pool;
   private readonly abort = new AbortController();
   private following: Promise<void> | null = null;
@@ -50,7 +53,8 @@ export class ConductorService implements OnApplicationBootstrap, OnApplicationSh
   ) {
     this.pool = new Pool({ connectionString: databaseUrl, max: 2 });
     this.pool.on('error', () => undefined);
-    this.checkpoints = new PgCheckpointStore(this.pool);
+    // Every build step is decided on its streams and resumable (`resumeInFlight`): events handled again after a crash change nothing.
+    this.checkpoint = new ThrottledCheckpoint(new PgCheckpointStore(this.pool), CHECKPOINT, CHECKPOINT_INTERVAL_MS, (e) => this.logger.warn(`conductor checkpoint not saved: ${String(e)}`));
     this.hosts = new HostAggregates(store);
     const log = { info: (m: string) => this.logger.log(m), warn: (m: string) => this.logger.warn(m), error: (m: string) => this.logger.error(m) };
     this.conductor = new ComputeConductor(store, bus, this.hosts, log, async (host) => {
@@ -112,7 +116,7 @@ export class ConductorService implements OnApplicationBootstrap, OnApplicationSh
     await this.hosts.discover();
     await this.conductor.startReports();
     this.liveness.start();
-    const from = await this.checkpoints.load(CHECKPOINT);
+    const from = await this.checkpoint.load();
     this.following = this.follow(from, this.active.signal);
     void this.resumeInFlight();
     // A positive shelved_offload_time: shelved servers leave their hosts once it has passed (checked every minute at most).
@@ -131,6 +135,7 @@ export class ConductorService implements OnApplicationBootstrap, OnApplicationSh
     if (this.offloadTimer) clearInterval(this.offloadTimer);
     this.offloadTimer = null;
     await this.following?.catch(() => undefined);
+    await this.checkpoint.flush().catch((e) => this.logger.warn(`conductor checkpoint not saved: ${String(e)}`));
     await this.liveness.stop();
     await this.conductor.stop();
   }
@@ -143,7 +148,7 @@ export class ConductorService implements OnApplicationBootstrap, OnApplicationSh
         for await (const event of this.store.subscribeToAll({ fromPosition: position, filter: { eventTypes: CONDUCTOR_EVENT_TYPES }, signal })) {
           await this.conductor.onEvent(event);
           position = event.position;
-          await this.checkpoints.save(CHECKPOINT, position);
+          await this.checkpoint.advance(position);
         }
       } catch (e) {
         if (signal.aborted) return;
