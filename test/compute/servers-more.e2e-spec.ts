@@ -196,6 +196,13 @@ describe('Servers API (Nova v2.1): update, rebuild, tags, reset state and friend
     for (const id of [first.json.server.id, again.json.server.id]) expect((await env.as(alpha.member).del(`/servers/${id}`)).status).toBe(204);
   });
 
+  it('answers a metadata POST with 200 and the whole metadata, as Nova does', async () => {
+    const r = await env.as(alpha.member).post(`/servers/${serverId}/metadata`, { metadata: { tier: 'gold' } });
+    expect(r.status).toBe(200);
+    expect(r.json.metadata).toMatchObject({ tier: 'gold' });
+    expect((await env.as(alpha.member).del(`/servers/${serverId}/metadata/tier`)).status).toBe(204);
+  });
+
   it('rejects an invalid changes-since date', async () => {
     const r = await env.as(alpha.member).get('/servers?changes-since=2011/01/01');
     expect(r.status).toBe(400);

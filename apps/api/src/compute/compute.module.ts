@@ -3,6 +3,7 @@ import { TokenGuard } from '../../../shared/src/auth';
 import { ComputeReadModel } from './compute-read-model';
 import { ComputeWrites } from './compute-writes';
 import { ComputeResourcesModule } from './resources/resources.module';
+import { ComputeImagesModule } from './images/images.module';
 import { ComputeServersModule } from './servers/servers.module';
 import { ComputeVersionController } from './version.controller';
 
@@ -12,5 +13,5 @@ import { ComputeVersionController } from './version.controller';
 export class ComputeSharedModule {}
 
 /** Nova v2.1 under /compute (DESIGN.md, API). */
-@Module({ imports: [ComputeSharedModule, ComputeResourcesModule, ComputeServersModule], controllers: [ComputeVersionController] })
+@Module({ imports: [ComputeSharedModule, ComputeResourcesModule, ComputeServersModule, ComputeImagesModule], controllers: [ComputeVersionController] })
 export class ComputeModule {}

@@ -21,6 +21,6 @@ const ports: Provider[] = [
 ];
 const providers = [ImageReads, ImageWrites, ImageUploads, TokenGuard];
 
-/** Glance v2 under /image (DESIGN.md, API). */
-@Module({ controllers, providers: [...ports, ...providers] })
+/** Glance v2 under /image (DESIGN.md, API); its reads and writes serve Nova's image proxy too. */
+@Module({ controllers, providers: [...ports, ...providers], exports: [ImageReads, ImageWrites, ImageUploads] })
 export class ImageModule {}

@@ -52,6 +52,7 @@ export class ServerMetadataController {
   }
 
   @Post()
+  @HttpCode(200)
   async create(@CurrentToken() token: TokenContext, @Param('serverId') serverId: string, @Body() body: unknown, @Req() request: FastifyRequest) {
     validateBody(metadataSchema('metadata'), body);
     const row = await this.visible(token, serverId);
