@@ -19,7 +19,7 @@ const CHECKPOINT_INTERVAL_MS = 250;
 /** A build step waits while more API requests than this are in flight in this process... */
 const FOREGROUND_BUSY = 1;
 /** ...but never longer than this. */
-const FOREGROUND_WAIT_MS = Number(process.env.XFW ?? 150);
+const FOREGROUND_WAIT_MS = 150;
 /** One active compute conductor across all processes: the holder of this session advisory lock ('STR' 0x10). */
 const CONDUCTOR_LOCK_CLASS = 0x5354_5210;
 
