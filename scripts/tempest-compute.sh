@@ -22,6 +22,8 @@
 #        TEMPEST_BUILD_TIMEOUT (120 s)
 #        TEMPEST_NEUTRON (false: no networking; servers boot without NICs)
 #        TEMPEST_SHELVE (false: Tempest's shelve tests skip, as in the captured Nova run; true runs them)
+#        TEMPEST_SNAPSHOT (false: createImage's tests skip, as in the captured runs; true runs them, e.g.
+#        with TEMPEST_REGEX='^tempest\.api\.compute\.images')
 #   Output: tempest's own summary, then one line
 #        TEMPEST-COMPUTE url=<URI_V3> ran=N passed=P failed=F skipped=S seconds=T  (the catalog compute
 #        URL is printed on stderr before the run)
@@ -54,6 +56,7 @@ MIN_NODES="${TEMPEST_MIN_COMPUTE_NODES:-2}"
 BUILD_TIMEOUT="${TEMPEST_BUILD_TIMEOUT:-120}"
 NEUTRON="${TEMPEST_NEUTRON:-false}"
 SHELVE="${TEMPEST_SHELVE:-false}"
+SNAPSHOT="${TEMPEST_SNAPSHOT:-false}"
 URI_V3="${URI_V3%/}"
 TL_NAME=tempest-compute
 # shellcheck source=tempest-lib.sh source-path=SCRIPTDIR
@@ -178,7 +181,7 @@ rescue = false
 stable_rescue = false
 enable_instance_password = true
 interface_attach = false
-snapshot = false
+snapshot = $SNAPSHOT
 personality = false
 attach_encrypted_volume = false
 config_drive = false
