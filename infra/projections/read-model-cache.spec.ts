@@ -56,6 +56,24 @@ describe('ReadModelCache', () => {
     expect(calls).toBe(2);
   });
 
+  it('shares one load among lookups of the same key under the same stamp, not across a change', async () => {
+    const stamps = new Stamps();
+    const cache = new ReadModelCache<string>(stamps, 'flavors');
+    const loads: string[] = [];
+    let release!: (value: string) => void;
+    const slow = () => (loads.push('slow'), new Promise<string>((resolve) => (release = resolve)));
+    const burst = [cache.get('m1', slow), cache.get('m1', slow), cache.get('m1', slow)];
+    stamps.count++;
+    const afterChange = cache.get('m1', async () => (loads.push('fresh'), 'new'));
+    release('old');
+    expect(await Promise.all(burst)).toEqual(['old', 'old', 'old']);
+    expect(await afterChange).toBe('new');
+    expect(loads).toEqual(['slow', 'fresh']);
+    // A failed load is not kept: the next lookup loads again.
+    await expect(cache.get('x', async () => Promise.reject(new Error('down')))).rejects.toThrow('down');
+    expect(await cache.get('x', async () => 'up')).toBe('up');
+  });
+
   it('reads every time while nothing tells it of changes', async () => {
     const stamps = new Stamps();
     stamps.hearing = false;

@@ -22,6 +22,8 @@ interface Entry<V> {
  */
 export class ReadModelCache<V> {
   private readonly entries = new Map<string, Entry<V>>();
+  /** Loads under way: lookups of the same key under the same stamp share one (a burst of boots asks for one flavor at once). */
+  private readonly loading = new Map<string, { stamp: string; value: Promise<V> }>();
 
   constructor(
     private readonly stamps: ChangeStamps,
@@ -31,18 +33,25 @@ export class ReadModelCache<V> {
 
   async get(key: string, load: () => Promise<V>): Promise<V> {
     const stamp = this.stamps.changeStamp(this.projection);
-    if (stamp !== null) {
-      const hit = this.entries.get(key);
-      if (hit && hit.stamp === stamp) return hit.value;
+    if (stamp === null) return deepFreeze(await load());
+    const hit = this.entries.get(key);
+    if (hit && hit.stamp === stamp) return hit.value;
+    const under = this.loading.get(key);
+    if (under && under.stamp === stamp) return under.value;
+    const value = load().then(deepFreeze);
+    this.loading.set(key, { stamp, value });
+    try {
+      const loaded = await value;
+      // Kept only if nothing changed while it loaded: a load that raced a change may hold either side.
+      if (this.stamps.changeStamp(this.projection) === stamp) {
+        this.entries.delete(key);
+        this.entries.set(key, { stamp, value: loaded });
+        if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+      }
+      return loaded;
+    } finally {
+      if (this.loading.get(key)?.value === value) this.loading.delete(key);
     }
-    const value = deepFreeze(await load());
-    // Kept only if nothing changed while it loaded: a load that raced a change may hold either side.
-    if (stamp !== null && this.stamps.changeStamp(this.projection) === stamp) {
-      this.entries.delete(key);
-      this.entries.set(key, { stamp, value });
-      if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    }
-    return value;
   }
 
   get size(): number {
