@@ -50,12 +50,11 @@ const SORT_COLUMN: Record<ServerListQuery['sortKey'], string> = {
 @Injectable()
 export class ServerReads {
   private source: ReadQueries;
-  /** Live image rows (a boot's image); unused by `over` copies, which read elsewhere. */
-  private readonly images: ReadModelCache<Record<string, unknown> | null>;
+  /** Live image rows (a boot's image), made on first use: `over` copies read elsewhere and never need it. */
+  private images?: ReadModelCache<Record<string, unknown> | null>;
 
   constructor(readonly rm: ComputeReadModel) {
     this.source = rm;
-    this.images = rm.cache(IMAGES_TABLE);
   }
 
   /** The same queries over other read models: those at a past instant (`as_of`). */
@@ -139,7 +138,9 @@ export class ServerReads {
   /** The image's row (shared and frozen when read live). */
   async image(imageId: string): Promise<Record<string, unknown> | null> {
     const read = async () => (await this.source.query<Record<string, unknown>>('SELECT * FROM rm.image_images WHERE id = $1', [imageId]))[0] ?? null;
-    return this.source === this.rm ? this.images.get(imageId, read) : read();
+    if (this.source !== this.rm) return read();
+    this.images ??= this.rm.cache(IMAGES_TABLE);
+    return this.images.get(imageId, read);
   }
 
   async keypair(userId: string, name: string): Promise<{ public_key: string } | null> {
