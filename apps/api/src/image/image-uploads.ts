@@ -111,6 +111,17 @@ export class ImageUploads implements OnModuleInit, OnModuleDestroy {
     return this.blobs.get(image.blob_key as BlobKey, range);
   }
 
+  /**
+   * Deletes the image (the caller has checked who may) and, once the read model has it gone, its
+   * bytes unless another image recorded the same content. The decider's refusals (a protected
+   * image) come out as they are.
+   */
+  async deleteImage(row: ImageRow, meta: CommandMetadata): Promise<void> {
+    const { position, state } = await this.writes.run('DeleteImage', { imageId: row.id }, meta);
+    await this.reads.waitFor(position);
+    await this.release(state.status === 'deleted' ? (state.image.data?.blobKey ?? row.blob_key) : row.blob_key, row.id);
+  }
+
   /** After a delete: the bytes go unless another image recorded the same content. */
   async release(blobKey: string | null, deletedImageId: string): Promise<void> {
     if (blobKey === null) return;

@@ -149,10 +149,7 @@ export class ImagesController {
       notOwner: YOU_DO_NOT_OWN,
       notFound: (id) => new GlanceError(404, `Failed to find image ${id} to delete`),
     });
-    const { position, state } = await this.writes.run('DeleteImage', { imageId: row.id }, commandMetadata(request, token));
-    await this.reads.waitFor(position);
-    const blobKey = state.status === 'deleted' ? (state.image.data?.blobKey ?? row.blob_key) : row.blob_key;
-    await this.uploads.release(blobKey, row.id);
+    await this.uploads.deleteImage(row, commandMetadata(request, token));
   }
 
   @Put(':imageId/file')

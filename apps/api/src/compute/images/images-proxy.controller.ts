@@ -12,8 +12,9 @@ import { ApiVersion, Microversion } from '../microversion';
 import { badRequest, forbidden, NovaExceptionFilter, notFound } from '../nova-errors';
 import { NovaResponseInterceptor } from '../nova-responses';
 import { ComputeUsage } from '../resources/compute-usage';
-import { computeBase, MAX_LIMIT, nextLink } from '../resources/links';
-import { NovaSchema, PARAMETER_TYPES, queryValue, RawQuery, validateBody, validateQuery } from '../resources/nova-schema';
+import { MAX_LIMIT, nextLink, resourceLinks } from '../resources/links';
+import { asBoolean, NovaSchema, PARAMETER_TYPES, queryValue, RawQuery, validateBody, validateQuery } from '../resources/nova-schema';
+import { novaIsoTime } from '../servers/server-views';
 import { metadataSchema } from '../servers/server-requests';
 
 /** The first microversions without the proxies: 2.36 for images, 2.39 for their metadata. */
@@ -29,12 +30,6 @@ const INDEX_QUERY: Record<string, NovaSchema> = {
 /** nova/api/openstack/compute/views/images.py `_get_status` and `_get_progress`. */
 const STATUS: Record<string, string> = { active: 'ACTIVE', queued: 'SAVING', saving: 'SAVING', deleted: 'DELETED', pending_delete: 'DELETED', killed: 'ERROR' };
 const PROGRESS: Record<string, number> = { queued: 25, saving: 50, active: 100 };
-
-/** oslo's isotime: seconds, `Z`. */
-const isoSeconds = (at: string) => `${new Date(at).toISOString().slice(0, 19)}Z`;
-
-/** oslo_utils.strutils.bool_from_string (non-strict): what auto_disk_config says. */
-const truthy = (value: string) => ['1', 't', 'true', 'on', 'y', 'yes'].includes(value.trim().toLowerCase());
 
 /**
  * Nova's image proxy (nova/api/openstack/compute/images.py and image_metadata.py, removed in 2.36
@@ -57,10 +52,8 @@ export class ImagesProxyController {
   // --- views (nova/api/openstack/compute/views/images.py) ---
 
   private links(request: FastifyRequest, id: string) {
-    const base = computeBase(request);
     return [
-      { rel: 'self', href: `${base}/v2.1/images/${id}` },
-      { rel: 'bookmark', href: `${base}/images/${id}` },
+      ...resourceLinks(request, 'images', id),
       // The image service's own URL for it, as Nova's `generate_glance_url` gives it.
       { rel: 'alternate', type: 'application/vnd.openstack.image', href: `${request.protocol}://${request.headers.host}/image/images/${id}` },
     ];
@@ -71,7 +64,6 @@ export class ImagesProxyController {
   }
 
   private detailed(request: FastifyRequest, row: ImageRow) {
-    const base = computeBase(request);
     const metadata = row.properties;
     const view: Record<string, unknown> = {
       id: row.id,
@@ -79,24 +71,16 @@ export class ImagesProxyController {
       minRam: row.min_ram,
       minDisk: row.min_disk,
       metadata,
-      created: isoSeconds(row.created_at),
-      updated: isoSeconds(row.updated_at),
+      created: novaIsoTime(row.created_at),
+      updated: novaIsoTime(row.updated_at),
       status: STATUS[row.status] ?? 'UNKNOWN',
       progress: PROGRESS[row.status] ?? 0,
       'OS-EXT-IMG-SIZE:size': Number(row.size ?? 0),
       links: this.links(request, row.id),
     };
     const server = metadata.instance_uuid;
-    if (server !== undefined && server !== null) {
-      view.server = {
-        id: server,
-        links: [
-          { rel: 'self', href: `${base}/v2.1/servers/${server}` },
-          { rel: 'bookmark', href: `${base}/servers/${server}` },
-        ],
-      };
-    }
-    if (metadata.auto_disk_config !== undefined && metadata.auto_disk_config !== null) view['OS-DCF:diskConfig'] = truthy(String(metadata.auto_disk_config)) ? 'AUTO' : 'MANUAL';
+    if (server !== undefined && server !== null) view.server = { id: server, links: resourceLinks(request, 'servers', server) };
+    if (metadata.auto_disk_config !== undefined && metadata.auto_disk_config !== null) view['OS-DCF:diskConfig'] = asBoolean(metadata.auto_disk_config) ? 'AUTO' : 'MANUAL';
     return view;
   }
 
@@ -181,14 +165,11 @@ export class ImagesProxyController {
     gone(v, IMAGES_GONE);
     const row = await this.visible(token, imageId);
     if (!this.owns(token, row)) throw forbidden('You are not allowed to delete the image.');
-    const { position, state } = await this.writes.run('DeleteImage', { imageId: row.id }, commandMetadata(request, token)).catch((error) => {
+    await this.uploads.deleteImage(row, commandMetadata(request, token)).catch((error) => {
       // A protected image (Glance's 403).
       if (error instanceof Forbidden) throw forbidden('You are not allowed to delete the image.');
       throw error;
     });
-    await this.images.waitFor(position);
-    const blobKey = state.status === 'deleted' ? (state.image.data?.blobKey ?? row.blob_key) : row.blob_key;
-    await this.uploads.release(blobKey, row.id);
   }
 
   // --- metadata (nova/api/openstack/compute/image_metadata.py): the image's custom properties ---

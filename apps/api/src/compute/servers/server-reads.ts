@@ -134,8 +134,7 @@ export class ServerReads {
     return rows.length > 0;
   }
 
-  /** An image row of Glance's read model. */
-  /** The image's row (shared and frozen when read live). */
+  /** An image row of Glance's read model (shared and frozen when read live). */
   async image(imageId: string): Promise<Record<string, unknown> | null> {
     const read = async () => (await this.source.query<Record<string, unknown>>('SELECT * FROM rm.image_images WHERE id = $1', [imageId]))[0] ?? null;
     if (this.source !== this.rm) return read();
