@@ -33,6 +33,8 @@ export class ProjectionWaiter {
   private readonly followed = new Set<string>();
   /** Per projection, the notices that said its rows may have changed (see `changeStamp`). */
   private readonly changes = new Map<string, number>();
+  /** Per projection, the batches (generation and checkpoint) already counted in `changes`. */
+  private readonly counted = new Map<string, Set<string>>();
   /** Moves whenever the LISTEN connection comes up or goes down: stamps of another session never match. */
   private session = 0;
   /** The LISTEN connection is up: every committed change of any runner reaches `observe`. */
@@ -125,16 +127,30 @@ export class ProjectionWaiter {
   private observe(notice: CheckpointNotice): void {
     if (!notice.active) return;
     const known = this.known.get(notice.name);
-    // A generation's rows change only in batches that applied events; a switch replaces them all.
-    // The same notice may come twice (this process's runner, then its NOTIFY): counted twice, harmless.
-    if (notice.changed !== false || (known && notice.generation !== known.generation)) this.changes.set(notice.name, (this.changes.get(notice.name) ?? 0) + 1);
     const newer =
       !known ||
       notice.generation > known.generation ||
       (notice.generation === known.generation && notice.checkpoint !== null && (known.checkpoint === null || comparePositions(notice.checkpoint, known.checkpoint) > 0));
+    // A generation's rows change only in batches that applied events; a switch replaces them all.
+    // A notice that does not say (a catalog read, a switch) may hide a change only if it tells of
+    // something not yet known. The same batch is told twice (this process's runner, then its
+    // NOTIFY): counted once, or every cache entry loaded in between would be dropped for nothing.
+    const generationSwitched = known !== undefined && notice.generation !== known.generation;
+    if (notice.changed === true || generationSwitched || (notice.changed === undefined && newer)) this.countChange(notice);
     if (!newer) return;
     this.known.set(notice.name, { generation: notice.generation, checkpoint: notice.checkpoint });
     for (const wake of [...this.wakeups]) wake();
+  }
+
+  private countChange(notice: CheckpointNotice): void {
+    const batch = `${notice.generation}:${notice.checkpoint ?? ''}`;
+    let counted = this.counted.get(notice.name);
+    if (!counted) this.counted.set(notice.name, (counted = new Set()));
+    if (counted.has(batch)) return;
+    counted.add(batch);
+    // Enough to span the notices of this process's runners still waiting for their NOTIFY.
+    if (counted.size > 256) counted.delete(counted.values().next().value!);
+    this.changes.set(notice.name, (this.changes.get(notice.name) ?? 0) + 1);
   }
 
   /** Reads the checkpoints from the catalog; with the LISTEN client it ran under, marks them followed while that client lasts. */
