@@ -64,6 +64,32 @@ describe('createImage (Nova v2.1)', () => {
     await boot('from-snap-1', imageId);
   });
 
+  it("makes an admin's snapshot of another project's server in the admin's project, shared with the server's (Nova), without the base image's non-inheritable properties", async () => {
+    const base = await env.image('cirros-signed');
+    const patched = await call('PATCH', `${env.base}/image/v2/images/${base}`, {
+      token: env.admin,
+      headers: { 'Content-Type': 'application/openstack-images-v2.1-json-patch' },
+      body: [
+        { op: 'add', path: '/img_signature', value: 'c2ln' },
+        { op: 'add', path: '/img_signature_hash_method', value: 'SHA-256' },
+        { op: 'add', path: '/cache_in_nova', value: 'True' },
+        { op: 'add', path: '/hw_disk_bus', value: 'virtio' },
+      ],
+    });
+    expect(patched.status).toBe(200);
+    const id = await boot('snap-admin', base);
+    const r = await env.as(env.admin, '2.45').action(id, { createImage: { name: 'snap-admin-image' } });
+    expect(r.status).toBe(202);
+    const imageId = r.json.image_id as string;
+    const made = await activeImage(imageId);
+    expect(made).toMatchObject({ owner: env.adminProject, visibility: 'shared', hw_disk_bus: 'virtio', instance_uuid: id, base_image_ref: base });
+    for (const key of ['img_signature', 'img_signature_hash_method', 'cache_in_nova']) expect(made).not.toHaveProperty(key);
+    const members = await call('GET', `${env.base}/image/v2/images/${imageId}/members`, { token: env.admin });
+    expect(members.json.members).toEqual([expect.objectContaining({ member_id: alpha.projectId, status: 'pending' })]);
+    // The server's project reaches it as a member, and can boot from it.
+    await boot('from-snap-admin', imageId);
+  });
+
   it('keeps a paused server paused and a stopped one stopped', async () => {
     const paused = await boot('snap-paused');
     expect((await env.as(alpha.member).action(paused, { pause: null })).status).toBe(202);

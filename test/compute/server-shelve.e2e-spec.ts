@@ -91,6 +91,20 @@ describe('Shelve and unshelve (Nova v2.1)', () => {
     await waitFor('the shelved image to go with its server', async () => ((await call('GET', `${env.base}/image/v2/images/${img.id}`, { token: alpha.member })).status === 404 ? true : undefined), 20_000);
   });
 
+  it("shelves another project's server for an admin into an image of the admin's project, shared with the server's; its owner unshelves it", async () => {
+    const id = await boot('shelf-admin');
+    expect((await admin().action(id, { shelve: null })).status).toBe(202);
+    await env.until(alpha.member, id, ['SHELVED_OFFLOADED']);
+    const [img] = (await call('GET', `${env.base}/image/v2/images?name=shelf-admin-shelved`, { token: env.admin })).json.images as Record<string, unknown>[];
+    expect(img).toMatchObject({ status: 'active', owner: env.adminProject, visibility: 'shared', instance_uuid: id });
+    const members = await call('GET', `${env.base}/image/v2/images/${img.id}/members`, { token: env.admin });
+    expect(members.json.members).toEqual([expect.objectContaining({ member_id: alpha.projectId, status: 'pending' })]);
+    expect((await call('GET', `${env.base}/image/v2/images/${img.id}`, { token: alpha.member })).status).toBe(200);
+    expect((await env.as(alpha.member).action(id, { unshelve: null })).status).toBe(202);
+    await env.until(alpha.member, id, ['ACTIVE']);
+    await waitFor('the shelved image to be deleted', async () => ((await call('GET', `${env.base}/image/v2/images/${img.id}`, { token: env.admin })).status === 404 ? true : undefined), 20_000);
+  });
+
   it('unshelves anywhere, then deletes the shelved image; the server keeps showing the image it was built from', async () => {
     const id = await boot('shelf-3');
     await shelve(id);

@@ -433,7 +433,8 @@ export class ComputeConductor {
     const s = state.server;
     const image = r.action === 'shelve' ? s.shelvedImage : p.imageId ? { id: p.imageId, name: p.imageName ?? `${s.name}-snapshot` } : null;
     if (!image) return;
-    const recorded = r.snapshot ? await this.snapshotImages.record(s, image.name, image.id, r.snapshot, meta(`snapshot-image/${image.id}`)) : false;
+    const requester = (r.action === 'shelve' ? s.shelvedImage?.requester : p.requester) ?? { userId: s.userId, projectId: s.projectId };
+    const recorded = r.snapshot ? await this.snapshotImages.record(s, image.name, image.id, requester, r.snapshot, meta(`snapshot-image/${image.id}`)) : false;
     if (!recorded) {
       const message = r.snapshot ? `The image ${image.id} could not take the copy (it was deleted, or its upload killed, meanwhile).` : 'The host stored no copy of the disk.';
       await this.server('FailServerAction', { serverId: r.serverId, orderId: r.orderId, action: r.action, message, powerState: r.powerState }, meta(`failed/${r.action}`)).catch(ignoreGone);

@@ -1,4 +1,4 @@
-import { Server } from '../../../domain/compute';
+import { ImageRequester, Server } from '../../../domain/compute';
 import { ImageCommand, imageDecider, ImageEvent, ImageState, imageStream } from '../../../domain/image';
 import { CommandMetadata, DomainError, EventStore, FoldCache } from '../../../domain/kernel';
 import { deterministicEventId } from '../../../infra/ids/ids';
@@ -26,13 +26,19 @@ export class SnapshotImages {
    * that no reader, the image API's upload reaper included, ever sees it half made. A repeated report finds it
    * active and changes nothing. Resolves to false when the image is in a state that cannot take the bytes
    * (deleted, killed, or bytes being uploaded to it through the image API): the snapshot then fails visibly.
+   * A shelve's image is made here, for whoever shelved the server (shared with its project when they are of another).
    */
-  async record(s: Server, name: string, imageId: string, copy: StoredSnapshot, meta: CommandMetadata): Promise<boolean> {
+  async record(s: Server, name: string, imageId: string, requester: ImageRequester, copy: StoredSnapshot, meta: CommandMetadata): Promise<boolean> {
     const stream = imageStream(imageId);
     const { state } = await this.images.load(stream);
     const command = <T extends ImageCommand['type']>(type: T, data: Extract<ImageCommand, { type: T }>['data']) => ({ type, data, metadata: meta }) as ImageCommand;
     const commands: ImageCommand[] = [];
-    if (state.status === 'absent') commands.push(command('CreateImage', { ...snapshotImage(imageId, name, s), diskFormat: copy.diskFormat, containerFormat: 'bare' }));
+    if (state.status === 'absent') {
+      // Made here for a shelve (createImage's is the API's, unless the API stopped before making it).
+      const made = snapshotImage(imageId, name, { serverId: s.serverId, projectId: s.projectId, requester, flavor: s.flavor, image: s.image });
+      commands.push(command('CreateImage', { ...made.image, diskFormat: copy.diskFormat, containerFormat: 'bare' }));
+      if (made.member) commands.push(command('AddImageMember', { imageId, memberId: made.member }));
+    }
     if (state.status === 'queued' && (state.image.diskFormat !== copy.diskFormat || state.image.containerFormat !== 'bare')) {
       // nova/image/glance.py: the driver sets the formats of the copy on the image the API created without them.
       commands.push(

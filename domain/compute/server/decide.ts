@@ -1,4 +1,4 @@
-import { assertNever, Conflict, Forbidden, InvalidInput, InvalidState, NotFound } from '../../kernel';
+import { assertNever, CommandMetadata, Conflict, Forbidden, InvalidInput, InvalidState, NotFound } from '../../kernel';
 import { POWER, PowerState, TaskState, VmState } from '../vm-states';
 import {
   ChangeServerMetadata,
@@ -32,7 +32,7 @@ import {
   UnlockServer,
   UpdateServer,
 } from './commands';
-import { ServerAction, ServerActionDoneEvent, ServerEvent } from './events';
+import { ImageRequester, ServerAction, ServerActionDoneEvent, ServerEvent } from './events';
 import { Server, ServerState } from './state';
 
 // nova/exception.py InstanceNotFound
@@ -280,8 +280,12 @@ export function createServerImage(command: CreateServerImage, state: ServerState
   const s = liveServer(state, command.data.serverId);
   assertState('createImage', s, ['active', 'stopped', 'paused', 'suspended']);
   const host = requireHost(s);
-  return [{ type: 'ServerImageRequested', data: { serverId: s.serverId, orderId: command.metadata.requestId, host, taskState: 'image_snapshot_pending', imageId: command.data.imageId, imageName: command.data.imageName } }];
+  return [{ type: 'ServerImageRequested', data: { serverId: s.serverId, orderId: command.metadata.requestId, host, taskState: 'image_snapshot_pending', imageId: command.data.imageId, imageName: command.data.imageName, requester: requesterOf(command, s) } }];
 }
+
+/** Whose snapshot image it is: the caller's (a caller without a user, the conductor, stands for the server's own). */
+const requesterOf = (command: { metadata: CommandMetadata }, s: Server): ImageRequester =>
+  command.metadata.actor.userId ? { userId: command.metadata.actor.userId, projectId: command.metadata.actor.projectId } : { userId: s.userId, projectId: s.projectId };
 
 /** nova/compute/api.py `shelve`: an active, stopped, paused or suspended server, on its host. */
 export function shelveServer(command: ShelveServer, state: ServerState): ServerEvent[] {
@@ -290,7 +294,18 @@ export function shelveServer(command: ShelveServer, state: ServerState): ServerE
   assertState('shelve', s, ['active', 'stopped', 'paused', 'suspended']);
   const host = requireHost(s);
   return [
-    { type: 'ServerShelveRequested', data: { serverId: s.serverId, orderId: command.metadata.requestId, host, taskState: 'shelving', imageId: command.data.imageId, imageName: `${s.name}-shelved` } },
+    {
+      type: 'ServerShelveRequested',
+      data: {
+        serverId: s.serverId,
+        orderId: command.metadata.requestId,
+        host,
+        taskState: 'shelving',
+        imageId: command.data.imageId,
+        imageName: `${s.name}-shelved`,
+        requester: requesterOf(command, s),
+      },
+    },
   ];
 }
 

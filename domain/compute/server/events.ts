@@ -147,15 +147,23 @@ export type ServerResizeReverted = DomainEvent<
  * createImage (nova/compute/api.py `snapshot`): the API has made the image `imageId` (queued); the host copies
  * the root disk into it, suspending a running or paused guest for the copy and resuming it after (a cold snapshot).
  */
-export type ServerImageRequested = DomainEvent<'ServerImageRequested', Requested & { imageId: string; imageName: string }>;
+/** `requester`: who asked (absent in events written before it was recorded). */
+export type ServerImageRequested = DomainEvent<'ServerImageRequested', Requested & { imageId: string; imageName: string; requester?: ImageRequester }>;
 /** The copy is stored and the image active; the server is as it was. */
 export type ServerImageCreated = DomainEvent<'ServerImageCreated', Done & { imageId: string }>;
+
+/** Who asked for a snapshot image: its owner is their project, as the image API makes it for them in Nova. */
+export interface ImageRequester {
+  userId: string;
+  projectId: string | null;
+}
 
 /**
  * Shelve (nova/compute/api.py `shelve`): the host powers the guest off and copies its root disk into
  * the image `imageId`, named `<server name>-shelved` (Nova's snapshot image; it exists once the copy is stored).
+ * `requester`: who shelved it (absent in events written before it was recorded: then the server's own user and project).
  */
-export type ServerShelveRequested = DomainEvent<'ServerShelveRequested', Requested & { imageId: string; imageName: string }>;
+export type ServerShelveRequested = DomainEvent<'ServerShelveRequested', Requested & { imageId: string; imageName: string; requester?: ImageRequester }>;
 /** The copy is stored and its image active: the guest stays on the host, powered off (vm_state SHELVED). */
 export type ServerShelved = DomainEvent<'ServerShelved', Done & { imageId: string; imageDiskFormat: string }>;
 /**

@@ -468,10 +468,17 @@ describe('server', () => {
 
   describe('createImage', () => {
     const snap = () => ({ type: 'CreateServerImage', data: { serverId: ID, imageId: 'snap-1', imageName: 'snap', byAdmin: false }, metadata: { ...metadata, requestId: 'req-snap' } }) as ServerCommand;
-    const requestedImage = (host = 'h1'): ServerEvent => ({ type: 'ServerImageRequested', data: { serverId: ID, orderId: 'req-snap', host, taskState: 'image_snapshot_pending', imageId: 'snap-1', imageName: 'snap' } });
+    const requestedImage = (host = 'h1'): ServerEvent => ({ type: 'ServerImageRequested', data: { serverId: ID, orderId: 'req-snap', host, taskState: 'image_snapshot_pending', imageId: 'snap-1', imageName: 'snap', requester: { userId: 'u1', projectId: 'p1' } } });
 
     it('asks the host for a copy of an active, stopped, paused or suspended server, locked or not (Nova does not check the lock)', () => {
       for (const history of [ACTIVE, STOPPED, PAUSED, SUSPENDED, [...ACTIVE, locked()]]) spec.given(history).when(snap()).then([requestedImage()]);
+    });
+
+    it("records who asked: an admin of another project makes the image for their own project", () => {
+      const admin = { userId: 'admin-u', projectId: 'admin-p', domainId: 'default', roles: ['admin'] };
+      spec.given(ACTIVE).when({ ...snap(), metadata: { ...metadata, requestId: 'req-snap', actor: admin } } as ServerCommand).then([
+        { ...requestedImage(), data: { ...(requestedImage().data as object), requester: { userId: 'admin-u', projectId: 'admin-p' } } } as ServerEvent,
+      ]);
     });
 
     it('refuses a building server and one busy with another task', () => {
@@ -499,7 +506,7 @@ describe('server', () => {
     const offload = (orderId?: string, byAdmin = true) => cmd('ShelveOffloadServer', { serverId: ID, byAdmin, ...(orderId ? { orderId } : {}) });
     const unshelve = (data: Partial<Extract<ServerCommand, { type: 'UnshelveServer' }>['data']> = {}) =>
       ({ type: 'UnshelveServer', data: { serverId: ID, byAdmin: false, ...data }, metadata: { ...metadata, requestId: 'req-unshelve' } }) as ServerCommand;
-    const shelveRequested = (host = 'h1'): ServerEvent => ({ type: 'ServerShelveRequested', data: { serverId: ID, orderId: 'req-shelve', host, taskState: 'shelving', imageId: IMG, imageName: 'vm-1-shelved' } });
+    const shelveRequested = (host = 'h1'): ServerEvent => ({ type: 'ServerShelveRequested', data: { serverId: ID, orderId: 'req-shelve', host, taskState: 'shelving', imageId: IMG, imageName: 'vm-1-shelved', requester: { userId: 'u1', projectId: 'p1' } } });
     const shelved: ServerEvent = { type: 'ServerShelved', data: { serverId: ID, orderId: 'req-shelve', vmState: 'shelved', powerState: POWER.SHUTDOWN, imageId: IMG, imageDiskFormat: 'qcow2' } };
     const offloadRequested: ServerEvent = { type: 'ServerShelveOffloadRequested', data: { serverId: ID, orderId: 'req-shelve', host: 'h1', taskState: 'shelving_offloading' } };
     const offloaded: ServerEvent = { type: 'ServerShelveOffloaded', data: { serverId: ID, orderId: 'req-shelve', vmState: 'shelved_offloaded', powerState: POWER.SHUTDOWN, releasedClaimId: 'c1', releasedHost: 'h1' } };

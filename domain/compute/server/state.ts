@@ -1,6 +1,6 @@
 import { FlavorSnapshot } from '../flavor-spec';
 import { POWER, PowerState, TaskState, VmState } from '../vm-states';
-import { ServerAction, ServerEvent, ServerFault, ServerSpec } from './events';
+import { ImageRequester, ServerAction, ServerEvent, ServerFault, ServerSpec } from './events';
 
 /** An action a compute agent is performing: the conductor resends its order after a crash. */
 export interface PendingAction {
@@ -10,6 +10,8 @@ export interface PendingAction {
   /** createImage: the image the copy goes into, and its name. */
   imageId?: string;
   imageName?: string;
+  /** createImage: who asked for it. */
+  requester?: ImageRequester;
 }
 
 export interface ResizeInProgress {
@@ -56,7 +58,7 @@ export interface Server extends ServerSpec {
   resize: ResizeInProgress | null;
   deleteOrderId: string | null;
   /** The image a shelve stores the root disk in (Nova's `shelved_image_id`), from the request until the unshelve; absent in folds of old events. */
-  shelvedImage?: { id: string; name: string; diskFormat: string | null } | null;
+  shelvedImage?: { id: string; name: string; diskFormat: string | null; requester?: ImageRequester } | null;
   unshelve?: UnshelveInProgress | null;
 }
 
@@ -202,15 +204,15 @@ export function evolveServer(state: ServerState, event: ServerEvent): ServerStat
         resize: null,
       });
     case 'ServerImageRequested':
-      return live({ ...s, taskState: event.data.taskState, pending: { action: 'createImage', orderId: event.data.orderId, imageId: event.data.imageId, imageName: event.data.imageName } });
+      return live({ ...s, taskState: event.data.taskState, pending: { action: 'createImage', orderId: event.data.orderId, imageId: event.data.imageId, imageName: event.data.imageName, requester: event.data.requester } });
     case 'ServerImageCreated':
       return live(finished(s, event.data));
     case 'ServerShelveRequested':
-      return live({ ...s, taskState: event.data.taskState, pending: { action: 'shelve', orderId: event.data.orderId }, shelvedImage: { id: event.data.imageId, name: event.data.imageName, diskFormat: null } });
+      return live({ ...s, taskState: event.data.taskState, pending: { action: 'shelve', orderId: event.data.orderId }, shelvedImage: { id: event.data.imageId, name: event.data.imageName, diskFormat: null, requester: event.data.requester } });
     case 'ServerShelved':
       return live({
         ...finished(s, event.data),
-        shelvedImage: { id: event.data.imageId, name: s.shelvedImage?.name ?? `${s.name}-shelved`, diskFormat: event.data.imageDiskFormat },
+        shelvedImage: { id: event.data.imageId, name: s.shelvedImage?.name ?? `${s.name}-shelved`, diskFormat: event.data.imageDiskFormat, requester: s.shelvedImage?.requester },
       });
     case 'ServerShelveOffloadRequested':
       return live({ ...s, taskState: event.data.taskState, pending: { action: 'shelveOffload', orderId: event.data.orderId } });

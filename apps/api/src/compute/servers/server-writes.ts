@@ -20,9 +20,15 @@ export class ServerWrites {
     return this.writes.run(serverDecider, serverStream(spec.serverId), 'CreateServer', spec, meta, { fresh: true });
   }
 
-  /** The image a createImage copies the server's disk into, queued until the copy is stored (nova/compute/utils.py `create_image`). */
-  createSnapshotImage(data: CreateImage['data'], meta: CommandMetadata) {
-    return this.writes.run(imageDecider, imageStream(data.imageId), 'CreateImage', data, meta);
+  /**
+   * The image a createImage copies the server's disk into, queued until the copy is stored (nova/compute/utils.py
+   * `create_image`); shared with the server's project (`member`) when the requester is of another, as
+   * nova/image/glance.py does it: a second request, after the create.
+   */
+  async createSnapshotImage(data: CreateImage['data'], member: string | null, meta: CommandMetadata) {
+    const created = await this.writes.run(imageDecider, imageStream(data.imageId), 'CreateImage', data, meta);
+    if (member === null) return created;
+    return this.writes.run(imageDecider, imageStream(data.imageId), 'AddImageMember', { imageId: data.imageId, memberId: member }, meta);
   }
 
   addGroupMember(groupId: string, serverId: string, maxMembers: number, meta: CommandMetadata) {

@@ -554,7 +554,8 @@ export class ServersController {
         this.mayChange(token, 'os_compute_api:servers:create_image');
         const imageId = uuidFromName(`create-image\u0000${meta.requestId}\u0000${row.id}`);
         const name = String(a.name).trim();
-        const image = snapshotImage(imageId, name, { serverId: row.id, projectId: row.project_id, userId: token.user.id, flavor: row.flavor, image: row.image }, (a.metadata as Record<string, string>) ?? {});
+        const requester = { userId: token.user.id, projectId: scopedProjectId(token) };
+        const { image, member } = snapshotImage(imageId, name, { serverId: row.id, projectId: row.project_id, requester, flavor: row.flavor, image: row.image }, (a.metadata as Record<string, string>) ?? {});
         // The image's own checks (property names and count) before anything is written.
         try {
           imageDecider.decide({ type: 'CreateImage', data: image, metadata: meta }, imageDecider.initialState);
@@ -563,7 +564,7 @@ export class ServersController {
           throw e;
         }
         await this.writes.run('CreateServerImage', { serverId: row.id, imageId, imageName: name, byAdmin }, meta);
-        const { position } = await this.writes.createSnapshotImage(image, meta);
+        const { position } = await this.writes.createSnapshotImage(image, member, meta);
         await this.reads.rm.waitFor(position, ['compute_servers', 'compute_instance_actions', 'image_images']);
         reply.status(202);
         // 2.45: the id in the body; before, the image's URL in Location (nova/image/glance.py `generate_image_url`).
