@@ -66,7 +66,7 @@ export class ComputeUsage {
   /** Servers (not deleted) and server groups of the project, counted in one statement. */
   async projectUsage(projectId: string): Promise<ProjectUsage> {
     try {
-      const [row] = await this.rm.query<ProjectUsage>(
+      const [row] = await this.rm.prepared<ProjectUsage>(
         `SELECT s.instances, s.cores, s.ram, (SELECT count(*)::int FROM rm.${SERVER_GROUPS_TABLE} WHERE project_id = $1) AS server_groups
            FROM (SELECT count(*)::int AS instances, coalesce(sum(vcpus), 0)::int AS cores, coalesce(sum(memory_mb), 0)::int AS ram
                    FROM rm.compute_servers WHERE project_id = $1 AND NOT deleted) s`,
