@@ -191,15 +191,19 @@ export type RawQuery = Record<string, string | string[] | undefined>;
 
 /**
  * Query strings are validated as lists of strings (Nova's `multi_params`); the value shown is the
- * last one given, as Nova's `_validate_query` reports it.
+ * last one given, as Nova's `_validate_query` reports it. `strict` (additionalProperties false):
+ * names the schema does not know are refused after the known ones are checked, all of them in one
+ * message without a path, as jsonschema words it (a 2.75 query with `foo`: `Additional properties
+ * are not allowed ('foo' was unexpected)`, seen on the Nova anchor).
  */
 export function validateQuery(properties: Record<string, NovaSchema>, query: RawQuery, strict: boolean): void {
+  const extras: string[] = [];
   for (const [name, raw] of Object.entries(query)) {
     if (raw === undefined) continue;
     const values = Array.isArray(raw) ? raw : [raw];
     const schema = properties[name];
     if (!schema) {
-      if (strict) throw badRequest(`Invalid input for query parameters ${name}. Value: ${values[values.length - 1]}. Additional properties are not allowed (${repr(name)} was unexpected)`);
+      extras.push(name);
       continue;
     }
     for (const value of values) {
@@ -207,6 +211,8 @@ export function validateQuery(properties: Record<string, NovaSchema>, query: Raw
       if (!first.done) throw badRequest(`Invalid input for query parameters ${name}. Value: ${value}. ${first.value.message}`);
     }
   }
+  // jsonschema lists the unexpected names sorted.
+  if (strict && extras.length) throw badRequest(`Additional properties are not allowed (${extras.sort().map((name) => repr(name)).join(', ')} ${extras.length === 1 ? 'was' : 'were'} unexpected)`);
 }
 
 /** The last value of a query parameter (webob's `req.params[name]`). */

@@ -19,6 +19,7 @@ import { ComputeUsage, ProjectUsage } from '../resources/compute-usage';
 import { FlavorLookup } from '../resources/flavor-lookup';
 import { computeBase, MAX_LIMIT, nextLink } from '../resources/links';
 import { RawQuery, validateBody } from '../resources/nova-schema';
+import { repr } from '../../image/python-text';
 import { ServerListQuery, ServerReads } from './server-reads';
 import { accessAddress, actionSchema, autoDiskConfig, CreateRequest, parseCreate, updateSchema } from './server-requests';
 import { serverAddresses, serverSummary, serverView, ServerViewContext } from './server-views';
@@ -29,6 +30,21 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** What iso8601.parse_date (Nova's `date-time` format) accepts: `2011-01-01`, `2011-01-01T10:00:00.5Z`, `20110101T1000+02:00`... */
 const ISO_8601 = /^\d{4}(-?\d{2}(-?\d{2})?)?([T ]\d{2}(:?\d{2}(:?\d{2}([.,]\d+)?)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$/i;
 const SORT_KEYS = ['created_at', 'updated_at', 'display_name', 'launched_at', 'host', 'vm_state', 'task_state', 'uuid'] as const;
+
+/**
+ * The query parameters GET /servers and /servers/detail take from 2.75, when Nova refuses any other
+ * (nova/api/openstack/compute/schemas/servers.py `index_query_v275`; `^_` names are refused later,
+ * as internal), and Strata's own `as_of`.
+ */
+const LIST_QUERY_275 = new Set([
+  'user_id', 'project_id', 'tenant_id', 'launch_index', 'image_ref', 'image', 'kernel_id', 'ramdisk_id', 'hostname', 'key_name',
+  'power_state', 'vm_state', 'task_state', 'host', 'node', 'flavor', 'reservation_id', 'launched_at', 'terminated_at',
+  'availability_zone', 'name', 'display_name', 'description', 'display_description', 'locked_by', 'uuid', 'root_device_name',
+  'config_drive', 'access_ip_v4', 'access_ip_v6', 'auto_disk_config', 'progress', 'sort_key', 'sort_dir', 'all_tenants',
+  'soft_deleted', 'deleted', 'status', 'changes-since', 'ip', 'ip6', 'created_at', 'block_device_mapping', 'services', 'metadata',
+  'system_metadata', 'info_cache', 'security_groups', 'pci_devices', 'limit', 'marker', 'tags', 'tags-any', 'not-tags',
+  'not-tags-any', 'changes-before', 'locked', 'as_of',
+]);
 
 /** Nova's generated admin password: 12 characters, the alphabet of nova/utils.py `generate_password`. */
 function generatePassword(): string {
@@ -292,6 +308,11 @@ export class ServersController {
       const raw = query[name];
       return Array.isArray(raw) ? raw[raw.length - 1] : raw;
     };
+    if (v.atLeast('2.75')) {
+      const extras = Object.keys(query).filter((name) => query[name] !== undefined && !LIST_QUERY_275.has(name) && !name.startsWith('_'));
+      // jsonschema's additionalProperties beside patternProperties: the names sorted, then the patterns.
+      if (extras.length) throw badRequest(`${extras.sort().map((name) => repr(name)).join(', ')} ${extras.length === 1 ? 'does' : 'do'} not match any of the regexes: '^_'`);
+    }
     const admin = isAdmin(token);
     const allTenants = one('all_tenants') !== undefined;
     if (allTenants) authorize('os_compute_api:servers:index:get_all_tenants', admin);
