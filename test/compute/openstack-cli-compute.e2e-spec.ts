@@ -349,6 +349,21 @@ describeWithCli('the real openstack CLI against the compute API of strata start'
     expect([...shown.members].sort()).toEqual([...ids].sort());
   }, 600_000);
 
+  it('usage list and usage show: the project\'s servers and their hours, from os-simple-tenant-usage', () => {
+    // The last four weeks, every project (the admin's), one row each; -f json names projects by id and
+    // gives the server usages themselves (the table counts them).
+    const mine = (json(['usage', 'list']) as Row[]).find((r) => r.Project === env.adminProject)!;
+    expect(mine).toMatchObject({ 'CPU Hours': expect.any(Number), 'RAM MB-Hours': expect.any(Number), 'Disk GB-Hours': expect.any(Number) });
+    const servers = mine.Servers as Row[];
+    expect(servers.map((s) => s.instance_id)).toContain(serverId);
+    expect(servers.find((s) => s.instance_id === serverId)).toMatchObject({ name: 'cli-srv', tenant_id: env.adminProject, state: 'active', ended_at: null });
+    expect(mine['CPU Hours'] as number).toBeGreaterThan(0);
+    // The project of the token.
+    const shown = json(['usage', 'show']) as Row;
+    expect(shown).toMatchObject({ Project: env.adminProject });
+    expect((shown.Servers as Row[]).map((s) => s.instance_id).sort()).toEqual(servers.map((s) => s.instance_id).sort());
+  });
+
   it('server delete --wait, then server list no longer has it', () => {
     ok(['server', 'delete', '--wait', 'cli-srv']);
     const names = (json(['server', 'list']) as Row[]).map((s) => s.Name);

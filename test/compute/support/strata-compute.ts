@@ -56,7 +56,7 @@ export class StrataCompute {
     };
   }
 
-  async flavor(body: { name: string; vcpus: number; ram: number; disk: number; id?: string }): Promise<string> {
+  async flavor(body: { name: string; vcpus: number; ram: number; disk: number; id?: string; 'OS-FLV-EXT-DATA:ephemeral'?: number }): Promise<string> {
     const r = await this.as(this.admin).post('/flavors', { flavor: body });
     if (r.status !== 200) throw new Error(`flavor create answered ${r.status}: ${r.text}`);
     return r.json.flavor.id;

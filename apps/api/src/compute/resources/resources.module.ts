@@ -9,11 +9,12 @@ import { QuotasController } from './quotas.controller';
 import { ResourceReads } from './resource-reads';
 import { ServerGroupLookup } from './server-group-lookup';
 import { ServerGroupsController } from './server-groups.controller';
+import { UsageController } from './usage.controller';
 
-const controllers = [FlavorsController, KeypairsController, HostsController, QuotasController, ServerGroupsController, AggregatesController];
+const controllers = [FlavorsController, KeypairsController, HostsController, QuotasController, ServerGroupsController, AggregatesController, UsageController];
 /** What the server API uses: quota checks, flavor and server-group resolution. */
 const lookups = [ComputeUsage, FlavorLookup, ServerGroupLookup];
 
-/** Flavors, keypairs, hypervisors, services, availability zones, limits, quotas, server groups. */
+/** Flavors, keypairs, hypervisors, services, availability zones, limits, quotas, server groups, usage. */
 @Module({ controllers, providers: [ResourceReads, ...lookups], exports: [ResourceReads, ...lookups] })
 export class ComputeResourcesModule {}
