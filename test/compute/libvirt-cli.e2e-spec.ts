@@ -97,6 +97,15 @@ describeWithLibvirt('COMPUTE_DRIVER=libvirt: real QEMU guests through the openst
     expect(hv).toMatchObject({ hypervisor_type: 'QEMU', state: 'up', status: 'enabled' });
   });
 
+  it("os-hosts: the host's resources; its host actions are not libvirt's (501, as Nova's libvirt driver)", async () => {
+    expect(json(['host', 'show', 'hv-e2e']) as Row[]).toEqual(expect.arrayContaining([expect.objectContaining({ Host: 'hv-e2e', Project: '(total)' })]));
+    const notSupported = { notImplemented: { code: 501, message: 'The requested functionality is not supported.' } };
+    const reboot = await env.as(env.admin, '2.1').get('/os-hosts/hv-e2e/reboot');
+    expect({ status: reboot.status, json: reboot.json }).toEqual({ status: 501, json: notSupported });
+    const disable = await env.as(env.admin, '2.1').put('/os-hosts/hv-e2e', { status: 'disable' });
+    expect({ status: disable.status, json: disable.json }).toEqual({ status: 501, json: notSupported });
+  });
+
   it('server create --wait boots a real guest: a running domain with the flavor, on a qcow2 overlay of the cached image', () => {
     const server = json(at('2.37', ['server', 'create', '--image', imageId, '--flavor', 'lv.small', '--nic', 'none', '--wait', 'lv-1']), undefined) as Row;
     serverId = server.id;

@@ -281,6 +281,18 @@ describeWithCli('the real openstack CLI against the compute API of strata start'
     expect(JSON.parse(shown.stdout)).toMatchObject({ hypervisor_hostname: 'fake-1', hypervisor_type: 'fake', state: 'up', status: 'enabled', aggregates: [] });
   });
 
+  it('host list and host show (os-hosts): the compute hosts, their zone and resources', () => {
+    expect(json(['host', 'list'])).toEqual(
+      expect.arrayContaining([
+        { 'Host Name': 'fake-1', Service: 'compute', Zone: 'nova' },
+        { 'Host Name': 'fake-2', Service: 'compute', Zone: 'nova' },
+      ]),
+    );
+    const rows = json(['host', 'show', 'fake-1']) as Row[];
+    expect(rows.slice(0, 3).map((r) => r.Project)).toEqual(['(total)', '(used_now)', '(used_max)']);
+    expect(rows[0]).toMatchObject({ Host: 'fake-1', CPU: expect.any(Number), 'Memory MB': expect.any(Number), 'Disk GB': expect.any(Number) });
+  });
+
   it('hypervisor stats show', () => {
     // As Nova's fake driver: 512 MB reserved per host (reserved_host_memory_mb) + the 1024 MB of m1.cli2.
     expect(json(['hypervisor', 'stats', 'show'])).toMatchObject({ count: 2, running_vms: 1, vcpus_used: 2, memory_mb_used: 2048, local_gb_used: 2 });

@@ -9,9 +9,10 @@ import { QuotasController } from './quotas.controller';
 import { ResourceReads } from './resource-reads';
 import { ServerGroupLookup } from './server-group-lookup';
 import { ServerGroupsController } from './server-groups.controller';
+import { OsHostsController } from './os-hosts.controller';
 import { UsageController } from './usage.controller';
 
-const controllers = [FlavorsController, KeypairsController, HostsController, QuotasController, ServerGroupsController, AggregatesController, UsageController];
+const controllers = [FlavorsController, KeypairsController, HostsController, QuotasController, ServerGroupsController, AggregatesController, UsageController, OsHostsController];
 /** What the server API uses: quota checks, flavor and server-group resolution. */
 const lookups = [ComputeUsage, FlavorLookup, ServerGroupLookup];
 
