@@ -33,9 +33,12 @@ const SORT_KEYS = ['created_at', 'updated_at', 'display_name', 'launched_at', 'h
 
 /**
  * The query parameters GET /servers and /servers/detail take from 2.75, when Nova refuses any other
- * (nova/api/openstack/compute/schemas/servers.py `index_query_v275`; `^_` names are refused later,
- * as internal), and Strata's own `as_of`.
+ * (nova/api/openstack/compute/schemas/servers.py `index_query_v275`; `^_` names pass the schema), and
+ * Strata's own `as_of`.
  */
+/** Filters of joined tables, which Nova's schema lets through and `_get_servers` refuses to admins (with `^_` names). */
+const JOINED_TABLE_FILTERS = new Set(['block_device_mapping', 'services', 'metadata', 'system_metadata', 'info_cache', 'security_groups', 'pci_devices']);
+
 const LIST_QUERY_275 = new Set([
   'user_id', 'project_id', 'tenant_id', 'launch_index', 'image_ref', 'image', 'kernel_id', 'ramdisk_id', 'hostname', 'key_name',
   'power_state', 'vm_state', 'task_state', 'host', 'node', 'flavor', 'reservation_id', 'launched_at', 'terminated_at',
@@ -314,6 +317,11 @@ export class ServersController {
       if (extras.length) throw badRequest(`${extras.sort().map((name) => repr(name)).join(', ')} ${extras.length === 1 ? 'does' : 'do'} not match any of the regexes: '^_'`);
     }
     const admin = isAdmin(token);
+    // servers.py `_get_servers`: an admin's options are all kept, and these refused; a non-admin's are dropped before.
+    if (admin) {
+      const invalid = Object.keys(query).find((name) => query[name] !== undefined && (name.startsWith('_') || JOINED_TABLE_FILTERS.has(name)));
+      if (invalid !== undefined) throw badRequest(`Invalid filter field: ${invalid}.`);
+    }
     const allTenants = one('all_tenants') !== undefined;
     if (allTenants) authorize('os_compute_api:servers:index:get_all_tenants', admin);
     const q: ServerListQuery = { projectId: allTenants ? null : scopedProjectId(token), deleted: 'no', sortKey: 'created_at', sortDir: 'desc' };
