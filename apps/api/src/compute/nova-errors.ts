@@ -64,6 +64,11 @@ export function novaErrorBody(status: number, message: string): string {
 }
 
 /** Microversion headers on every compute answer (nova/api/openstack/wsgi.py `Resource._process_stack`). */
+/** An API asked for at a microversion that no longer has it (a deprecated proxy, os-hosts): Nova's 404. */
+export function goneFrom(v: ApiVersion, since: string): void {
+  if (v.atLeast(since)) throw notFound('The resource could not be found.');
+}
+
 export function setVersionHeaders(reply: FastifyReply, version: ApiVersion): void {
   reply.header('OpenStack-API-Version', `compute ${version}`);
   reply.header('X-OpenStack-Nova-API-Version', `${version}`);

@@ -9,7 +9,7 @@ import { ImageUploads } from '../../image/image-uploads';
 import { ImageWrites } from '../../image/image-writes';
 import { viewerOf } from '../../image/glance-viewer';
 import { ApiVersion, Microversion } from '../microversion';
-import { badRequest, forbidden, NovaExceptionFilter, notFound } from '../nova-errors';
+import { badRequest, forbidden, goneFrom, NovaExceptionFilter, notFound } from '../nova-errors';
 import { NovaResponseInterceptor } from '../nova-responses';
 import { ComputeUsage } from '../resources/compute-usage';
 import { MAX_LIMIT, nextLink, resourceLinks } from '../resources/links';
@@ -139,21 +139,21 @@ export class ImagesProxyController {
 
   @Get()
   async index(@Req() request: FastifyRequest, @Query() query: RawQuery, @CurrentToken() token: TokenContext, @Microversion() v: ApiVersion) {
-    gone(v, IMAGES_GONE);
+    goneFrom(v, IMAGES_GONE);
     const { page, links } = await this.list(request, query, token, 'images');
     return { images: page.map((r) => this.basic(request, r)), ...links };
   }
 
   @Get('detail')
   async detail(@Req() request: FastifyRequest, @Query() query: RawQuery, @CurrentToken() token: TokenContext, @Microversion() v: ApiVersion) {
-    gone(v, IMAGES_GONE);
+    goneFrom(v, IMAGES_GONE);
     const { page, links } = await this.list(request, query, token, 'images/detail');
     return { images: page.map((r) => this.detailed(request, r)), ...links };
   }
 
   @Get(':imageId')
   async show(@Req() request: FastifyRequest, @Param('imageId') imageId: string, @CurrentToken() token: TokenContext, @Microversion() v: ApiVersion) {
-    gone(v, IMAGES_GONE);
+    goneFrom(v, IMAGES_GONE);
     return { image: this.detailed(request, await this.visible(token, imageId)) };
   }
 
@@ -162,7 +162,7 @@ export class ImagesProxyController {
   @Delete(':imageId')
   @HttpCode(204)
   async remove(@Req() request: FastifyRequest, @Param('imageId') imageId: string, @CurrentToken() token: TokenContext, @Microversion() v: ApiVersion) {
-    gone(v, IMAGES_GONE);
+    goneFrom(v, IMAGES_GONE);
     const row = await this.visible(token, imageId);
     if (!this.owns(token, row)) throw forbidden('You are not allowed to delete the image.');
     await this.uploads.deleteImage(row, commandMetadata(request, token)).catch((error) => {
@@ -176,13 +176,13 @@ export class ImagesProxyController {
 
   @Get(':imageId/metadata')
   async metadata(@Param('imageId') imageId: string, @CurrentToken() token: TokenContext, @Microversion() v: ApiVersion) {
-    gone(v, METADATA_GONE);
+    goneFrom(v, METADATA_GONE);
     return { metadata: (await this.visible(token, imageId)).properties };
   }
 
   @Get(':imageId/metadata/:key')
   async metadataItem(@Param('imageId') imageId: string, @Param('key') key: string, @CurrentToken() token: TokenContext, @Microversion() v: ApiVersion) {
-    gone(v, METADATA_GONE);
+    goneFrom(v, METADATA_GONE);
     const properties = (await this.visible(token, imageId)).properties;
     if (!(key in properties)) throw notFound('The resource could not be found.');
     return { meta: { [key]: properties[key] } };
@@ -191,7 +191,7 @@ export class ImagesProxyController {
   @Post(':imageId/metadata')
   @HttpCode(200)
   async addMetadata(@Req() request: FastifyRequest, @Param('imageId') imageId: string, @Body() body: unknown, @CurrentToken() token: TokenContext, @Microversion() v: ApiVersion) {
-    gone(v, METADATA_GONE);
+    goneFrom(v, METADATA_GONE);
     validateBody(metadataSchema('metadata'), body);
     const row = await this.visible(token, imageId);
     const set = (body as { metadata: Record<string, string> }).metadata;
@@ -200,7 +200,7 @@ export class ImagesProxyController {
 
   @Put(':imageId/metadata')
   async replaceMetadata(@Req() request: FastifyRequest, @Param('imageId') imageId: string, @Body() body: unknown, @CurrentToken() token: TokenContext, @Microversion() v: ApiVersion) {
-    gone(v, METADATA_GONE);
+    goneFrom(v, METADATA_GONE);
     validateBody(metadataSchema('metadata'), body);
     const row = await this.visible(token, imageId);
     const metadata = (body as { metadata: Record<string, string> }).metadata;
@@ -217,7 +217,7 @@ export class ImagesProxyController {
     @CurrentToken() token: TokenContext,
     @Microversion() v: ApiVersion,
   ) {
-    gone(v, METADATA_GONE);
+    goneFrom(v, METADATA_GONE);
     validateBody(metadataSchema('meta'), body);
     const meta = (body as { meta: Record<string, string> }).meta;
     if (!(key in meta)) throw badRequest('Request body and URI mismatch');
@@ -229,7 +229,7 @@ export class ImagesProxyController {
   @Delete(':imageId/metadata/:key')
   @HttpCode(204)
   async removeMetadataItem(@Req() request: FastifyRequest, @Param('imageId') imageId: string, @Param('key') key: string, @CurrentToken() token: TokenContext, @Microversion() v: ApiVersion) {
-    gone(v, METADATA_GONE);
+    goneFrom(v, METADATA_GONE);
     const row = await this.visible(token, imageId);
     if (!(key in row.properties)) throw notFound('Invalid metadata key');
     const { [key]: _removed, ...rest } = row.properties;
@@ -268,9 +268,4 @@ export class ImagesProxyController {
     }
     return (await this.images.image(row.id))?.properties ?? after;
   }
-}
-
-/** A proxy API asked for at a microversion that no longer has it: Nova's 404. */
-function gone(v: ApiVersion, since: string): void {
-  if (v.atLeast(since)) throw notFound('The resource could not be found.');
 }

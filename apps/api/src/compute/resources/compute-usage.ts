@@ -6,7 +6,7 @@ import { SERVER_GROUPS_TABLE } from '../../../../../projections/compute/server-g
 import { ReadModelCache } from '../../../../../infra/projections';
 import { ComputeReadModel } from '../compute-read-model';
 import { NovaError } from '../nova-errors';
-import { ResourceReads } from './resource-reads';
+import { ResourceReads, UNDEFINED_TABLE } from './resource-reads';
 
 /** What a project uses of each counted quota resource (Nova counts, it keeps no usage records). */
 export interface ProjectUsage {
@@ -18,8 +18,6 @@ export interface ProjectUsage {
 
 export type CountedResource = keyof ProjectUsage;
 
-/** PostgreSQL's undefined_table: the servers read model is not there (yet). */
-const UNDEFINED_TABLE = '42P01';
 
 /**
  * Quota limits and usage of projects and users: os-quota-sets, limits, and the checks the server

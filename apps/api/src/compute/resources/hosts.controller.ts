@@ -14,22 +14,13 @@ import { NovaResponseInterceptor } from '../nova-responses';
 import { MAX_LIMIT, nextLink } from './links';
 import { asBoolean, NovaSchema, PARAMETER_TYPES, queryValue, RawQuery, validateBody, validateQuery } from './nova-schema';
 import { serviceTime } from './nova-time';
-import { ResourceReads } from './resource-reads';
+import { nodeUsage, ResourceReads, UNDEFINED_TABLE } from './resource-reads';
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 const COMPUTE_BINARY = 'nova-compute';
-/** PostgreSQL's undefined_table: no servers read model yet. */
-const UNDEFINED_TABLE = '42P01';
 
 const state = (h: HostRow) => (h.up && !h.forced_down ? 'up' : 'down');
 const status = (h: HostRow) => (h.enabled ? 'enabled' : 'disabled');
-
-/** Nova's compute node numbers: reserved host memory and disk count as used (resource_tracker.py). */
-function nodeUsage(h: HostRow) {
-  const memoryUsed = h.memory_mb_used + (h.allocation.reservedHostMemoryMb ?? 0);
-  const diskUsed = h.local_gb_used + Math.ceil((h.allocation.reservedHostDiskMb ?? 0) / 1024);
-  return { memoryUsed, diskUsed, freeRam: h.memory_mb - memoryUsed, freeDisk: h.local_gb - diskUsed };
-}
 
 const HYPERVISOR_LIST_QUERY_233: Record<string, NovaSchema> = { limit: PARAMETER_TYPES.nonNegativeInteger, marker: { type: 'string' } };
 const HYPERVISOR_LIST_QUERY_253: Record<string, NovaSchema> = {
@@ -69,10 +60,6 @@ export class HostsController {
     private readonly rm: ComputeReadModel,
     private readonly writes: ComputeWrites,
   ) {}
-
-  private hosts(): Promise<HostRow[]> {
-    return this.reads.rows<HostRow>(HOSTS_TABLE, `SELECT * FROM rm.${HOSTS_TABLE} ORDER BY created_at, host`);
-  }
 
   private async serversOn(host: string): Promise<{ name: string; uuid: string }[]> {
     try {
@@ -130,7 +117,7 @@ export class HostsController {
   private async hypervisorList(request: FastifyRequest, query: RawQuery, v: ApiVersion, detail: boolean) {
     if (v.atLeast('2.53')) validateQuery(HYPERVISOR_LIST_QUERY_253, query, true);
     else if (v.atLeast('2.33')) validateQuery(HYPERVISOR_LIST_QUERY_233, query, false);
-    let hosts = await this.hosts();
+    let hosts = await this.reads.hosts();
     const pattern = v.atLeast('2.53') ? queryValue(query, 'hypervisor_hostname_pattern') : undefined;
     if (pattern !== undefined) {
       if (queryValue(query, 'limit') !== undefined || queryValue(query, 'marker') !== undefined) {
@@ -177,7 +164,7 @@ export class HostsController {
   async statistics(@CurrentToken() token: TokenContext, @Microversion() v: ApiVersion) {
     if (v.atLeast('2.88')) throw notFound('The resource could not be found.');
     authorize('os_compute_api:os-hypervisors:statistics', isAdmin(token));
-    const hosts = await this.hosts();
+    const hosts = await this.reads.hosts();
     const sum = (f: (h: HostRow) => number) => hosts.reduce((s, h) => s + f(h), 0);
     return {
       hypervisor_statistics: {
@@ -201,7 +188,7 @@ export class HostsController {
     const missing = () => notFound(`Hypervisor with ID '${id}' could not be found.`);
     if (v.atLeast('2.53') && !UUID.test(id)) throw badRequest(`Invalid uuid ${id}`);
     if (v.below('2.53') && !/^\d+$/.test(id)) throw missing();
-    const found = (await this.hosts()).find((h) => String(this.hypervisorId(h, v)) === id);
+    const found = (await this.reads.hosts()).find((h) => String(this.hypervisorId(h, v)) === id);
     if (!found) throw missing();
     return found;
   }
@@ -228,7 +215,7 @@ export class HostsController {
   /** Before 2.53: hypervisors whose hostname contains the pattern. */
   private async matching(pattern: string, v: ApiVersion): Promise<HostRow[]> {
     if (v.atLeast('2.53')) throw notFound('The resource could not be found.');
-    const hosts = (await this.hosts()).filter((h) => h.hypervisor_hostname.includes(pattern));
+    const hosts = (await this.reads.hosts()).filter((h) => h.hypervisor_hostname.includes(pattern));
     if (hosts.length === 0) throw notFound(`No hypervisor matching '${pattern}' could be found.`);
     return hosts;
   }
@@ -272,7 +259,7 @@ export class HostsController {
     validateQuery({ host: { type: 'string' }, binary: { type: 'string' } }, query, v.atLeast('2.75'));
     const host = queryValue(query, 'host');
     const binary = queryValue(query, 'binary');
-    const hosts = (await this.hosts()).filter((h) => (host === undefined || h.host === host) && (binary === undefined || binary === COMPUTE_BINARY));
+    const hosts = (await this.reads.hosts()).filter((h) => (host === undefined || h.host === host) && (binary === undefined || binary === COMPUTE_BINARY));
     return { services: hosts.map((h) => this.serviceView(h, v)) };
   }
 
@@ -289,7 +276,7 @@ export class HostsController {
     if (!actions.includes(id)) throw notFound('Unknown action');
     validateBody(serviceActionSchema(v), body);
     const b = body as { host: string; binary: string; disabled_reason?: string; forced_down?: unknown };
-    const h = (await this.hosts()).find((x) => x.host === b.host);
+    const h = (await this.reads.hosts()).find((x) => x.host === b.host);
     // nova/exception.py HostBinaryNotFound
     if (!h) throw notFound(`Host '${b.host}' is not mapped to any cell`);
     if (b.binary !== COMPUTE_BINARY) throw notFound(`Could not find binary ${b.binary} on host ${b.host}.`);
@@ -325,7 +312,7 @@ export class HostsController {
     validateBody(SERVICE_UPDATE_253, body);
     if (!UUID.test(id)) throw badRequest(`Invalid uuid ${id}`);
     const b = body as { status?: 'enabled' | 'disabled'; disabled_reason?: string; forced_down?: unknown };
-    const h = (await this.hosts()).find((x) => x.service_id === id);
+    const h = (await this.reads.hosts()).find((x) => x.service_id === id);
     if (!h) throw notFound(`Service ${id} could not be found.`);
     if (b.status === undefined && b.forced_down === undefined) throw badRequest("No updates were requested. Fields 'status' or 'forced_down' should be specified.");
     if (b.disabled_reason !== undefined && b.status !== 'disabled') {
@@ -336,7 +323,7 @@ export class HostsController {
     if (b.status === 'enabled') position = (await this.runHost(h.host, 'EnableComputeService', { host: h.host }, meta)).position ?? position;
     if (b.forced_down !== undefined) position = (await this.runHost(h.host, 'SetComputeServiceForcedDown', { host: h.host, forcedDown: asBoolean(b.forced_down) }, meta)).position ?? position;
     await this.reads.waitFor(position, HOSTS_TABLE);
-    const after = (await this.hosts()).find((x) => x.service_id === id)!;
+    const after = (await this.reads.hosts()).find((x) => x.service_id === id)!;
     return { service: this.serviceView(after, v) };
   }
 
@@ -351,14 +338,14 @@ export class HostsController {
 
   @Get('os-availability-zone')
   async availabilityZones() {
-    const zones = this.zones(await this.hosts());
+    const zones = this.zones(await this.reads.hosts());
     return { availabilityZoneInfo: zones.map((z) => ({ zoneName: z.name, zoneState: { available: z.available }, hosts: null })) };
   }
 
   @Get('os-availability-zone/detail')
   async availabilityZonesDetail(@CurrentToken() token: TokenContext) {
     authorize('os_compute_api:os-availability-zone:detail', isAdmin(token));
-    const zones = this.zones(await this.hosts());
+    const zones = this.zones(await this.reads.hosts());
     return {
       availabilityZoneInfo: zones.map((z) => ({
         zoneName: z.name,

@@ -1,17 +1,15 @@
 import { Body, Controller, Get, Param, Put, Query, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
-import { HostRow, HOSTS_TABLE } from '../../../../../projections/compute/hosts';
+import { HostRow } from '../../../../../projections/compute/hosts';
 import { authorize, CurrentToken, isAdmin, TokenContext, TokenGuard } from '../../../../shared/src/auth';
 import { ComputeReadModel } from '../compute-read-model';
 import { ApiVersion, Microversion } from '../microversion';
-import { NovaError, NovaExceptionFilter, notFound } from '../nova-errors';
+import { goneFrom, NovaError, NovaExceptionFilter, notFound } from '../nova-errors';
 import { NovaResponseInterceptor } from '../nova-responses';
 import { NovaSchema, queryValue, RawQuery, validateBody } from './nova-schema';
-import { ResourceReads } from './resource-reads';
+import { nodeUsage, ResourceReads, UNDEFINED_TABLE } from './resource-reads';
 
 /** The first microversion without os-hosts (deprecated for os-hypervisors, os-services and os-availability-zone). */
 const HOSTS_GONE = '2.43';
-/** PostgreSQL's undefined_table: no servers read model yet. */
-const UNDEFINED_TABLE = '42P01';
 
 // nova/api/openstack/compute/schemas/hosts.py `update`.
 const SWITCH: NovaSchema = { type: 'string', enum: ['enable', 'disable', 'Enable', 'Disable', 'ENABLE', 'DISABLE'] };
@@ -21,9 +19,6 @@ const UPDATE_SCHEMA: NovaSchema = { type: 'object', properties: { status: SWITCH
 const FAKE_DRIVER = 'fake';
 
 const notSupported = () => new NovaError(501, 'The requested functionality is not supported.');
-const gone = (v: ApiVersion) => {
-  if (v.atLeast(HOSTS_GONE)) throw notFound('The resource could not be found.');
-};
 
 /**
  * Nova's os-hosts (nova/api/openstack/compute/hosts.py, up to 2.42): the compute hosts, their zone and
@@ -42,13 +37,9 @@ export class OsHostsController {
     private readonly rm: ComputeReadModel,
   ) {}
 
-  private hosts(): Promise<HostRow[]> {
-    return this.reads.rows<HostRow>(HOSTS_TABLE, `SELECT * FROM rm.${HOSTS_TABLE} ORDER BY created_at, host`);
-  }
-
   /** The host by name, or Nova's HostMappingNotFound (404). */
   private async host(name: string): Promise<HostRow> {
-    const h = (await this.hosts()).find((x) => x.host === name);
+    const h = (await this.reads.hosts()).find((x) => x.host === name);
     if (!h) throw notFound(`Host '${name}' is not mapped to any cell`);
     return h;
   }
@@ -56,23 +47,22 @@ export class OsHostsController {
   /** `index`: the enabled services' hosts (only compute services here), in a zone if one is named. */
   @Get()
   async list(@Query() query: RawQuery, @CurrentToken() token: TokenContext, @Microversion() v: ApiVersion) {
-    gone(v);
+    goneFrom(v, HOSTS_GONE);
     authorize('os_compute_api:os-hosts:list', isAdmin(token));
     const zone = queryValue(query, 'zone');
-    const hosts = (await this.hosts()).filter((h) => h.enabled && (!zone || h.availability_zone === zone));
+    const hosts = (await this.reads.hosts()).filter((h) => h.enabled && (!zone || h.availability_zone === zone));
     return { hosts: hosts.map((h) => ({ host_name: h.host, service: 'compute', zone: h.availability_zone })) };
   }
 
   /** `show`: the host's totals, its use now (reserved room included, as the compute node counts it), the sum of its servers, and per project. */
   @Get(':host')
   async show(@Param('host') name: string, @CurrentToken() token: TokenContext, @Microversion() v: ApiVersion) {
-    gone(v);
+    goneFrom(v, HOSTS_GONE);
     authorize('os_compute_api:os-hosts:show', isAdmin(token));
     const h = await this.host(name);
     const servers = await this.serversOn(h.host);
     const resource = (project: string, cpu: number, memory: number, disk: number) => ({ resource: { host: h.host, project, cpu, memory_mb: memory, disk_gb: disk } });
-    const memoryUsed = h.memory_mb_used + (h.allocation.reservedHostMemoryMb ?? 0);
-    const diskUsed = h.local_gb_used + Math.ceil((h.allocation.reservedHostDiskMb ?? 0) / 1024);
+    const { memoryUsed, diskUsed } = nodeUsage(h);
     const sum = (rows: typeof servers) => rows.reduce((t, s) => ({ cpu: t.cpu + s.vcpus, memory: t.memory + s.memory_mb, disk: t.disk + s.disk_gb }), { cpu: 0, memory: 0, disk: 0 });
     const all = sum(servers);
     const projects = [...new Set(servers.map((s) => s.project_id))];
@@ -92,7 +82,7 @@ export class OsHostsController {
   /** `update`: status and maintenance mode, each answered by the host's driver. */
   @Put(':host')
   async update(@Param('host') name: string, @Body() body: unknown, @CurrentToken() token: TokenContext, @Microversion() v: ApiVersion) {
-    gone(v);
+    goneFrom(v, HOSTS_GONE);
     // Nova validates the body before it checks the policy.
     validateBody(UPDATE_SCHEMA, body);
     authorize('os_compute_api:os-hosts:update', isAdmin(token));
@@ -126,7 +116,7 @@ export class OsHostsController {
 
   /** `_host_power_action`: Nova's fake driver answers the action's name; libvirt's does not implement it. */
   private async powerAction(name: string, action: string, rule: string, token: TokenContext, v: ApiVersion) {
-    gone(v);
+    goneFrom(v, HOSTS_GONE);
     authorize(rule, isAdmin(token));
     const h = await this.host(name);
     if (h.hypervisor_type !== FAKE_DRIVER) throw notSupported();

@@ -7,9 +7,8 @@ import { badRequest, NovaExceptionFilter, notFound } from '../nova-errors';
 import { NovaResponseInterceptor } from '../nova-responses';
 import { MAX_LIMIT, nextLink } from './links';
 import { NovaSchema, PARAMETER_TYPES, queryValue, RawQuery, validateQuery } from './nova-schema';
+import { UNDEFINED_TABLE } from './resource-reads';
 
-/** PostgreSQL's undefined_table: no servers read model yet. */
-const UNDEFINED_TABLE = '42P01';
 const COLLECTION = 'os-simple-tenant-usage';
 
 // nova/api/openstack/compute/schemas/simple_tenant_usage.py
@@ -68,7 +67,6 @@ interface Instant {
 }
 
 const at = (i: Instant) => i.ms * 1000 + i.micros;
-const instantOf = (d: Date): Instant => ({ ms: d.getTime(), micros: 0 });
 /** Nova stores launched_at and terminated_at to the second (a DATETIME column). */
 const toSecond = (d: Date): Instant => ({ ms: Math.floor(d.getTime() / 1000) * 1000, micros: 0 });
 /** Now, to the microsecond (Python's utcnow): a period with neither start nor end still has its start before its end. */
