@@ -146,8 +146,8 @@ export type ServerResizeReverted = DomainEvent<
 /**
  * createImage (nova/compute/api.py `snapshot`): the API has made the image `imageId` (queued); the host copies
  * the root disk into it, suspending a running or paused guest for the copy and resuming it after (a cold snapshot).
+ * `requester`: who asked (absent in events written before it was recorded: then the server's own user and project).
  */
-/** `requester`: who asked (absent in events written before it was recorded). */
 export type ServerImageRequested = DomainEvent<'ServerImageRequested', Requested & { imageId: string; imageName: string; requester?: ImageRequester }>;
 /** The copy is stored and the image active; the server is as it was. */
 export type ServerImageCreated = DomainEvent<'ServerImageCreated', Done & { imageId: string }>;
