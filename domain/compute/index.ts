@@ -1,3 +1,4 @@
+export * from './aggregate';
 export * from './build';
 export * from './flavor';
 export * from './flavor-spec';

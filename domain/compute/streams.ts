@@ -14,3 +14,5 @@ export const buildSagaStream = (serverId: string) => `saga-build-${serverId}`;
 
 /** Nova flavor names are unique (case-insensitively under MySQL's collation), like Keystone's. */
 export const uniqueFlavorNameStream = (name: string) => `unique-flavor-name-${encodeURIComponent(name.normalize('NFC').toLowerCase())}`;
+/** Every host aggregate of the deployment (Nova's rules span them: unique names, one zone per host). */
+export const AGGREGATES_STREAM = 'aggregates-all';

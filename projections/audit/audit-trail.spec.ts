@@ -21,6 +21,7 @@ describe('audit trail read model', () => {
     expect(resourceOf({ stream: 'flavor-9f1c', data: { flavorId: '42' } })).toEqual({ type: 'flavor', id: '42' });
     expect(resourceOf({ stream: 'host-77aa', data: { host: 'compute-1' } })).toEqual({ type: 'host', id: 'compute-1' });
     expect(resourceOf({ stream: 'keypair-1', data: { userId: 'u1', name: 'k' } })).toEqual({ type: 'keypair', id: 'u1/k' });
+    expect(resourceOf({ stream: 'aggregates-all', data: { aggregateId: 3, uuid: 'u3', host: 'h1' } })).toEqual({ type: 'aggregate', id: '3' });
     expect(resourceOf({ stream: 'servergroup-g1', data: {} })).toEqual({ type: 'server_group', id: 'g1' });
   });
 

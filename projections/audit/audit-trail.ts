@@ -36,7 +36,7 @@ const CATEGORY_NAMES: Record<string, string> = { servergroup: 'server_group', ap
 /**
  * The resource an event belongs to, named as the API names it: `server-<uuid>` → server <uuid>,
  * `saga-build-<uuid>` → build <uuid>; flavors, hosts and keypairs by their API ids (their streams
- * are named by derived uuids).
+ * are named by derived uuids), host aggregates (one stream for all) by theirs.
  */
 export function resourceOf(event: Pick<RecordedEvent, 'stream' | 'data'>): { type: string; id: string } {
   const dash = event.stream.indexOf('-');
@@ -50,6 +50,8 @@ export function resourceOf(event: Pick<RecordedEvent, 'stream' | 'data'>): { typ
   } else if (category === 'flavor' && typeof data.flavorId === 'string') id = data.flavorId;
   else if (category === 'host' && typeof data.host === 'string') id = data.host;
   else if (category === 'keypair' && typeof data.userId === 'string' && typeof data.name === 'string') id = `${data.userId}/${data.name}`;
+  // Every host aggregate is in one stream: the resource is the aggregate an event names, by its API id.
+  else if (category === 'aggregates' && typeof data.aggregateId === 'number') return { type: 'aggregate', id: String(data.aggregateId) };
   return { type: CATEGORY_NAMES[category] ?? category, id };
 }
 

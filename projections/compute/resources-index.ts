@@ -1,15 +1,17 @@
 import { Projection } from '../kernel/projection';
+import { computeAggregatesProjection } from './aggregates';
 import { computeFlavorsProjection } from './flavors';
 import { computeHostsProjection } from './hosts';
 import { computeKeypairsProjection } from './keypairs';
 import { computeQuotasProjection } from './quotas';
 import { computeServerGroupsProjection } from './server-groups';
 
+export * from './aggregates';
 export * from './flavors';
 export * from './hosts';
 export * from './keypairs';
 export * from './quotas';
 export * from './server-groups';
 
-/** Nova's resources besides servers: flavors, keypairs, compute hosts, server groups, quotas. */
-export const COMPUTE_RESOURCE_PROJECTIONS: Projection[] = [computeFlavorsProjection, computeKeypairsProjection, computeHostsProjection, computeServerGroupsProjection, computeQuotasProjection];
+/** Nova's resources besides servers: flavors, keypairs, compute hosts, server groups, quotas, host aggregates. */
+export const COMPUTE_RESOURCE_PROJECTIONS: Projection[] = [computeFlavorsProjection, computeKeypairsProjection, computeHostsProjection, computeServerGroupsProjection, computeQuotasProjection, computeAggregatesProjection];
