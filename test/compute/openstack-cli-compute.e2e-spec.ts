@@ -361,6 +361,31 @@ describeWithCli('the real openstack CLI against the compute API of strata start'
     expect([...shown.members].sort()).toEqual([...ids].sort());
   }, 600_000);
 
+  it('aggregate create --zone, add host, set --property, show, list --long, unset, remove host, delete: the zone follows the host', () => {
+    const created = json(['aggregate', 'create', '--zone', 'cli-zone', 'cli-agg']) as Row;
+    expect(created).toMatchObject({ name: 'cli-agg', availability_zone: 'cli-zone', id: expect.any(Number) });
+    ok(['aggregate', 'add', 'host', 'cli-agg', 'fake-2']);
+    ok(['aggregate', 'set', '--property', 'ssd=true', '--property', 'rack=r1', 'cli-agg']);
+    const shown = json(['aggregate', 'show', 'cli-agg']) as Row;
+    expect(shown).toMatchObject({ name: 'cli-agg', availability_zone: 'cli-zone', hosts: ['fake-2'], properties: { ssd: 'true', rack: 'r1' } });
+    const listed = (json(['aggregate', 'list', '--long']) as Row[]).find((a) => a.Name === 'cli-agg')!;
+    expect(listed).toMatchObject({ ID: created.id, 'Availability Zone': 'cli-zone' });
+    // The host is in the aggregate's zone now: the zone list, the service list and the hypervisor show it.
+    expect((json(['availability', 'zone', 'list', '--compute', '--long']) as Row[]).filter((z) => z['Zone Name'] === 'cli-zone').map((z) => z['Host Name'])).toEqual(['fake-2']);
+    expect((json(['compute', 'service', 'list']) as Row[]).find((r) => r.Host === 'fake-2')).toMatchObject({ Zone: 'cli-zone' });
+    expect(json(['hypervisor', 'show', 'fake-2'])).toMatchObject({ aggregates: ['cli-agg'] });
+    ok(['aggregate', 'unset', '--property', 'rack', 'cli-agg']);
+    expect((json(['aggregate', 'show', 'cli-agg']) as Row).properties).toEqual({ ssd: 'true' });
+    // Nova's refusal, through the CLI: an aggregate with a host cannot go.
+    const refused = openstack(['aggregate', 'delete', 'cli-agg']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('Host aggregate is not empty');
+    ok(['aggregate', 'remove', 'host', 'cli-agg', 'fake-2']);
+    ok(['aggregate', 'delete', 'cli-agg']);
+    expect((json(['aggregate', 'list']) as Row[]).map((a) => a.Name)).not.toContain('cli-agg');
+    expect((json(['compute', 'service', 'list']) as Row[]).find((r) => r.Host === 'fake-2')).toMatchObject({ Zone: 'nova' });
+  });
+
   it('usage list and usage show: the project\'s servers and their hours, from os-simple-tenant-usage', () => {
     // The last four weeks, every project (the admin's), one row each; -f json names projects by id and
     // gives the server usages themselves (the table counts them).

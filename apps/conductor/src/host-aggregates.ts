@@ -1,4 +1,4 @@
-import { ComputeHost, HostCommand, hostDecider, HostState, hostStream } from '../../../domain/compute';
+import { aggregateZones, aggregatesDecider, AGGREGATES_STREAM, AggregatesState, ComputeHost, HostCommand, hostDecider, HostState, hostStream } from '../../../domain/compute';
 import { HostState as SchedulerHost } from '../../../domain/scheduling';
 import { CommandMetadata, EventStore, newEvents, NO_STREAM, WrongExpectedVersionError } from '../../../domain/kernel';
 import { deterministicEventId, uuidFromName } from '../../../infra/ids/ids';
@@ -27,7 +27,26 @@ export class HostAggregates {
   /** The command running on each host, so that the next waits for it. */
   private readonly queues = new Map<string, Promise<unknown>>();
 
+  /** Nova's host aggregates (one stream), folded for the zones they give hosts. */
+  private zones: { state: AggregatesState; version: bigint | null; at: number; byHost: Map<string, string> } = { state: aggregatesDecider.initialState, version: null, at: 0, byHost: new Map() };
+  private zonesRefresh: Promise<void> | null = null;
+
   constructor(private readonly store: EventStore) {}
+
+  /** Catches the aggregates up with their stream (one read at a time). */
+  private refreshZones(): Promise<void> {
+    this.zonesRefresh ??= (async () => {
+      const z = this.zones;
+      let state = z.state;
+      let version = z.version;
+      for await (const e of this.store.readStream(AGGREGATES_STREAM, version === null ? {} : { fromVersion: version + 1n })) {
+        state = aggregatesDecider.evolve(state, e as never);
+        version = e.version;
+      }
+      this.zones = { state, version, at: Date.now(), byHost: version === z.version ? z.byHost : aggregateZones(state) };
+    })().finally(() => (this.zonesRefresh = null));
+    return this.zonesRefresh;
+  }
 
   get names(): string[] {
     return [...this.cache.keys()];
@@ -74,13 +93,20 @@ export class HostAggregates {
    * appended with the version of the fold it was decided on (`run`), so a stale view can only
    * cost a refused claim and a retry.
    */
-  async schedulerHosts(): Promise<SchedulerHost[]> {
+  async schedulerHosts(options: { zoneAsked?: boolean } = {}): Promise<SchedulerHost[]> {
     const out: SchedulerHost[] = [];
     const now = Date.now();
+    // A request for a zone reads the aggregates first: the zone may have been made just before it.
+    if (options.zoneAsked || this.zones.at <= now - SCHEDULER_VIEW_MS) await this.refreshZones();
+    const zones = this.zones.byHost;
     for (const name of this.names) {
       const fresh = (this.refreshedAt.get(name) ?? 0) > now - SCHEDULER_VIEW_MS;
       const entry = fresh ? this.cache.get(name)! : await this.refresh(name);
-      if (entry.state.status === 'registered') out.push(toSchedulerHost(entry.state.host));
+      if (entry.state.status !== 'registered') continue;
+      const view = toSchedulerHost(entry.state.host);
+      // nova/availability_zones.py: a host's zone is its aggregate's where it has one.
+      const zone = zones.get(name);
+      out.push(zone === undefined ? view : { ...view, availabilityZone: zone });
     }
     return out;
   }

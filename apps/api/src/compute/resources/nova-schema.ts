@@ -66,6 +66,7 @@ const KEYPAIR_CHARS_292 = '@._- 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL
 const FORMATS: Record<string, (s: string) => string | null> = {
   name: (s) => (printable(s) && s.trim() === s && s.length > 0 ? null : NAME_REASON),
   name_with_leading_trailing_spaces: (s) => (printable(s) && s.trim().length > 0 ? null : 'printable characters with at least one non space character'),
+  az_name: (s) => (printable(s) && s.trim() === s && s.length > 0 && !s.includes(':') ? null : 'printable characters except :.Can not start or end with whitespace.'),
   keypair_name_20: (s) => ([...s].every((c) => KEYPAIR_CHARS_20.includes(c)) ? null : `Only expected characters: [${KEYPAIR_CHARS_20}]`),
   keypair_name_292: (s) => ([...s].every((c) => KEYPAIR_CHARS_292.includes(c)) ? null : `Only expected characters: [${KEYPAIR_CHARS_292}]`),
 };
@@ -91,6 +92,11 @@ function* check(schema: NovaSchema, value: unknown, path: (string | number)[]): 
         if (typeof value === 'string' && !new RegExp(arg as string, 'u').test(value)) yield { path, instance: value, message: `${repr(value)} does not match ${repr(arg)}` };
         break;
       case 'format': {
+        // oslo uuidutils.is_uuid_like, a plain jsonschema format error (not InvalidName).
+        if (arg === 'uuid') {
+          if (typeof value === 'string' && !/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(value)) yield { path, instance: value, message: `${repr(value)} is not a 'uuid'` };
+          break;
+        }
         const checker = FORMATS[arg as string];
         const reason = typeof value === 'string' && checker ? checker(value) : null;
         if (reason !== null) yield { path, instance: value, message: `An invalid 'name' value was provided. The name must be: ${reason}`, own: true };
@@ -142,6 +148,14 @@ function* check(schema: NovaSchema, value: unknown, path: (string | number)[]): 
           }
         }
         break;
+      case 'oneOf':
+      case 'anyOf': {
+        // jsonschema: one error for the keyword, whatever failed inside.
+        const valid = (arg as NovaSchema[]).filter((sub) => check(sub, value, path).next().done).length;
+        if (valid === 0) yield { path, instance: value, message: `${repr(value)} is not valid under any of the given schemas` };
+        else if (keyword === 'oneOf' && valid > 1) yield { path, instance: value, message: `${repr(value)} is valid under each of ${repr(arg)}` };
+        break;
+      }
       case 'minProperties':
         if (isObject(value) && Object.keys(value).length < (arg as number)) yield { path, instance: value, message: `${repr(value)} does not have enough properties` };
         break;

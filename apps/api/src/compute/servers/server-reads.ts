@@ -6,6 +6,7 @@ import { sqlParams } from '../../../../../infra/persistence/sql-params';
 import { ReadModelCache } from '../../../../../infra/projections';
 import { IMAGES_TABLE } from '../../../../../projections/image/images';
 import { ComputeReadModel } from '../compute-read-model';
+import { AGGREGATE_ZONE_OF } from '../resources/resource-reads';
 
 export interface ServerListQuery {
   /** Null: every project (admin with all_tenants). */
@@ -117,15 +118,15 @@ export class ServerReads {
     return 'UP';
   }
 
-  /** The zones compute hosts are in. */
+  /** The zones compute hosts are in (their aggregates', else their agents'). */
   async availabilityZones(): Promise<string[]> {
-    const rows = await this.source.query<{ availability_zone: string }>('SELECT DISTINCT availability_zone FROM rm.compute_hosts').catch(() => []);
+    const rows = await this.source.query<{ availability_zone: string }>(`SELECT DISTINCT coalesce(${AGGREGATE_ZONE_OF('h.host')}, h.availability_zone) AS availability_zone FROM rm.compute_hosts h`).catch(() => []);
     return rows.map((r) => r.availability_zone);
   }
 
   /** The zone of a compute host; null when there is no such host. */
   async hostZone(host: string): Promise<string | null> {
-    const rows = await this.source.query<{ availability_zone: string }>('SELECT availability_zone FROM rm.compute_hosts WHERE host = $1', [host]).catch(() => []);
+    const rows = await this.source.query<{ availability_zone: string }>(`SELECT coalesce(${AGGREGATE_ZONE_OF('h.host')}, h.availability_zone) AS availability_zone FROM rm.compute_hosts h WHERE h.host = $1`, [host]).catch(() => []);
     return rows[0]?.availability_zone ?? null;
   }
 
