@@ -118,6 +118,12 @@ describe('os-aggregates (Nova v2.1)', () => {
     );
     expect(await answer(admin().post(`/os-aggregates/${a.id}/action`, { reboot: {} }))).toEqual(fault(400, 'There is no such action: reboot'));
     expect(await answer(admin('2.80').post(`/os-aggregates/${a.id}/images`, { cache: [{ id: image }] }))).toEqual(fault(404, 'The resource could not be found.'));
+    // 2.81's image pre-caching is not offered: a plain 501, not a 202 that would cache nothing.
+    expect(await answer(admin('2.81').post(`/os-aggregates/${a.id}/images`, { cache: [{ id: image }, { id: image }] }))).toEqual(fault(400, 'Duplicate images in request'));
+    expect(await answer(admin('2.81').post(`/os-aggregates/${a.id}/images`, { cache: [{ id: image }] }))).toEqual({
+      status: 501,
+      json: { notImplemented: { code: 501, message: 'Image pre-caching is not implemented by this cloud: images are fetched by the compute host when a server first needs them.' } },
+    });
 
     // Policy: admin only; a bad body is a 400 before the policy is asked.
     const user = env.as(alpha.member, '2.1');
