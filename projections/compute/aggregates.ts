@@ -16,7 +16,7 @@ export type AggregateRow = {
   /** Host names in the order they joined. */
   hosts: string[];
   created_at: string;
-  /** Nova's: null until the name or the metadata first changes (a host joining does not count). */
+  /** Nova's: null until the first rename (metadata and hosts are rows of other tables there). */
   updated_at: string | null;
   stream_version: number;
 };
@@ -69,7 +69,8 @@ export const computeAggregatesProjection: Projection = {
         return;
       case 'AggregateMetadataUpdated': {
         const metadata = mergeMetadata(row.metadata, e.data.set, e.data.removed);
-        rows.put(AGGREGATES_TABLE, { ...row, metadata, availability_zone: metadata[AVAILABILITY_ZONE_KEY] ?? null, updated_at: at, stream_version: version });
+        // Nova keeps metadata in a table of its own: the aggregate's updated_at stays (its answer shows the time, see the API).
+        rows.put(AGGREGATES_TABLE, { ...row, metadata, availability_zone: metadata[AVAILABILITY_ZONE_KEY] ?? null, stream_version: version });
         return;
       }
       case 'AggregateHostAdded':

@@ -79,6 +79,10 @@ describe('os-aggregates (Nova v2.1)', () => {
     const next = await admin().post('/os-aggregates', { aggregate: { name: 'rack-1' } });
     expect(next.json.aggregate.id).toBeGreaterThan(id);
     expect(next.json.aggregate.availability_zone).toBeNull();
+    // Nova's answer to set_metadata carries the time of the change; the aggregate's updated_at stays (only a rename moves it).
+    const touched = await admin().post(`/os-aggregates/${next.json.aggregate.id}/action`, { set_metadata: { metadata: { k: 'v' } } });
+    expect(touched.json.aggregate).toMatchObject({ metadata: { k: 'v' }, updated_at: expect.stringMatching(NOVA_TIME) });
+    expect((await admin().get(`/os-aggregates/${next.json.aggregate.id}`)).json.aggregate).toMatchObject({ metadata: { k: 'v' }, updated_at: null });
     await admin().del(`/os-aggregates/${next.json.aggregate.id}`);
   });
 

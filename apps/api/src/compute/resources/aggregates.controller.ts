@@ -55,6 +55,14 @@ export class AggregatesController {
     private readonly writes: ComputeWrites,
   ) {}
 
+  /**
+   * An answer after a metadata change: nova/compute/api.py sets `updated_at` to now on the object it
+   * returns (set_metadata, an update with a zone) without storing it, so a later show has the old one.
+   */
+  private touched(a: AggregateRow): AggregateRow {
+    return { ...a, updated_at: new Date().toISOString() };
+  }
+
   private view(a: AggregateRow, v: ApiVersion, members = true) {
     return {
       availability_zone: a.availability_zone,
@@ -129,7 +137,8 @@ export class AggregatesController {
       ...('availability_zone' in asked ? { availabilityZone: asked.availability_zone ?? null } : {}),
       hostsWithInstances: await this.hostsWithInstances(a),
     });
-    return { aggregate: this.view(await this.existing(id), v) };
+    const after = await this.existing(id);
+    return { aggregate: this.view('availability_zone' in asked ? this.touched(after) : after, v) };
   }
 
   /** 200 with no body, as Nova answers it. */
@@ -155,7 +164,7 @@ export class AggregatesController {
       const metadata = member<{ metadata: Record<string, string | null> }>(body, action).metadata;
       const a = await this.existing(id);
       await this.run(request, token, 'SetAggregateMetadata', { aggregateId: a.id, metadata, hostsWithInstances: await this.hostsWithInstances(a) });
-      return { aggregate: this.view(await this.existing(id), v) };
+      return { aggregate: this.view(this.touched(await this.existing(id)), v) };
     }
     const host = member<{ host: string }>(body, action).host;
     const known = (await this.reads.hosts()).some((h) => h.host === host);
