@@ -43,8 +43,8 @@ export type InstanceActionRow = {
   stream_version: number;
 };
 
-/** Server events that record nothing here: edits of the server itself, and power changes Strata did not cause. */
-type ActionEvent = Exclude<ServerEvent, { type: 'ServerUpdated' | 'ServerMetadataChanged' | 'ServerTagsChanged' | 'ServerPowerStateChanged' }>;
+/** Server events that record nothing here: edits of the server itself, power changes Strata did not cause, external events (Nova records no action for them). */
+type ActionEvent = Exclude<ServerEvent, { type: 'ServerUpdated' | 'ServerMetadataChanged' | 'ServerTagsChanged' | 'ServerPowerStateChanged' | 'ServerExternalEventReceived' }>;
 
 export const INSTANCE_ACTION_EVENT_TYPES: ActionEvent['type'][] = [
   'ServerCreationRequested',

@@ -305,6 +305,9 @@ function serverChanges(e: ServerChange, at: string): Partial<ServerRow> {
       return { vm_state: e.data.vmState, power_state: e.data.powerState, task_state: null, host: e.data.host, node: e.data.node };
     case 'ServerPowerStateChanged':
       return { vm_state: e.data.vmState, power_state: e.data.powerState };
+    case 'ServerExternalEventReceived':
+      // Not among SERVER_EVENT_TYPES: an external event changes nothing a server shows.
+      return {};
     case 'ServerDeletionRequested':
       return { task_state: e.data.taskState };
     case 'ServerDeleted':

@@ -1,7 +1,7 @@
 import { Command } from '../../kernel';
 import { FlavorSnapshot } from '../flavor-spec';
 import { PowerState } from '../vm-states';
-import { ServerAction, ServerFault, ServerImage, ServerSpec } from './events';
+import { ExternalEvent, ServerAction, ServerFault, ServerImage, ServerSpec } from './events';
 
 /** What the caller may do regardless of locks and ownership: decided by the API's policy, not here. */
 interface Caller {
@@ -60,6 +60,8 @@ export type ResetServerState = Command<'ResetServerState', Caller & { serverId: 
 export type RestoreServer = Command<'RestoreServer', Caller & { serverId: string }>;
 /** `hostDown`: the server's compute host is down, so nothing can destroy the guest now (Nova deletes locally then). */
 export type DeleteServer = Command<'DeleteServer', Caller & { serverId: string; force: boolean; hostDown?: boolean }>;
+/** os-server-external-events (admin): what Neutron, Cinder or Cyborg told about the server, each event as the API accepted it. */
+export type RecordServerExternalEvents = Command<'RecordServerExternalEvents', { serverId: string; events: ExternalEvent[] }>;
 
 // Commands of the conductor (reports of agents and scheduling decisions).
 export type RecordServerScheduled = Command<'RecordServerScheduled', { serverId: string; host: string; node: string; availabilityZone: string; claimId: string; attempt: number }>;
@@ -93,6 +95,7 @@ export type ServerCommand =
   | ChangeServerTags
   | ResetServerState
   | RestoreServer
+  | RecordServerExternalEvents
   | RecordServerScheduled
   | RecordServerRescheduled
   | RecordServerSpawned

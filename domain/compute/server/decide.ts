@@ -16,6 +16,7 @@ import {
   RebuildServer,
   RecordResizeClaimed,
   RecordUnshelveScheduled,
+  RecordServerExternalEvents,
   RecordServerRescheduled,
   RecordServerScheduled,
   RecordServerSpawned,
@@ -534,6 +535,17 @@ export function syncServerPowerState(command: SyncServerPowerState, state: Serve
   return [{ type: 'ServerPowerStateChanged', data: { serverId: s.serverId, powerState: power, vmState } }];
 }
 
+/**
+ * nova/api/openstack/compute/server_external_events.py `create`: an event is accepted for a server on a host;
+ * one on no host yet cannot be dispatched (InstanceNotReady). A deleted server keeps its host and its events
+ * are accepted still, as the Nova anchor does (its instance lookup includes deleted rows).
+ */
+export function recordServerExternalEvents(command: RecordServerExternalEvents, state: ServerState): ServerEvent[] {
+  if (state.status === 'absent') throw new NotFound(`Instance ${command.data.serverId} could not be found.`, { serverId: command.data.serverId });
+  const host = requireHost(state.server);
+  return command.data.events.map((e) => ({ type: 'ServerExternalEventReceived', data: { serverId: state.server.serverId, host, name: e.name, tag: e.tag, status: e.status } }));
+}
+
 export function decideServer(command: ServerCommand, state: ServerState): ServerEvent[] {
   switch (command.type) {
     case 'CreateServer':
@@ -574,6 +586,8 @@ export function decideServer(command: ServerCommand, state: ServerState): Server
       return resetServerState(command, state);
     case 'RestoreServer':
       return restoreServer(command, state);
+    case 'RecordServerExternalEvents':
+      return recordServerExternalEvents(command, state);
     case 'RecordServerScheduled':
       return recordServerScheduled(command, state);
     case 'RecordServerRescheduled':

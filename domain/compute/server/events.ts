@@ -207,6 +207,17 @@ export type ServerActionFailed = DomainEvent<
     imageId?: string;
   }
 >;
+/** An event another service sends Nova about a server (nova/objects/external_event.py): its name, tag (a port, volume...) and status. */
+export interface ExternalEvent {
+  name: string;
+  tag: string | null;
+  status: 'failed' | 'completed' | 'in-progress';
+}
+/**
+ * os-server-external-events accepted the event for the server's host. Strata has no Neutron or Cinder yet, so
+ * nothing acts on it: the server is unchanged and the fact is kept for the audit trail.
+ */
+export type ServerExternalEventReceived = DomainEvent<'ServerExternalEventReceived', { serverId: string; host: string } & ExternalEvent>;
 /** The hypervisor reports a power state Strata did not cause (Nova's `_sync_power_states`). */
 export type ServerPowerStateChanged = DomainEvent<'ServerPowerStateChanged', { serverId: string; powerState: PowerState; vmState: VmState }>;
 /** `abandonedImageId`: the image of a createImage the deletion cuts short, which goes (Nova deletes it when the snapshot fails). */
@@ -297,5 +308,6 @@ export type ServerEvent =
   | ServerUnshelveScheduled
   | ServerActionFailed
   | ServerPowerStateChanged
+  | ServerExternalEventReceived
   | ServerDeletionRequested
   | ServerDeleted;

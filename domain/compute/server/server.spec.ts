@@ -753,6 +753,30 @@ describe('server', () => {
     });
   });
 
+  describe('RecordServerExternalEvents', () => {
+    const external = (...events: { name: string; tag: string | null }[]) => cmd('RecordServerExternalEvents', { serverId: ID, events: events.map((e) => ({ ...e, status: 'completed' as const })) });
+    const received = (name: string, tag: string | null): ServerEvent => ({ type: 'ServerExternalEventReceived', data: { serverId: ID, host: 'h1', name, tag, status: 'completed' } });
+
+    it('records each event with the host it is for, in order', () => {
+      spec.given(ACTIVE).when(external({ name: 'network-changed', tag: null }, { name: 'network-vif-plugged', tag: 'port-1' })).then([received('network-changed', null), received('network-vif-plugged', 'port-1')]);
+    });
+
+    it("accepts a deleted server's events, as Nova does: it keeps its host", () => {
+      spec.given(DELETED).when(external({ name: 'network-vif-deleted', tag: 'port-1' })).then([received('network-vif-deleted', 'port-1')]);
+    });
+
+    it('refuses a server on no host (InstanceNotReady) and an unknown one', () => {
+      spec.given(BUILDING).when(external({ name: 'network-changed', tag: null })).thenThrows(InvalidState, message(`Instance ${ID} is not ready`));
+      spec.given(ERROR).when(external({ name: 'network-changed', tag: null })).thenThrows(InvalidState);
+      spec.given([]).when(external({ name: 'network-changed', tag: null })).thenThrows(NotFound);
+    });
+
+    it('changes nothing of the server', () => {
+      const before = ACTIVE.reduce(serverDecider.evolve, serverDecider.initialState);
+      expect(serverDecider.evolve(before, received('network-changed', null))).toBe(before);
+    });
+  });
+
   describe('evolve', () => {
     it('folds a whole life: scheduled, rescheduled, spawned elsewhere, deleted with the host kept', () => {
       const history = [created, scheduled(), rescheduled(2), scheduled('h2', 'c2', 2), spawned('h2'), deletionRequested('h2'), deleted('h2', [{ host: 'h2', claimId: 'c2' }])];

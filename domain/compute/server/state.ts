@@ -260,6 +260,8 @@ export function evolveServer(state: ServerState, event: ServerEvent): ServerStat
     }
     case 'ServerPowerStateChanged':
       return live({ ...s, vmState: event.data.vmState, powerState: event.data.powerState });
+    case 'ServerExternalEventReceived':
+      return state;
     case 'ServerDeletionRequested':
       return live({ ...s, taskState: 'deleting', deleteOrderId: event.data.orderId, pending: null });
     case 'ServerDeleted':
