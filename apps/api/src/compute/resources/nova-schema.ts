@@ -59,6 +59,9 @@ function deepEqual(a: unknown, b: unknown): boolean {
 const NAME_REASON = 'printable characters. Can not start or end with whitespace.';
 const printable = (s: string) => !/[\u0000-\u001f\u007f-\u009f]/.test(s);
 
+/** What iso8601.parse_date (Nova's `date-time` format) accepts: `2011-01-01`, `2011-01-01T10:00:00.5Z`, `20110101T1000+02:00`... */
+export const ISO_8601 = /^\d{4}(-?\d{2}(-?\d{2})?)?([T ]\d{2}(:?\d{2}(:?\d{2}([.,]\d+)?)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$/i;
+
 const KEYPAIR_CHARS_20 = '_- 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const KEYPAIR_CHARS_292 = '@._- 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
@@ -92,6 +95,11 @@ function* check(schema: NovaSchema, value: unknown, path: (string | number)[]): 
         if (typeof value === 'string' && !new RegExp(arg as string, 'u').test(value)) yield { path, instance: value, message: `${repr(value)} does not match ${repr(arg)}` };
         break;
       case 'format': {
+        // What iso8601.parse_date accepts (Nova's `date-time` checker): a plain jsonschema format error.
+        if (arg === 'date-time') {
+          if (typeof value === 'string' && !(ISO_8601.test(value) && !Number.isNaN(Date.parse(value)))) yield { path, instance: value, message: `${repr(value)} is not a 'date-time'` };
+          break;
+        }
         // oslo uuidutils.is_uuid_like, a plain jsonschema format error (not InvalidName).
         if (arg === 'uuid') {
           if (typeof value === 'string' && !/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(value)) yield { path, instance: value, message: `${repr(value)} is not a 'uuid'` };

@@ -1,0 +1,102 @@
+import { Controller, Get, Query, Req, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { sqlParams } from '../../../../../infra/persistence/sql-params';
+import { MigrationRow, MIGRATIONS_TABLE } from '../../../../../projections/compute/migrations';
+import { authorize, CurrentToken, isAdmin, TokenContext, TokenGuard } from '../../../../shared/src/auth';
+import { ApiVersion, Microversion } from '../microversion';
+import { badRequest, NovaExceptionFilter } from '../nova-errors';
+import { NovaResponseInterceptor } from '../nova-responses';
+import { MAX_LIMIT, nextLink } from './links';
+import { NovaSchema, PARAMETER_TYPES, queryValue, RawQuery, validateQuery } from './nova-schema';
+import { novaTime } from './nova-time';
+import { ResourceReads } from './resource-reads';
+
+// nova/api/openstack/compute/schemas/migrations.py (Zed): any parameter up to 2.58, only these from 2.59.
+const V20: Record<string, NovaSchema> = { hidden: {}, host: {}, instance_uuid: {}, source_compute: {}, status: {}, migration_type: {} };
+const DATE_TIME = { type: 'string', format: 'date-time' };
+const V259 = { ...V20, limit: PARAMETER_TYPES.nonNegativeInteger, marker: { type: 'string' }, 'changes-since': DATE_TIME };
+const V266 = { ...V259, 'changes-before': DATE_TIME };
+const V280 = { ...V266, user_id: { type: 'string' }, project_id: { type: 'string' } };
+
+/**
+ * Nova's os-migrations (nova/api/openstack/compute/migrations.py), admin only: the resizes of every
+ * server, from the compute_migrations read model. Up to 2.58 in the database's order; from 2.59
+ * newest first, paged by the migration's uuid; `migration_type` from 2.23, `uuid` from 2.59, the
+ * requester's `user_id` and `project_id` from 2.80. `dest_host` is the destination's host IP.
+ */
+@Controller('compute/v2.1/os-migrations')
+@UseFilters(NovaExceptionFilter)
+@UseGuards(TokenGuard)
+@UseInterceptors(NovaResponseInterceptor)
+export class MigrationsController {
+  constructor(private readonly reads: ResourceReads) {}
+
+  @Get()
+  async index(@Req() request: FastifyRequest, @Query() query: RawQuery, @CurrentToken() token: TokenContext, @Microversion() v: ApiVersion) {
+    validateQuery(v.atLeast('2.80') ? V280 : v.atLeast('2.66') ? V266 : v.atLeast('2.59') ? V259 : V20, query, v.atLeast('2.59'));
+    authorize('os_compute_api:os-migrations:index', isAdmin(token));
+    const paged = v.atLeast('2.59');
+    const { params, p } = sqlParams();
+    const where: string[] = [];
+    const one = (name: string) => queryValue(query, name);
+    const status = one('status');
+    if (status !== undefined) where.push(`status = ${p(status)}`);
+    const host = one('host');
+    if (host !== undefined) where.push(`(source_compute = ${p(host)} OR dest_compute = ${p(host)})`);
+    else if (one('source_compute') !== undefined) where.push(`source_compute = ${p(one('source_compute'))}`);
+    if (one('migration_type') !== undefined) where.push(`migration_type = ${p(one('migration_type'))}`);
+    if (one('instance_uuid') !== undefined) where.push(`instance_uuid = ${p(one('instance_uuid'))}`);
+    // Nova never hides a migration of a single cell: hidden=true finds none.
+    if (one('hidden') !== undefined && !['0', 'false', 'f', 'no', 'n', 'off'].includes(one('hidden')!.toLowerCase())) where.push('false');
+    if (v.atLeast('2.80')) {
+      if (one('user_id') !== undefined) where.push(`user_id = ${p(one('user_id'))}`);
+      if (one('project_id') !== undefined) where.push(`project_id = ${p(one('project_id'))}`);
+    }
+    if (paged) {
+      const since = one('changes-since');
+      const before = v.atLeast('2.66') ? one('changes-before') : undefined;
+      if (since !== undefined && before !== undefined && Date.parse(before) < Date.parse(since)) {
+        throw badRequest('The value of changes-since must be less than or equal to changes-before.');
+      }
+      if (since !== undefined) where.push(`updated_at >= ${p(new Date(since).toISOString())}::timestamptz`);
+      if (before !== undefined) where.push(`updated_at <= ${p(new Date(before).toISOString())}::timestamptz`);
+    }
+    const order = paged ? 'created_at DESC, id DESC' : 'id';
+    let rows = await this.reads.rows<MigrationRow>(MIGRATIONS_TABLE, `SELECT * FROM rm.${MIGRATIONS_TABLE}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order}`, params);
+    let links: ReturnType<typeof nextLink> | null = null;
+    if (paged) {
+      const marker = one('marker');
+      if (marker !== undefined) {
+        const at = rows.findIndex((m) => m.uuid === marker);
+        if (at < 0) throw badRequest(`Marker ${marker} could not be found.`);
+        rows = rows.slice(at + 1);
+      }
+      const asked = one('limit');
+      const limit = Math.min(asked === undefined ? MAX_LIMIT : Number(asked), MAX_LIMIT);
+      rows = rows.slice(0, limit);
+      if (limit && rows.length === limit) links = nextLink(request, 'os-migrations', query, rows[rows.length - 1].uuid);
+    }
+    const ips = new Map((await this.reads.hosts()).map((h) => [h.host, h.host_ip]));
+    return { migrations: rows.map((m) => this.view(m, v, ips)), ...(links ? { migrations_links: links } : {}) };
+  }
+
+  private view(m: MigrationRow, v: ApiVersion, ips: Map<string, string>) {
+    return {
+      created_at: novaTime(m.created_at),
+      dest_compute: m.dest_compute,
+      dest_host: m.dest_compute === null ? null : (ips.get(m.dest_compute) ?? null),
+      dest_node: m.dest_node,
+      id: m.id,
+      instance_uuid: m.instance_uuid,
+      ...(v.atLeast('2.23') ? { migration_type: m.migration_type } : {}),
+      new_instance_type_id: m.new_instance_type_id,
+      old_instance_type_id: m.old_instance_type_id,
+      ...(v.atLeast('2.80') ? { project_id: m.project_id, user_id: m.user_id } : {}),
+      source_compute: m.source_compute,
+      source_node: m.source_node,
+      status: m.status,
+      updated_at: m.updated_at === null ? null : novaTime(m.updated_at),
+      ...(v.atLeast('2.59') ? { uuid: m.uuid } : {}),
+    };
+  }
+}
