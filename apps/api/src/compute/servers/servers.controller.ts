@@ -18,7 +18,7 @@ import { NovaResponseInterceptor } from '../nova-responses';
 import { ComputeUsage, ProjectUsage } from '../resources/compute-usage';
 import { FlavorLookup } from '../resources/flavor-lookup';
 import { computeBase, MAX_LIMIT, nextLink } from '../resources/links';
-import { RawQuery, validateBody } from '../resources/nova-schema';
+import { ISO_8601, RawQuery, validateBody } from '../resources/nova-schema';
 import { repr } from '../../image/python-text';
 import { ServerListQuery, ServerReads } from './server-reads';
 import { accessAddress, actionSchema, autoDiskConfig, CreateRequest, parseCreate, updateSchema } from './server-requests';
@@ -27,8 +27,6 @@ import { ServerWrites } from './server-writes';
 import { snapshotImage } from '../../../../shared/src/snapshot-images';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** What iso8601.parse_date (Nova's `date-time` format) accepts: `2011-01-01`, `2011-01-01T10:00:00.5Z`, `20110101T1000+02:00`... */
-const ISO_8601 = /^\d{4}(-?\d{2}(-?\d{2})?)?([T ]\d{2}(:?\d{2}(:?\d{2}([.,]\d+)?)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$/i;
 const SORT_KEYS = ['created_at', 'updated_at', 'display_name', 'launched_at', 'host', 'vm_state', 'task_state', 'uuid'] as const;
 
 /**
