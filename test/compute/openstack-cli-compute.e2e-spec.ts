@@ -220,6 +220,15 @@ describeWithCli('the real openstack CLI against the compute API of strata start'
     expect(await status('cli-srv', 'ACTIVE')).toMatchObject({ flavor: `m1.cli2 (${flavor2Id})`, 'OS-EXT-STS:vm_state': 'active' });
   });
 
+  it('server migration list: the two resizes of the server, confirmed then reverted, newest first at 2.59+', () => {
+    const rows = json(at('2.80', ['server', 'migration', 'list', '--server', serverId])) as Row[];
+    expect(rows.map((r) => [r.Type, r.Status])).toEqual([
+      ['resize', 'reverted'],
+      ['resize', 'confirmed'],
+    ]);
+    expect(rows[0]).toMatchObject({ 'Server UUID': serverId, 'Source Compute': expect.stringMatching(/^fake-[12]$/), UUID: expect.any(String) });
+  });
+
   it('server rebuild --image --wait: ACTIVE, same server, a new admin password', () => {
     // With --wait the CLI prints "Complete" before the formatted server.
     const out = ok(['server', 'rebuild', '--image', 'cirros-cli', '--wait', 'cli-srv', '-f', 'json']);
