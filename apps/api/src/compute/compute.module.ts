@@ -4,6 +4,7 @@ import { ComputeReadModel } from './compute-read-model';
 import { ComputeWrites } from './compute-writes';
 import { ComputeResourcesModule } from './resources/resources.module';
 import { ComputeImagesModule } from './images/images.module';
+import { ComputeMiscModule } from './misc/misc.module';
 import { ComputeServersModule } from './servers/servers.module';
 import { ComputeVersionController } from './version.controller';
 
@@ -13,5 +14,5 @@ import { ComputeVersionController } from './version.controller';
 export class ComputeSharedModule {}
 
 /** Nova v2.1 under /compute (DESIGN.md, API). */
-@Module({ imports: [ComputeSharedModule, ComputeResourcesModule, ComputeServersModule, ComputeImagesModule], controllers: [ComputeVersionController] })
+@Module({ imports: [ComputeSharedModule, ComputeResourcesModule, ComputeServersModule, ComputeImagesModule, ComputeMiscModule], controllers: [ComputeVersionController] })
 export class ComputeModule {}
