@@ -77,6 +77,8 @@ export interface ComputeDriverCapabilities {
   supportsRebuild: boolean;
   supportsConsoleLog: boolean;
   supportsVolumeAttach: boolean;
+  /** `getDiagnostics` and `getInstanceDiagnostics`; Nova's drivers without them raise NotImplementedError (the API's 501). */
+  supportsDiagnostics: boolean;
 }
 
 /** Every operation of the port that changes a guest; the `operation` of typed errors names one of these. */
@@ -95,9 +97,60 @@ export type DriverOperation =
   | 'revertResize'
   | 'confirmResize'
   | 'getConsoleOutput'
+  | 'getDiagnostics'
   | 'attachVolume'
   | 'detachVolume'
   | 'snapshot';
+
+/** nova/objects/diagnostics.py `CpuDiagnostics`: `time` in ns, `utilisation` in percent. */
+export interface CpuDiagnostics {
+  id: number | null;
+  time: number | null;
+  utilisation: number | null;
+}
+
+/** nova/objects/diagnostics.py `NicDiagnostics`: counters since the guest started; all null for a NIC without a host device. */
+export interface NicDiagnostics {
+  macAddress: string | null;
+  rxOctets: number | null;
+  rxErrors: number | null;
+  rxDrop: number | null;
+  rxPackets: number | null;
+  rxRate: number | null;
+  txOctets: number | null;
+  txErrors: number | null;
+  txDrop: number | null;
+  txPackets: number | null;
+  txRate: number | null;
+}
+
+/** nova/objects/diagnostics.py `DiskDiagnostics`. */
+export interface DiskDiagnostics {
+  readBytes: number | null;
+  readRequests: number | null;
+  writeBytes: number | null;
+  writeRequests: number | null;
+  errorsCount: number | null;
+}
+
+/**
+ * nova/objects/diagnostics.py `Diagnostics`, what `get_instance_diagnostics` returns (the API's answer from
+ * 2.48, which counts the cpus, nics and disks itself). `state` is a name of nova/compute/power_state.py
+ * `STATE_MAP`; `driver` one of Nova's `HypervisorDriver` values; memory in MiB.
+ */
+export interface InstanceDiagnostics {
+  state: string;
+  driver: string;
+  hypervisor: string | null;
+  hypervisorOs: string | null;
+  /** Seconds since the server was launched. */
+  uptime: number | null;
+  configDrive: boolean;
+  memoryDetails: { maximum: number | null; used: number | null };
+  cpuDetails: CpuDiagnostics[];
+  nicDetails: NicDiagnostics[];
+  diskDetails: DiskDiagnostics[];
+}
 
 /**
  * The bytes of a guest's root disk as `snapshot` hands them over, self-contained (no backing file), for
@@ -171,6 +224,17 @@ export interface ComputeDriver {
   getAvailableResource(): Promise<HostResources>;
   /** The serial console log so far; missing instance → `InstanceNotFound`. */
   getConsoleOutput(opts: { instanceId: string }): Promise<string>;
+  /**
+   * nova/virt/driver.py `get_diagnostics`: the hypervisor's own figures under its own names (the API's
+   * answer below 2.48). A guest that is not running rejects with `InstanceInvalidPowerState` (Nova's
+   * compute manager refuses before asking the driver); missing instance → `InstanceNotFound`.
+   */
+  getDiagnostics(opts: { instanceId: string }): Promise<Record<string, number>>;
+  /**
+   * nova/virt/driver.py `get_instance_diagnostics`, the standard form; the same refusals as `getDiagnostics`.
+   * `launchedAt` (ISO 8601, the server's `launched_at`) is what Nova's libvirt driver counts the uptime from.
+   */
+  getInstanceDiagnostics(opts: { instanceId: string; launchedAt: string | null }): Promise<InstanceDiagnostics>;
   /** `device` is the mountpoint, e.g. `/dev/vdb`; attaching a volume already there at that device resolves. */
   attachVolume(opts: { instanceId: string; volumeId: string; device: string; connectionInfo: Record<string, unknown> }): Promise<void>;
   /** A volume not attached, or an instance gone, resolves (Nova's libvirt driver: "instance disappeared"). */

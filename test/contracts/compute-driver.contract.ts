@@ -436,6 +436,31 @@ export function computeDriverContract(
       });
     });
 
+    describe('diagnostics', () => {
+      it("a running guest's: the standard form counts its vCPUs and disks, the legacy form is numbers by name (or neither is supported)", async () => {
+        const { instanceId } = await spawned();
+        if (!driver.capabilities.supportsDiagnostics) return expectNotSupported(driver.getInstanceDiagnostics({ instanceId, launchedAt: null }), 'getDiagnostics');
+        const d = await driver.getInstanceDiagnostics({ instanceId, launchedAt: null });
+        expect(d.state).toBe('running');
+        expect(d.cpuDetails.length).toBeGreaterThan(0);
+        expect(d.diskDetails.length).toBeGreaterThan(0);
+        const legacy = await driver.getDiagnostics({ instanceId });
+        expect(Object.values(legacy).every((v) => typeof v === 'number')).toBe(true);
+        expect(legacy.memory).toBeGreaterThan(0);
+      });
+
+      it('of a stopped guest rejects with InstanceInvalidPowerState; of a missing one with InstanceNotFound', async () => {
+        if (!driver.capabilities.supportsDiagnostics) return;
+        const { instanceId } = await spawned();
+        await driver.powerOff({ instanceId, timeoutSec: 0 });
+        const error = await rejectionOf(driver.getInstanceDiagnostics({ instanceId, launchedAt: null }));
+        expect(error).toBeInstanceOf(InstanceInvalidPowerState);
+        expect(error).toMatchObject({ code: 'InstanceInvalidPowerState', instanceId, operation: 'getDiagnostics', state: SHUTDOWN });
+        const id = missingId();
+        await expectNotFound(driver.getDiagnostics({ instanceId: id }), id);
+      });
+    });
+
     describe('host resources', () => {
       const counted = (r: HostResources) => ({ runningVms: r.runningVms, vcpusUsed: r.vcpusUsed });
 

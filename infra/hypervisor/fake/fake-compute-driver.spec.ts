@@ -27,6 +27,7 @@ computeDriverContract(
         supportsRebuild: false,
         supportsConsoleLog: false,
         supportsVolumeAttach: false,
+        supportsDiagnostics: false,
       },
     }),
     cleanup: async () => undefined,

@@ -8,6 +8,7 @@ import {
   DriverOperationFailed,
   FlavorSpec,
   HostResources,
+  InstanceDiagnostics,
   InstanceInfo,
   InstanceInvalidPowerState,
   InstanceNotFound,
@@ -21,7 +22,7 @@ import {
 } from '../compute-driver';
 
 /** Every operation that changes a guest, or copies its disk, can be made to fail. */
-export type FailableOperation = Exclude<DriverOperation, 'getConsoleOutput'>;
+export type FailableOperation = Exclude<DriverOperation, 'getConsoleOutput' | 'getDiagnostics'>;
 
 export interface FailureRule {
   operation: FailableOperation;
@@ -168,6 +169,7 @@ export class FakeComputeDriver implements ComputeDriver {
       supportsRebuild: true,
       supportsConsoleLog: true,
       supportsVolumeAttach: true,
+      supportsDiagnostics: true,
       ...options.capabilities,
     });
   }
@@ -370,6 +372,59 @@ export class FakeComputeDriver implements ComputeDriver {
     return guest.consoleLines.map((line) => `${line}\n`).join('');
   }
 
+  /** nova/virt/fake.py `get_diagnostics`: the same made-up figures for every guest, whatever its flavor. */
+  async getDiagnostics({ instanceId }: { instanceId: string }): Promise<Record<string, number>> {
+    this.diagnosable(instanceId);
+    return {
+      cpu0_time: 17300000000,
+      memory: 524288,
+      vda_errors: -1,
+      vda_read: 262144,
+      vda_read_req: 112,
+      vda_write: 5778432,
+      vda_write_req: 488,
+      vnet1_rx: 2070139,
+      vnet1_rx_drop: 0,
+      vnet1_rx_errors: 0,
+      vnet1_rx_packets: 26701,
+      vnet1_tx: 140208,
+      vnet1_tx_drop: 0,
+      vnet1_tx_errors: 0,
+      vnet1_tx_packets: 662,
+    };
+  }
+
+  /** nova/virt/fake.py `get_instance_diagnostics`: made-up figures too, a libvirt/kvm guest's, whatever the flavor. */
+  async getInstanceDiagnostics({ instanceId }: { instanceId: string; launchedAt: string | null }): Promise<InstanceDiagnostics> {
+    this.diagnosable(instanceId);
+    return {
+      state: 'running',
+      driver: 'libvirt',
+      hypervisor: 'kvm',
+      hypervisorOs: 'ubuntu',
+      uptime: 46664,
+      configDrive: true,
+      memoryDetails: { maximum: 524288, used: 0 },
+      cpuDetails: [{ id: 0, time: 17300000000, utilisation: 15 }],
+      nicDetails: [
+        {
+          macAddress: '01:23:45:67:89:ab',
+          rxOctets: 2070139,
+          rxErrors: 100,
+          rxDrop: 200,
+          rxPackets: 26701,
+          rxRate: 300,
+          txOctets: 140208,
+          txErrors: 400,
+          txDrop: 500,
+          txPackets: 662,
+          txRate: 600,
+        },
+      ],
+      diskDetails: [{ readBytes: 262144, readRequests: 112, writeBytes: 5778432, writeRequests: 488, errorsCount: 1 }],
+    };
+  }
+
   async attachVolume(opts: { instanceId: string; volumeId: string; device: string; connectionInfo: Record<string, unknown> }): Promise<void> {
     this.supports('attachVolume', this.capabilities.supportsVolumeAttach);
     await this.settle();
@@ -439,6 +494,17 @@ export class FakeComputeDriver implements ComputeDriver {
 
   private supports(operation: DriverOperation, capable: boolean): void {
     if (!capable) throw new OperationNotSupported(operation, this.name);
+  }
+
+  /**
+   * Nova's compute manager asks for diagnostics of a RUNNING guest only; Nova's fake driver pauses and
+   * suspends nothing (its guests stay RUNNING), so on the Nova anchor a paused or suspended server still
+   * answers, and only a stopped (or crashed) one is refused. This fake does the same.
+   */
+  private diagnosable(instanceId: string): void {
+    this.supports('getDiagnostics', this.capabilities.supportsDiagnostics);
+    const guest = this.require(instanceId);
+    if (guest.state !== RUNNING && guest.state !== PAUSED && guest.state !== SUSPENDED) throw new InstanceInvalidPowerState(instanceId, 'getDiagnostics', guest.state);
   }
 
   private require(instanceId: string): FakeInstance {

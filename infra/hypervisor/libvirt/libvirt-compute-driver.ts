@@ -13,6 +13,7 @@ import {
   DriverOperationFailed,
   FlavorSpec,
   HostResources,
+  InstanceDiagnostics,
   InstanceInfo,
   InstanceInvalidPowerState,
   InstanceNotFound,
@@ -28,6 +29,7 @@ import { CommandFailed, isDomainNotFound, isDomainNotRunning, isMetadataNotFound
 import { buildDomainXml, DomainType, isUuid, parseInstanceMetadata, STRATA_METADATA_NAMESPACE, StoredInstanceMetadata } from './domain-xml';
 import { CachedImage, ImageCache, ImageRejected } from './image-cache';
 import { ImageSource } from './image-source';
+import { instanceDiagnostics, legacyDiagnostics, parseDomainInterfaces, parseDomstats } from './domstats';
 import { DomainInfo, NodeInfo, parseCpuTimeNs, parseDominfo, parseHostCpu, parseHypervisorVersion, parseNodeinfo } from './virsh-output';
 
 /** How far guests may overcommit the host; Nova's `initial_*_allocation_ratio` defaults. */
@@ -146,6 +148,7 @@ export class LibvirtComputeDriver implements ComputeDriver {
     supportsRebuild: true,
     supportsConsoleLog: true,
     supportsVolumeAttach: false,
+    supportsDiagnostics: true,
   });
   readonly hostname: string;
   readonly instancesPath: string;
@@ -442,6 +445,35 @@ export class LibvirtComputeDriver implements ComputeDriver {
     } finally {
       await file.close();
     }
+  }
+
+  async getDiagnostics({ instanceId }: { instanceId: string }): Promise<Record<string, number>> {
+    const { info, stats, xml } = await this.diagnosticsSources(instanceId);
+    return legacyDiagnostics(stats, parseDomainInterfaces(xml), info.maxMemKb);
+  }
+
+  async getInstanceDiagnostics({ instanceId, launchedAt }: { instanceId: string; launchedAt: string | null }): Promise<InstanceDiagnostics> {
+    const { info, stats, xml } = await this.diagnosticsSources(instanceId);
+    const launched = launchedAt === null ? NaN : Date.parse(launchedAt);
+    // nova/virt/libvirt/driver.py: seconds since the server's launched_at, not since this QEMU process started.
+    const uptime = Number.isNaN(launched) ? null : Math.max(0, Math.floor((Date.now() - launched) / 1000));
+    return instanceDiagnostics({ info, stats, interfaces: parseDomainInterfaces(xml), hypervisor: this.domainType, uptime });
+  }
+
+  /**
+   * What diagnostics are read from: `dominfo`, `domstats` and the live XML of a running Strata guest. A read:
+   * it takes no instance lock, so it never waits behind a long operation on the guest.
+   */
+  private diagnosticsSources(instanceId: string): Promise<{ info: DomainInfo; stats: Map<string, string>; xml: string }> {
+    if (!isUuid(instanceId)) return Promise.reject(new InstanceNotFound(instanceId));
+    return this.failingAs('getDiagnostics', instanceId, async () => {
+      if (!(await this.stored(instanceId))) throw new InstanceNotFound(instanceId);
+      const info = await this.requireInfo(instanceId);
+      // nova/compute/manager.py `get_diagnostics`: a running guest only (libvirt's "idle" is running too).
+      if (info.state !== RUNNING) throw new InstanceInvalidPowerState(instanceId, 'getDiagnostics', info.state);
+      const [stats, xml] = await Promise.all([this.virsh.run('domstats', instanceId), this.virsh.run('dumpxml', instanceId)]);
+      return { info, stats: parseDomstats(stats), xml };
+    });
   }
 
   async attachVolume(): Promise<void> {
