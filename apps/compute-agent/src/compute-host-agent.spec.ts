@@ -2,7 +2,7 @@ import { BlobKey, InMemoryBlobStore } from '../../../infra/blob';
 import { FlavorSpec, FakeComputeDriver, POWER_STATE } from '../../../infra/hypervisor';
 import { InProcessBus } from '../../../infra/messaging/in-process/in-process-bus';
 import { instanceFactory } from '../../../test/contracts/compute-driver.contract';
-import { ComputeReport, ComputeWorkOrder, computeSubjects } from '../../shared/src/compute-protocol';
+import { ComputeReport, ComputeWorkOrder, computeSubjects, DiagnosticsReply, DiagnosticsRequest } from '../../shared/src/compute-protocol';
 import { ComputeHostAgent } from './compute-host-agent';
 
 const flavor: FlavorSpec = { id: 'f', name: 'm1.tiny', vcpus: 1, memoryMb: 512, rootGb: 1, ephemeralGb: 0, swapMb: 0, extraSpecs: {} };
@@ -117,5 +117,48 @@ describe('ComputeHostAgent power state sync', () => {
     expect(Object.fromEntries(done().map((r) => [r.serverId, r.powerState]))).toEqual({ [running.instanceId]: POWER_STATE.RUNNING, [paused.instanceId]: POWER_STATE.PAUSED });
     for (const r of done()) expect(await blobs.stat(r.snapshot!.blobKey as BlobKey)).not.toBeNull();
     expect(suspend.mock.calls.map(([o]) => o.instanceId).sort()).toEqual([running.instanceId, paused.instanceId].sort());
+  });
+
+  describe('diagnostics, asked on the bus and answered on the reply subject', () => {
+    const ask = (host: string, request: Omit<DiagnosticsRequest, 'replyTo'> & { format: 'legacy' | 'standard' }) =>
+      new Promise<DiagnosticsReply>((resolve) => {
+        const replyTo = `reply-${host}-${request.serverId}-${request.format}`;
+        const stop = bus.listen<DiagnosticsReply>(replyTo, (answer) => {
+          stop();
+          resolve(answer);
+        });
+        bus.notify(computeSubjects.diagnostics(host), { launchedAt: null, ...request, replyTo });
+      });
+    const start = async (driver: FakeComputeDriver) => {
+      agent = new ComputeHostAgent({ host: driver.hostname, driver, bus, blobs: new InMemoryBlobStore(), availabilityZone: 'nova', allocation, reportIntervalMs: 60_000, log: { info: () => undefined, warn: () => undefined } });
+      await agent.start();
+    };
+
+    it("answers with the driver's legacy figures or its standard form, and reports nothing (a read)", async () => {
+      const driver = new FakeComputeDriver({ hostname: 'hv-5' });
+      const guest = makeInstance();
+      await driver.spawn({ instance: guest });
+      await start(driver);
+      const legacy = await ask('hv-5', { serverId: guest.instanceId, format: 'legacy' });
+      expect(legacy).toMatchObject({ ok: true, format: 'legacy', diagnostics: { cpu0_time: 17300000000, memory: 524288 } });
+      const standard = await ask('hv-5', { serverId: guest.instanceId, format: 'standard' });
+      expect(standard).toMatchObject({ ok: true, format: 'standard', diagnostics: { state: 'running', driver: 'libvirt', memoryDetails: { maximum: 524288, used: 0 } } });
+      expect(reports.filter((r) => r.kind !== 'host')).toEqual([]);
+    });
+
+    it('refuses a stopped or unknown guest as not running, and says so when the driver has no diagnostics', async () => {
+      const driver = new FakeComputeDriver({ hostname: 'hv-6' });
+      const stopped = makeInstance();
+      await driver.spawn({ instance: stopped, powerOn: false });
+      await start(driver);
+      expect(await ask('hv-6', { serverId: stopped.instanceId, format: 'standard' })).toMatchObject({ ok: false, refusal: 'not-running' });
+      expect(await ask('hv-6', { serverId: makeInstance().instanceId, format: 'legacy' })).toMatchObject({ ok: false, refusal: 'not-running' });
+      await agent.stop();
+      const without = new FakeComputeDriver({ hostname: 'hv-7', capabilities: { supportsDiagnostics: false } });
+      const guest = makeInstance();
+      await without.spawn({ instance: guest });
+      await start(without);
+      expect(await ask('hv-7', { serverId: guest.instanceId, format: 'standard' })).toEqual({ ok: false, refusal: 'not-supported', message: 'The fake compute driver does not support getDiagnostics' });
+    });
   });
 });

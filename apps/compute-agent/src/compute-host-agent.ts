@@ -1,8 +1,18 @@
 import { HostAllocation } from '../../../domain/compute';
 import { BlobKey, BlobStore } from '../../../infra/blob';
 import { Bus, Consumer } from '../../../infra/messaging/bus';
-import { ComputeDriver, ComputeDriverError, DriverOperationFailed, InstanceNotFound, POWER_STATE, PowerState } from '../../../infra/hypervisor';
-import { ComputeHeartbeat, ComputeReport, ComputeWorkOrder, computeSubjects, ConsoleReply, ConsoleRequest, StoredSnapshot } from '../../shared/src/compute-protocol';
+import { ComputeDriver, ComputeDriverError, DriverOperationFailed, InstanceInvalidPowerState, InstanceNotFound, OperationNotSupported, POWER_STATE, PowerState } from '../../../infra/hypervisor';
+import {
+  ComputeHeartbeat,
+  ComputeReport,
+  ComputeWorkOrder,
+  computeSubjects,
+  ConsoleReply,
+  ConsoleRequest,
+  DiagnosticsReply,
+  DiagnosticsRequest,
+  StoredSnapshot,
+} from '../../shared/src/compute-protocol';
 
 export interface HostAgentOptions {
   host: string;
@@ -33,6 +43,7 @@ export class ComputeHostAgent {
   private syncing: Promise<void> | null = null;
   private syncRounds = 0;
   private stopConsole: (() => void) | null = null;
+  private stopDiagnostics: (() => void) | null = null;
   /** Orders for one instance run one after the other, in the order they arrived. */
   private readonly lanes = new Map<string, Promise<void>>();
 
@@ -48,6 +59,7 @@ export class ComputeHostAgent {
     this.heartbeat = setInterval(() => this.beat(), this.o.reportIntervalMs);
     this.heartbeat.unref();
     this.stopConsole = this.o.bus.listen<ConsoleRequest>(computeSubjects.console(this.o.host), (request) => void this.answerConsole(request));
+    this.stopDiagnostics = this.o.bus.listen<DiagnosticsRequest>(computeSubjects.diagnostics(this.o.host), (request) => void this.answerDiagnostics(request));
     this.consumer = await this.o.bus.consume<ComputeWorkOrder>(
       { durable: `compute-agent-${this.o.host}`, filterSubject: computeSubjects.work(this.o.host), ackWaitMs: 10 * 60_000 },
       (msg) => this.inLane(msg.data.serverId, () => this.perform(msg.data)),
@@ -93,6 +105,7 @@ export class ComputeHostAgent {
     if (this.syncTimer) clearInterval(this.syncTimer);
     await this.syncing;
     this.stopConsole?.();
+    this.stopDiagnostics?.();
     await this.consumer?.stop();
     await Promise.allSettled([...this.lanes.values()]);
   }
@@ -299,6 +312,22 @@ export class ComputeHostAgent {
       reply = { ok: true, output };
     } catch (e) {
       reply = { ok: false, notFound: e instanceof InstanceNotFound, message: (e as Error).message };
+    }
+    this.o.bus.notify(request.replyTo, reply);
+  }
+
+  /** Nova's compute manager `get_diagnostics` / `get_instance_diagnostics`: a read, so outside the guest's lane and with no report. */
+  private async answerDiagnostics(request: DiagnosticsRequest): Promise<void> {
+    const instanceId = request.serverId;
+    let reply: DiagnosticsReply;
+    try {
+      reply =
+        request.format === 'standard'
+          ? { ok: true, format: 'standard', diagnostics: await this.o.driver.getInstanceDiagnostics({ instanceId, launchedAt: request.launchedAt }) }
+          : { ok: true, format: 'legacy', diagnostics: await this.o.driver.getDiagnostics({ instanceId }) };
+    } catch (e) {
+      const refusal = e instanceof InstanceInvalidPowerState || e instanceof InstanceNotFound ? 'not-running' : e instanceof OperationNotSupported ? 'not-supported' : 'failed';
+      reply = { ok: false, refusal, message: (e as Error).message };
     }
     this.o.bus.notify(request.replyTo, reply);
   }

@@ -1,5 +1,5 @@
 import type { HostAllocation, HostResources, ServerAction } from '../../../domain/compute';
-import type { InstanceSpec, PowerState, RebootType } from '../../../infra/hypervisor';
+import type { InstanceDiagnostics, InstanceSpec, PowerState, RebootType } from '../../../infra/hypervisor';
 
 /**
  * What the conductor and the compute agents say to each other over the bus (DESIGN.md, Messaging
@@ -66,6 +66,22 @@ export interface ConsoleRequest {
 }
 export type ConsoleReply = { ok: true; output: string } | { ok: false; notFound: boolean; message: string };
 
+/**
+ * Diagnostics are read, not changed (no event): the console's request/reply over liveness subjects.
+ * `standard` is Nova's form from 2.48 (`get_instance_diagnostics`), `legacy` the driver's own (`get_diagnostics`).
+ */
+export type DiagnosticsRequest =
+  | { replyTo: string; serverId: string; format: 'legacy' }
+  | { replyTo: string; serverId: string; format: 'standard'; launchedAt: string | null };
+/**
+ * `not-running`: the guest is not running, or not on this hypervisor (Nova's compute manager reads NOSTATE
+ * then); `not-supported`: the driver has no diagnostics (Nova's NotImplementedError).
+ */
+export type DiagnosticsReply =
+  | { ok: true; format: 'legacy'; diagnostics: Record<string, number> }
+  | { ok: true; format: 'standard'; diagnostics: InstanceDiagnostics }
+  | { ok: false; refusal: 'not-running' | 'not-supported' | 'failed'; message: string };
+
 export const computeSubjects = {
   work: (host: string) => `strata.work.compute.${host}`,
   report: (host: string) => `strata.report.compute.${host}`,
@@ -73,4 +89,5 @@ export const computeSubjects = {
   heartbeat: (host: string) => `strata.live.compute.${host}`,
   heartbeats: 'strata.live.compute.*',
   console: (host: string) => `strata.live.console.${host}`,
+  diagnostics: (host: string) => `strata.live.diagnostics.${host}`,
 };
