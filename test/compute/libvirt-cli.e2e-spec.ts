@@ -126,6 +126,23 @@ describeWithLibvirt('COMPUTE_DRIVER=libvirt: real QEMU guests through the openst
     expect(log).toMatch(/SeaBIOS|No bootable device/);
   }, 180_000);
 
+  it("diagnostics are libvirt's figures of the running guest: the flavor's vCPU and memory, its disk's counters", async () => {
+    const standard = await env.as(env.admin, '2.48').get(`/servers/${serverId}/diagnostics`);
+    expect(standard.status).toBe(200);
+    expect(standard.json).toMatchObject({ state: 'running', driver: 'libvirt', hypervisor: 'qemu', hypervisor_os: 'linux', config_drive: false, num_cpus: 1, num_nics: 0 });
+    expect(standard.json.memory_details.maximum).toBe(128);
+    expect(standard.json.cpu_details).toEqual([{ id: 0, time: expect.any(Number), utilisation: null }]);
+    expect(standard.json.disk_details.length).toBeGreaterThan(0);
+    expect(standard.json.num_disks).toBe(standard.json.disk_details.length);
+    // SeaBIOS has read the boot sector by now.
+    expect(standard.json.disk_details[0]).toMatchObject({ read_requests: expect.any(Number), errors_count: -1 });
+    expect(standard.json.disk_details[0].read_bytes).toBeGreaterThan(0);
+    expect(standard.json.uptime).toBeGreaterThanOrEqual(0);
+    const legacy = await env.as(env.admin, '2.1').get(`/servers/${serverId}/diagnostics`);
+    expect(legacy.status).toBe(200);
+    expect(legacy.json).toMatchObject({ memory: 128 * 1024, cpu0_time: expect.any(Number), vda_read_req: expect.any(Number), vda_errors: -1 });
+  });
+
   it('stop shuts the domain off, start runs it again', async () => {
     ok(['server', 'stop', serverId]);
     await showUntil('SHUTOFF', serverId, (s) => s.status === 'SHUTOFF');
