@@ -1,6 +1,6 @@
 import { waitFor } from '../e2e/support/strata-process';
 import { call } from '../identity/support/identity-http';
-import { novaFault, policyDenied } from './support/nova-http';
+import { answer, novaFault, policyDenied } from './support/nova-http';
 import { StrataCompute } from './support/strata-compute';
 
 /**
@@ -26,10 +26,6 @@ describe('os-aggregates (Nova v2.1)', () => {
   afterAll(() => env.stop());
 
   const admin = (version = '2.1') => env.as(env.admin, version);
-  const answer = async (p: Promise<{ status: number; json: unknown }>) => {
-    const r = await p;
-    return { status: r.status, json: r.json };
-  };
   /**
    * The events on aggregates in the audit trail, once it holds `type` on aggregate `id` (the audit
    * trail is a read model: it follows the log).

@@ -1,5 +1,5 @@
 import { waitFor } from '../e2e/support/strata-process';
-import { novaFault, policyDenied } from './support/nova-http';
+import { answer, novaFault, policyDenied } from './support/nova-http';
 import { StrataCompute } from './support/strata-compute';
 
 /**
@@ -103,10 +103,6 @@ describe('os-migrations (Nova v2.1)', () => {
     expect(second.json.migrations.map((m: { uuid: string }) => m.uuid)).toEqual([all[1].uuid]);
 
     const fault = (status: number, message: string) => ({ status, json: novaFault(status, message) });
-    const answer = async (p: Promise<{ status: number; json: unknown }>) => {
-      const r = await p;
-      return { status: r.status, json: r.json };
-    };
     expect(await answer(admin('2.59').get('/os-migrations?limit=abc'))).toEqual(fault(400, "Invalid input for query parameters limit. Value: abc. 'abc' does not match '^[0-9]*$'"));
     expect(await answer(admin('2.59').get('/os-migrations?marker=nope'))).toEqual(fault(400, 'Marker nope could not be found.'));
     expect(await answer(admin('2.80').get('/os-migrations?foo=1'))).toEqual(fault(400, "Additional properties are not allowed ('foo' was unexpected)"));

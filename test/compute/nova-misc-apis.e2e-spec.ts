@@ -1,6 +1,6 @@
 import { waitFor } from '../e2e/support/strata-process';
 import { call } from '../identity/support/identity-http';
-import { novaFault, policyDenied } from './support/nova-http';
+import { answer, novaFault, policyDenied } from './support/nova-http';
 import { StrataCompute } from './support/strata-compute';
 
 /**
@@ -36,10 +36,6 @@ describe('Nova extensions, instance usage audit log, server external events', ()
   afterAll(() => env.stop());
 
   const admin = (version = '2.1') => env.as(env.admin, version);
-  const answer = async (p: Promise<{ status: number; json: unknown }>) => {
-    const r = await p;
-    return { status: r.status, json: r.json };
-  };
 
   describe('GET /extensions', () => {
     it("lists Nova's 99 legacy extensions, the same at every microversion and for any user", async () => {

@@ -1,3 +1,4 @@
+import { answer } from './support/nova-http';
 import { StrataCompute } from './support/strata-compute';
 
 /**
@@ -23,10 +24,6 @@ describe('os-hosts (Nova v2.1, up to 2.42)', () => {
   afterAll(() => env.stop());
 
   const admin = (version = '2.1') => env.as(env.admin, version);
-  const answer = async (p: Promise<{ status: number; json: unknown }>) => {
-    const r = await p;
-    return { status: r.status, json: r.json };
-  };
 
   it('lists the compute hosts with their zone, filtered by zone', async () => {
     const all = await answer(admin().get('/os-hosts'));

@@ -15,3 +15,9 @@ export const novaFault = (code: number, message: string | RegExp) => {
 };
 
 export const policyDenied = (rule: string) => novaFault(403, `Policy doesn't allow ${rule} to be performed.`);
+
+/** A reply's status and body alone, to compare with one `toEqual` (`{ status: 404, json: novaFault(...) }`). */
+export async function answer(reply: Promise<{ status: number; json: unknown }>): Promise<{ status: number; json: unknown }> {
+  const r = await reply;
+  return { status: r.status, json: r.json };
+}
