@@ -19,10 +19,14 @@ export type ServerGroupRow = Tracked & {
 
 export const SERVER_GROUP_EVENT_TYPES: ServerGroupEvent['type'][] = ['ServerGroupCreated', 'ServerGroupMemberAdded', 'ServerGroupMemberRemoved', 'ServerGroupDeleted'];
 
+/** A server's deletion, from the server's own stream: it leaves its group at once, as Nova's instance_destroy removes the membership with the instance. */
+type ServerLeft = { type: 'ServerDeleted'; data: { serverId: string; serverGroupId: string | null } };
+
 export const computeServerGroupsProjection: Projection = {
   name: SERVER_GROUPS_TABLE,
-  version: 1,
-  eventTypes: SERVER_GROUP_EVENT_TYPES,
+  // 2: a deleted server leaves its group with the ServerDeleted event (was: only when the conductor's removal came).
+  version: 2,
+  eventTypes: [...SERVER_GROUP_EVENT_TYPES, 'ServerDeleted'],
   tables: [
     table<ServerGroupRow>({
       name: SERVER_GROUPS_TABLE,
@@ -42,10 +46,21 @@ export const computeServerGroupsProjection: Projection = {
   ],
 
   rowsFor(event: RecordedEvent): RowRef[] {
+    if (event.type === 'ServerDeleted') {
+      const group = (event.data as ServerLeft['data']).serverGroupId;
+      return group ? [{ table: SERVER_GROUPS_TABLE, key: group }] : [];
+    }
     return [{ table: SERVER_GROUPS_TABLE, key: (event.data as { groupId: string }).groupId }];
   },
 
   apply(event: RecordedEvent, rows: RowAccess): void {
+    if (event.type === 'ServerDeleted') {
+      // Another stream's event: the row's stream_version (its group stream's) says nothing about it; the removal is idempotent.
+      const { serverId, serverGroupId } = (event as unknown as ServerLeft).data;
+      const group = serverGroupId ? getRow<ServerGroupRow>(rows, SERVER_GROUPS_TABLE, serverGroupId) : undefined;
+      if (group?.members.includes(serverId)) rows.put(SERVER_GROUPS_TABLE, { ...group, members: group.members.filter((m) => m !== serverId) });
+      return;
+    }
     const e = event as unknown as ServerGroupEvent;
     const row = getRow<ServerGroupRow>(rows, SERVER_GROUPS_TABLE, e.data.groupId);
     if (e.type === 'ServerGroupCreated') {
