@@ -10,7 +10,7 @@
 #     ADMIN_*        admin / secret / admin / Default
 #   env: TEMPEST_REGEX (default below: the compute API tests for flavors, keypairs, servers (incl.
 #        server groups, instance actions, metadata, AZ), admin hypervisors/services/AZ/quotas/flavors/
-#        servers/keypairs/simple tenant usage/hosts/aggregates, limits, versions, quotas)   TEMPEST_EXCLUDE_REGEX (default below)
+#        servers/keypairs/simple tenant usage/hosts/aggregates/migrations/usage audit log/external events/diagnostics, limits, versions, quotas, extensions)   TEMPEST_EXCLUDE_REGEX (default below)
 #        TEMPEST_CONCURRENCY (2)  TEMPEST_WORKDIR / TEMPEST_KEEP=1 / TEMPEST_LIST=1 (as tempest-image.sh)
 #        TEMPEST_REGION (RegionOne)  TEMPEST_ENDPOINT_TYPE (public)  TEMPEST_COMPUTE_CATALOG_TYPE (compute)
 #        TEMPEST_IMAGE_REF / TEMPEST_IMAGE_REF_ALT (default: two tiny raw images `tempest-compute-image`
@@ -43,7 +43,7 @@ ADMIN_USER="${2:-admin}"
 ADMIN_PASSWORD="${3:-secret}"
 ADMIN_PROJECT="${4:-admin}"
 ADMIN_DOMAIN="${5:-Default}"
-REGEX="${TEMPEST_REGEX:-^tempest\.api\.compute\.(flavors|keypairs|servers|admin\.test_(hypervisor|services|availability_zone|quotas|flavors|servers|keypairs|simple_tenant_usage|hosts|aggregates)|limits|test_versions|test_quotas)}"
+REGEX="${TEMPEST_REGEX:-^tempest\.api\.compute\.(flavors|keypairs|servers|admin\.test_(hypervisor|services|availability_zone|quotas|flavors|servers|keypairs|simple_tenant_usage|hosts|aggregates|migrations|instance_usage_audit_log|server_external_events|server_diagnostics)|limits|test_versions|test_quotas|test_extensions)}"
 # Excluded by default: tests that need things this set-up does not have (networking ports, volumes,
 # live migration, consoles are switched off by feature flags instead).
 EXCLUDE="${TEMPEST_EXCLUDE_REGEX-}"
