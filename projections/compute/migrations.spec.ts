@@ -5,7 +5,10 @@ import { computeMigrationsProjection, legacyId, MIGRATIONS_TABLE } from './migra
 const flavor = (id: string) => ({ id, name: id, vcpus: 1, memoryMb: 64, rootGb: 1, ephemeralGb: 0, swapMb: 0, rxtxFactor: 1, isPublic: true, description: null, extraSpecs: {} });
 const ORDER = 'req-11111111-2222-4333-8444-555555555555';
 const created = { type: 'ServerCreationRequested', data: { serverId: 's1', flavor: flavor('f1') } };
-const requested = (orderId = ORDER) => ({ type: 'ServerResizeRequested', data: { serverId: 's1', orderId, host: 'h1', taskState: 'resize_prep', newFlavor: flavor('f2') } });
+const requested = (orderId = ORDER, oldFlavorId: string | null = 'f1') => ({
+  type: 'ServerResizeRequested',
+  data: { serverId: 's1', orderId, host: 'h1', taskState: 'resize_prep', newFlavor: flavor('f2'), ...(oldFlavorId === null ? {} : { oldFlavorId }) },
+});
 const claimed = { type: 'ServerResizeClaimed', data: { serverId: 's1', orderId: ORDER, host: 'h2', node: 'h2', claimId: 'c', taskState: 'resize_migrating' } };
 const resized = { type: 'ServerResized', data: { serverId: 's1', orderId: ORDER, vmState: 'resized', powerState: 1, host: 'h2', node: 'h2', oldFlavor: flavor('f1'), flavor: flavor('f2') } };
 const project = (events: Array<{ type: string; data: unknown }>) => projectInMemory(computeMigrationsProjection, recordedStream('server-s1', events));
@@ -16,6 +19,12 @@ describe('compute_migrations projection', () => {
     expect(migration([created, requested()])).toMatchObject({ uuid: '11111111-2222-4333-8444-555555555555', status: 'pre-migrating', source_compute: 'h1', dest_compute: null, old_instance_type_id: legacyId('flavor', 'f1'), new_instance_type_id: legacyId('flavor', 'f2'), migration_type: 'resize', updated_at: null });
     expect(migration([created, requested(), claimed])).toMatchObject({ status: 'migrating', dest_compute: 'h2', dest_node: 'h2' });
     expect(migration([created, requested(), claimed, resized])).toMatchObject({ status: 'finished', updated_at: expect.any(String) });
+  });
+
+  it('keeps no row for a server never resized; an event from before oldFlavorId was kept has its old flavor from the resize', () => {
+    expect(project([created]).get('compute_migration_servers', 's1')).toBeUndefined();
+    expect(migration([created, requested(ORDER, null)])?.old_instance_type_id).toBeNull();
+    expect(migration([created, requested(ORDER, null), claimed, resized])?.old_instance_type_id).toBe(legacyId('flavor', 'f1'));
   });
 
   it('closes it on a confirm, a revert, a failure, or a delete in VERIFY_RESIZE', () => {
@@ -30,7 +39,7 @@ describe('compute_migrations projection', () => {
   it('opens a new migration for the next resize, from the flavor the last one left', () => {
     const confirmed = { type: 'ServerResizeConfirmed', data: { serverId: 's1', vmState: 'active', releasedClaimId: null, sourceHost: 'h1' } };
     const second = 'req-22222222-2222-4333-8444-555555555555';
-    const rows = project([created, requested(), claimed, resized, confirmed, requested(second)]);
+    const rows = project([created, requested(), claimed, resized, confirmed, requested(second, 'f2')]);
     expect(rows.get(MIGRATIONS_TABLE, `s1|${ORDER}`)?.status).toBe('confirmed');
     expect(rows.get(MIGRATIONS_TABLE, `s1|${second}`)).toMatchObject({ status: 'pre-migrating', old_instance_type_id: legacyId('flavor', 'f2') });
   });

@@ -5,7 +5,7 @@ import { Projection, RowAccess, RowRef } from '../kernel/projection';
 import { getRow, pairKey, table } from '../kernel/rows';
 
 export const MIGRATIONS_TABLE = 'compute_migrations';
-/** Each server's flavor and the migration it has open, so that each step finds its migration. */
+/** The migration a server has open, so that each step finds it (a row only for servers that were resized). */
 export const MIGRATION_SERVERS_TABLE = 'compute_migration_servers';
 
 /** Nova's migration statuses of a resize (nova/compute/manager.py, nova/conductor/tasks/migrate.py). */
@@ -36,10 +36,9 @@ export type MigrationRow = {
   stream_version: number;
 };
 
-type MigrationServerRow = { server_id: string; flavor_id: string | null; open: MigrationRow | null; stream_version: number };
+type MigrationServerRow = { server_id: string; open: MigrationRow | null; stream_version: number };
 
 export const MIGRATION_EVENT_TYPES: ServerEvent['type'][] = [
-  'ServerCreationRequested',
   'ServerResizeRequested',
   'ServerResizeClaimed',
   'ServerResized',
@@ -102,7 +101,7 @@ export const computeMigrationsProjection: Projection = {
     table<MigrationServerRow>({
       name: MIGRATION_SERVERS_TABLE,
       primaryKey: 'server_id',
-      columns: { server_id: { type: 'text' }, flavor_id: { type: 'text', nullable: true }, open: { type: 'jsonb', nullable: true }, stream_version: { type: 'bigint' } },
+      columns: { server_id: { type: 'text' }, open: { type: 'jsonb', nullable: true }, stream_version: { type: 'bigint' } },
     }),
   ],
 
@@ -114,11 +113,13 @@ export const computeMigrationsProjection: Projection = {
     const e = event as unknown as ServerEvent;
     const serverId = (e.data as { serverId: string }).serverId;
     const version = Number(event.version);
-    const server = getRow<MigrationServerRow>(rows, MIGRATION_SERVERS_TABLE, serverId) ?? { server_id: serverId, flavor_id: null, open: null, stream_version: -1 };
+    const server = getRow<MigrationServerRow>(rows, MIGRATION_SERVERS_TABLE, serverId);
+    // Only a resize opens a migration: the other events of a server that never had one change nothing.
+    if (!server && e.type !== 'ServerResizeRequested') return;
     // STYLE §7: an event of the server's stream at or before the row's version is applied already.
-    if (server.stream_version >= version) return;
+    if (server && server.stream_version >= version) return;
     const at = event.metadata.occurredAt;
-    let { flavor_id: flavorId, open } = server;
+    let open = server?.open ?? null;
     const step = (change: Partial<MigrationRow>, close = false) => {
       if (!open) return;
       const row: MigrationRow = { ...open, ...change, updated_at: at, stream_version: version };
@@ -126,9 +127,6 @@ export const computeMigrationsProjection: Projection = {
       open = close ? null : row;
     };
     switch (e.type) {
-      case 'ServerCreationRequested':
-        flavorId = e.data.flavor.id;
-        break;
       case 'ServerResizeRequested': {
         const d = e.data;
         const uuid = migrationUuid(d.orderId);
@@ -143,7 +141,7 @@ export const computeMigrationsProjection: Projection = {
           dest_compute: null,
           dest_node: null,
           dest_host: null,
-          old_instance_type_id: flavorId === null ? null : legacyId('flavor', flavorId),
+          old_instance_type_id: d.oldFlavorId === undefined ? null : legacyId('flavor', d.oldFlavorId),
           new_instance_type_id: legacyId('flavor', d.newFlavor.id),
           status: 'pre-migrating',
           migration_type: 'resize',
@@ -160,7 +158,6 @@ export const computeMigrationsProjection: Projection = {
         step({ status: 'migrating', dest_compute: e.data.host, dest_node: e.data.node });
         break;
       case 'ServerResized':
-        flavorId = e.data.flavor.id;
         step({ status: 'finished', dest_compute: e.data.host, dest_node: e.data.node, old_instance_type_id: legacyId('flavor', e.data.oldFlavor.id) });
         break;
       case 'ServerResizeConfirmed':
@@ -170,7 +167,6 @@ export const computeMigrationsProjection: Projection = {
         step({ status: 'reverting' });
         break;
       case 'ServerResizeReverted':
-        flavorId = e.data.flavor.id;
         step({ status: 'reverted' }, true);
         break;
       case 'ServerActionFailed':
@@ -185,6 +181,6 @@ export const computeMigrationsProjection: Projection = {
       default:
         return;
     }
-    rows.put(MIGRATION_SERVERS_TABLE, { server_id: serverId, flavor_id: flavorId, open, stream_version: version } satisfies MigrationServerRow);
+    rows.put(MIGRATION_SERVERS_TABLE, { server_id: serverId, open, stream_version: version } satisfies MigrationServerRow);
   },
 };

@@ -247,7 +247,7 @@ export function resizeServer(command: ResizeServer, state: ServerState): ServerE
   return [
     {
       type: 'ServerResizeRequested',
-      data: { serverId: s.serverId, orderId: command.metadata.requestId, host, taskState: 'resize_prep', newFlavor: f, ...(autoDiskConfig !== undefined ? { autoDiskConfig } : {}) },
+      data: { serverId: s.serverId, orderId: command.metadata.requestId, host, taskState: 'resize_prep', newFlavor: f, oldFlavorId: s.flavor.id, ...(autoDiskConfig !== undefined ? { autoDiskConfig } : {}) },
     },
   ];
 }

@@ -133,8 +133,11 @@ export type ServerRebuildRequested = DomainEvent<
 >;
 export type ServerRebuilt = DomainEvent<'ServerRebuilt', Done & { launchedAt: string }>;
 /** Resize: the new flavor is claimed (on the same host, or another the scheduler picks) before the agent resizes. */
-/** `autoDiskConfig`: the OS-DCF:diskConfig asked with the resize (absent: unchanged). */
-export type ServerResizeRequested = DomainEvent<'ServerResizeRequested', Requested & { newFlavor: FlavorSnapshot; autoDiskConfig?: boolean }>;
+/**
+ * `autoDiskConfig`: the OS-DCF:diskConfig asked with the resize (absent: unchanged). `oldFlavorId`: the flavor
+ * resized from (the migration record's old flavor; absent in events recorded before it was kept).
+ */
+export type ServerResizeRequested = DomainEvent<'ServerResizeRequested', Requested & { newFlavor: FlavorSnapshot; oldFlavorId?: string; autoDiskConfig?: boolean }>;
 export type ServerResizeClaimed = DomainEvent<'ServerResizeClaimed', { serverId: string; orderId: string; host: string; node: string; claimId: string; taskState: TaskState }>;
 export type ServerResized = DomainEvent<'ServerResized', Done & { host: string; node: string; oldFlavor: FlavorSnapshot; flavor: FlavorSnapshot }>;
 export type ServerResizeConfirmed = DomainEvent<'ServerResizeConfirmed', { serverId: string; vmState: VmState; releasedClaimId: string | null; sourceHost: string }>;

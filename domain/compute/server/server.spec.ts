@@ -77,7 +77,7 @@ const deleted = (host: string | null, claims: { host: string; claimId: string }[
   type: 'ServerDeleted',
   data: { serverId: ID, orderId, projectId: 'p1', host, claims, serverGroupId: null, vmState: 'deleted', terminatedAt: FIXED_NOW },
 });
-const resizeRequested = (orderId = 'req-resize'): ServerEvent => ({ type: 'ServerResizeRequested', data: { serverId: ID, orderId, host: 'h1', taskState: 'resize_prep', newFlavor: SMALL } });
+const resizeRequested = (orderId = 'req-resize'): ServerEvent => ({ type: 'ServerResizeRequested', data: { serverId: ID, orderId, host: 'h1', taskState: 'resize_prep', newFlavor: SMALL, oldFlavorId: 'tiny' } });
 const resizeClaimed = (host = 'h2', orderId = 'req-resize'): ServerEvent => ({ type: 'ServerResizeClaimed', data: { serverId: ID, orderId, host, node: host, claimId: 'c2', taskState: 'resize_migrating' } });
 const resized = (host = 'h2', orderId = 'req-resize'): ServerEvent => ({
   type: 'ServerResized',
@@ -674,7 +674,7 @@ describe('server', () => {
       spec
         .given(ACTIVE)
         .when(cmd('ResizeServer', { serverId: ID, flavor: SMALL, autoDiskConfig: false, byAdmin: false }))
-        .then([{ type: 'ServerResizeRequested', data: { serverId: ID, orderId: REQ, host: 'h1', taskState: 'resize_prep', newFlavor: SMALL, autoDiskConfig: false } }]);
+        .then([{ type: 'ServerResizeRequested', data: { serverId: ID, orderId: REQ, host: 'h1', taskState: 'resize_prep', newFlavor: SMALL, oldFlavorId: 'tiny', autoDiskConfig: false } }]);
     });
   });
 
