@@ -1,5 +1,6 @@
 import type { HostAllocation, HostResources, ServerAction } from '../../../domain/compute';
 import type { InstanceDiagnostics, InstanceSpec, PowerState, RebootType } from '../../../infra/hypervisor';
+import type { Bus } from '../../../infra/messaging/bus';
 
 /**
  * What the conductor and the compute agents say to each other over the bus (DESIGN.md, Messaging
@@ -91,3 +92,22 @@ export const computeSubjects = {
   console: (host: string) => `strata.live.console.${host}`,
   diagnostics: (host: string) => `strata.live.diagnostics.${host}`,
 };
+
+/**
+ * The API's side of a read from a host's agent (console output, diagnostics): sends `request` on `subject`
+ * and resolves with the one reply on its `replyTo`; rejects with `timeout()` when none comes within `ms`.
+ */
+export function askHost<Reply>(bus: Pick<Bus, 'listen' | 'notify'>, subject: string, request: { replyTo: string }, ms: number, timeout: () => Error): Promise<Reply> {
+  return new Promise<Reply>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(timeout());
+    }, ms);
+    const stop = bus.listen<Reply>(request.replyTo, (answer) => {
+      clearTimeout(timer);
+      stop();
+      resolve(answer);
+    });
+    bus.notify(subject, request);
+  });
+}

@@ -3,15 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { InstanceDiagnostics, powerStateName } from '../../../../../infra/hypervisor';
 import { Bus } from '../../../../../infra/messaging/bus';
 import type { ServerRow } from '../../../../../projections/compute/servers';
-import { authorize, CurrentToken, isAdmin, scopedProjectId, TokenContext, TokenGuard } from '../../../../shared/src/auth';
-import { computeSubjects, DiagnosticsReply, DiagnosticsRequest } from '../../../../shared/src/compute-protocol';
+import { authorize, CurrentToken, isAdmin, TokenContext, TokenGuard } from '../../../../shared/src/auth';
+import { askHost, computeSubjects, DiagnosticsReply, DiagnosticsRequest } from '../../../../shared/src/compute-protocol';
 import { BUS } from '../../../../shared/src/runtime.tokens';
 import { ApiVersion, Microversion } from '../microversion';
-import { conflict, NovaError, NovaExceptionFilter, notFound } from '../nova-errors';
+import { conflict, NovaError, NovaExceptionFilter } from '../nova-errors';
 import { NovaResponseInterceptor } from '../nova-responses';
 import { ServerReads } from './server-reads';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** How long the host's agent has to answer; Nova's RPC call would time out too (a 500). */
 const AGENT_TIMEOUT_MS = 30_000;
 
@@ -70,8 +69,7 @@ export class ServerDiagnosticsController {
   @Get()
   async index(@CurrentToken() token: TokenContext, @Microversion() v: ApiVersion, @Param('serverId') serverId: string) {
     // Nova looks the server up before the policy: another project's server is a 404, one's own a 403.
-    const row = UUID.test(serverId) ? await this.reads.server(serverId) : null;
-    if (!row || row.deleted || (!isAdmin(token) && row.project_id !== scopedProjectId(token))) throw notFound(`Instance ${serverId} could not be found.`);
+    const row = await this.reads.visible(token, serverId);
     authorize('os_compute_api:os-server-diagnostics', isAdmin(token));
     // nova/compute/api.py `check_instance_host`: InstanceNotReady, a 409.
     if (row.host === null) throw conflict(`Instance ${row.id} is not ready`);
@@ -83,18 +81,7 @@ export class ServerDiagnosticsController {
   }
 
   private ask(host: string, request: DiagnosticsRequest): Promise<DiagnosticsReply> {
-    return new Promise<DiagnosticsReply>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        stop();
-        reject(new Error(`compute host ${host} did not answer a diagnostics request for ${request.serverId} within ${AGENT_TIMEOUT_MS} ms`));
-      }, AGENT_TIMEOUT_MS);
-      const stop = this.bus.listen<DiagnosticsReply>(request.replyTo, (answer) => {
-        clearTimeout(timer);
-        stop();
-        resolve(answer);
-      });
-      this.bus.notify(computeSubjects.diagnostics(host), request);
-    });
+    return askHost<DiagnosticsReply>(this.bus, computeSubjects.diagnostics(host), request, AGENT_TIMEOUT_MS, () => new Error(`compute host ${host} did not answer a diagnostics request for ${request.serverId} within ${AGENT_TIMEOUT_MS} ms`));
   }
 }
 

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, UseFilt
 import type { FastifyRequest } from 'fastify';
 import { Position } from '../../../../../domain/kernel';
 import type { ServerRow } from '../../../../../projections/compute/servers';
-import { authorize, commandMetadata, CurrentToken, hasRole, isAdmin, scopedProjectId, TokenContext, TokenGuard } from '../../../../shared/src/auth';
+import { authorize, commandMetadata, CurrentToken, hasRole, isAdmin, TokenContext, TokenGuard } from '../../../../shared/src/auth';
 import { badRequest, forbidden, NovaExceptionFilter, notFound } from '../nova-errors';
 import { NovaResponseInterceptor } from '../nova-responses';
 import { ComputeUsage } from '../resources/compute-usage';
@@ -11,7 +11,6 @@ import { ServerReads } from './server-reads';
 import { metadataSchema } from './server-requests';
 import { ServerWrites } from './server-writes';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** nova/api/openstack/compute/server_metadata.py */
 @Controller('compute/v2.1/servers/:serverId/metadata')
@@ -25,10 +24,8 @@ export class ServerMetadataController {
     private readonly usage: ComputeUsage,
   ) {}
 
-  private async visible(token: TokenContext, serverId: string): Promise<ServerRow> {
-    const row = UUID.test(serverId) ? await this.reads.server(serverId) : null;
-    if (!row || row.deleted || (!isAdmin(token) && row.project_id !== scopedProjectId(token))) throw notFound(`Instance ${serverId} could not be found.`);
-    return row;
+  private visible(token: TokenContext, serverId: string): Promise<ServerRow> {
+    return this.reads.visible(token, serverId);
   }
 
   private async change(token: TokenContext, request: FastifyRequest, row: ServerRow, set: Record<string, string>, remove: string[], replace: boolean): Promise<Record<string, string>> {

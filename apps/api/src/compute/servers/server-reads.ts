@@ -6,7 +6,11 @@ import { sqlParams } from '../../../../../infra/persistence/sql-params';
 import { ReadModelCache } from '../../../../../infra/projections';
 import { IMAGES_TABLE } from '../../../../../projections/image/images';
 import { ComputeReadModel } from '../compute-read-model';
+import { isAdmin, scopedProjectId, TokenContext } from '../../../../shared/src/auth';
+import { notFound } from '../nova-errors';
 import { AGGREGATE_ZONE_OF } from '../resources/resource-reads';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ServerListQuery {
   /** Null: every project (admin with all_tenants). */
@@ -68,6 +72,13 @@ export class ServerReads {
   async server(serverId: string): Promise<ServerRow | null> {
     const rows = await this.source.query<ServerRow>('SELECT * FROM rm.compute_servers WHERE id = $1', [serverId]);
     return rows[0] ?? null;
+  }
+
+  /** The server if the token may see it: other projects' servers, deleted ones and ids that are no uuid do not exist (Nova's 404). */
+  async visible(token: TokenContext, serverId: string): Promise<ServerRow> {
+    const row = UUID.test(serverId) ? await this.server(serverId) : null;
+    if (!row || row.deleted || (!isAdmin(token) && row.project_id !== scopedProjectId(token))) throw notFound(`Instance ${serverId} could not be found.`);
+    return row;
   }
 
   /** Every server the query selects, in list order; the caller pages with the marker (name regexes are applied here). */

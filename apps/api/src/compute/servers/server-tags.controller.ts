@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put, Req, Res, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerRow } from '../../../../../projections/compute/servers';
-import { authorize, commandMetadata, CurrentToken, hasRole, isAdmin, scopedProjectId, TokenContext, TokenGuard } from '../../../../shared/src/auth';
+import { authorize, commandMetadata, CurrentToken, hasRole, isAdmin, TokenContext, TokenGuard } from '../../../../shared/src/auth';
 import { ApiVersion, Microversion } from '../microversion';
 import { badRequest, NovaExceptionFilter, notFound } from '../nova-errors';
 import { NovaResponseInterceptor } from '../nova-responses';
@@ -10,7 +10,6 @@ import { NovaSchema, validateBody } from '../resources/nova-schema';
 import { ServerReads } from './server-reads';
 import { ServerWrites } from './server-writes';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** nova/api/validation/parameter_types.py `tag` */
 const TAG: NovaSchema = { type: 'string', minLength: 1, maxLength: 60, pattern: '^[^,/]*$' };
 /** nova/api/openstack/compute/schemas/server_tags.py `update_all` */
@@ -23,10 +22,8 @@ abstract class ServerSubresource {
     protected readonly writes: ServerWrites,
   ) {}
 
-  protected async visible(token: TokenContext, serverId: string): Promise<ServerRow> {
-    const row = UUID.test(serverId) ? await this.reads.server(serverId) : null;
-    if (!row || row.deleted || (!isAdmin(token) && row.project_id !== scopedProjectId(token))) throw notFound(`Instance ${serverId} could not be found.`);
-    return row;
+  protected visible(token: TokenContext, serverId: string): Promise<ServerRow> {
+    return this.reads.visible(token, serverId);
   }
 
   protected mayChange(token: TokenContext, rule: string): void {

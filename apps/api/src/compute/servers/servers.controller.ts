@@ -9,7 +9,7 @@ import { uuidFromName } from '../../../../../infra/ids/ids';
 import { Bus } from '../../../../../infra/messaging/bus';
 import type { ServerRow } from '../../../../../projections/compute/servers';
 import { authorize, commandMetadata, CurrentToken, hasRole, isAdmin, scopedProjectId, TokenContext, TokenGuard } from '../../../../shared/src/auth';
-import { computeSubjects, ConsoleReply, ConsoleRequest } from '../../../../shared/src/compute-protocol';
+import { askHost, computeSubjects, ConsoleReply, ConsoleRequest } from '../../../../shared/src/compute-protocol';
 import { BUS, TIME_TRAVEL } from '../../../../shared/src/runtime.tokens';
 import { ImageReads } from '../../image/image-reads';
 import { ApiVersion, Microversion } from '../microversion';
@@ -102,10 +102,8 @@ export class ServersController {
   }
 
   /** The server if the token may see it: other projects' servers, and deleted ones, do not exist (404). */
-  private async visible(token: TokenContext, serverId: string, reads = this.reads): Promise<ServerRow> {
-    const row = UUID.test(serverId) ? await reads.server(serverId) : null;
-    if (!row || row.deleted || (!isAdmin(token) && row.project_id !== scopedProjectId(token))) throw notFound(`Instance ${serverId} could not be found.`);
-    return row;
+  private visible(token: TokenContext, serverId: string, reads = this.reads): Promise<ServerRow> {
+    return reads.visible(token, serverId);
   }
 
   /** Changing a server takes a member of its project (a reader only reads) or an admin. */
@@ -673,23 +671,13 @@ export class ServersController {
   }
 
   /** Asks the host's agent for the console log (a read, so no event): 409 without a running guest. */
-  private consoleOutput(row: ServerRow, length: number | null): Promise<string> {
+  private async consoleOutput(row: ServerRow, length: number | null): Promise<string> {
     if (row.host === null || row.vm_state === 'building') throw conflict(`Cannot 'get_console_output' instance ${row.id} while it is in vm_state ${row.vm_state}`);
     const replyTo = `strata.live.console-reply.${uuidFromName(`${row.id}\u0000${Date.now()}\u0000${Math.random()}`)}`;
-    return new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        stop();
-        reject(new NovaError(409, `Guest does not have a console available.`));
-      }, 10_000);
-      const stop = this.bus.listen<ConsoleReply>(replyTo, (answer) => {
-        clearTimeout(timer);
-        stop();
-        if (answer.ok) resolve(answer.output);
-        else reject(answer.notFound ? notFound(`Instance ${row.id} could not be found.`) : new NovaError(409, answer.message));
-      });
-      const ask: ConsoleRequest = { replyTo, serverId: row.id, length };
-      this.bus.notify(computeSubjects.console(row.host!), ask);
-    });
+    const ask: ConsoleRequest = { replyTo, serverId: row.id, length };
+    const answer = await askHost<ConsoleReply>(this.bus, computeSubjects.console(row.host), ask, 10_000, () => new NovaError(409, `Guest does not have a console available.`));
+    if (answer.ok) return answer.output;
+    throw answer.notFound ? notFound(`Instance ${row.id} could not be found.`) : new NovaError(409, answer.message);
   }
 }
 
