@@ -363,7 +363,7 @@ export class ComputeConductor {
       const spec = await this.requestSpec(s, []);
       // nova/conductor/manager.py `unshelve_instance`: the forced destinations of the boot are reset; 2.91's host is
       // the requested destination, which every filter still checks (a disabled host takes nothing).
-      const candidates = (await this.hosts.schedulerHosts({ zoneAsked: spec.availabilityZone !== null })).filter((h) => u.requestedHost === null || h.host === u.requestedHost);
+      const candidates = (await this.hosts.schedulerHosts({ zoneAsked: spec.availabilityZone !== null, named: u.requestedHost })).filter((h) => u.requestedHost === null || h.host === u.requestedHost);
       const result = schedule(candidates, { ...spec, forcedHost: null });
       const chosen = result.hosts[0];
       if (!chosen) {
@@ -497,7 +497,7 @@ export class ComputeConductor {
             ? [{ type: 'StartBuildSaga', data: { serverId, maxAttempts: MAX_BUILD_ATTEMPTS }, metadata: this.meta(`start/${serverId}`, correlationId, `server-${serverId}`) }]
             : [];
           const spec = await this.requestSpec(state.server, step.ignoreHosts);
-          const hosts = await this.hosts.schedulerHosts({ zoneAsked: spec.availabilityZone !== null });
+          const hosts = await this.hosts.schedulerHosts({ zoneAsked: spec.availabilityZone !== null, named: spec.forcedHost });
           const result = schedule(hosts, spec);
           const chosen = result.hosts[0];
           if (!chosen) {

@@ -91,16 +91,18 @@ export class HostAggregates {
    * Views of every registered host, as the scheduler takes them: read again when older than
    * SCHEDULER_VIEW_MS (Nova's scheduler also works from a cached host state). A claim is always
    * appended with the version of the fold it was decided on (`run`), so a stale view can only
-   * cost a refused claim and a retry.
+   * cost a refused claim and a retry. A host the request names (`named`: an admin's forced or
+   * requested host) is always read afresh: a claim does not look at whether the service is
+   * enabled, so the view it was placed from must not predate a disable the admin just made.
    */
-  async schedulerHosts(options: { zoneAsked?: boolean } = {}): Promise<SchedulerHost[]> {
+  async schedulerHosts(options: { zoneAsked?: boolean; named?: string | null } = {}): Promise<SchedulerHost[]> {
     const out: SchedulerHost[] = [];
     const now = Date.now();
     // A request for a zone reads the aggregates first: the zone may have been made just before it.
     if (options.zoneAsked || this.zones.at <= now - SCHEDULER_VIEW_MS) await this.refreshZones();
     const zones = this.zones.byHost;
     for (const name of this.names) {
-      const fresh = (this.refreshedAt.get(name) ?? 0) > now - SCHEDULER_VIEW_MS;
+      const fresh = name !== options.named && (this.refreshedAt.get(name) ?? 0) > now - SCHEDULER_VIEW_MS;
       const entry = fresh ? this.cache.get(name)! : await this.refresh(name);
       if (entry.state.status !== 'registered') continue;
       const view = toSchedulerHost(entry.state.host);
