@@ -173,6 +173,16 @@ describe('os-aggregates (Nova v2.1)', () => {
       json: novaFault(400, `Cannot update metadata of aggregate ${plain.id}. Reason: One or more hosts already in availability zone(s) ['edge-zone'].`),
     });
 
+    // Zed's remove_host does not look at servers: they stay on fake-2 and, as in Nova, show its zone now
+    // (`get_instance_availability_zone`: the host's zone), not the one they were scheduled in; back again once it is.
+    const zoneShown = async () => (await env.server(env.admin, ids[0])).json.server['OS-EXT-AZ:availability_zone'];
+    expect((await admin().post(`/os-aggregates/${agg.id}/action`, { remove_host: { host: 'fake-2' } })).status).toBe(200);
+    expect(await zoneShown()).toBe('nova');
+    const listed = (await env.as(alpha.member, '2.1').get('/servers/detail')).json.servers as Record<string, unknown>[];
+    expect(listed.filter((s) => ids.includes(s.id as string)).map((s) => s['OS-EXT-AZ:availability_zone'])).toEqual(['nova', 'nova', 'nova']);
+    expect((await admin().post(`/os-aggregates/${agg.id}/action`, { add_host: { host: 'fake-2' } })).status).toBe(200);
+    expect(await zoneShown()).toBe('edge-zone');
+
     for (const id of ids) await env.as(alpha.member).del(`/servers/${id}`);
     for (const id of ids) await waitFor(`server ${id} gone`, async () => ((await env.server(env.admin, id)).status === 404 ? true : undefined), 30_000);
     await admin().post(`/os-aggregates/${plain.id}/action`, { remove_host: { host: 'fake-2' } });

@@ -8,7 +8,15 @@ import { EVENT_STORE } from '../../../shared/src/runtime.tokens';
 export class ComputeWrites {
   constructor(@Inject(EVENT_STORE) readonly store: EventStore) {}
 
-  run<C extends Command, E extends DomainEvent, S>(decider: Decider<C, E, S>, stream: string, type: C['type'], data: C['data'], metadata: CommandMetadata, options: { fresh?: boolean } = {}): Promise<HandleResult<S, E>> {
-    return handleCommand(this.store, decider, stream, { type, data, metadata } as C, { eventId: deterministicEventId, fresh: options.fresh });
+  /** `maxRetries`: how often a command is decided again when another writer appended first (a stream many requests share wants more than the default). */
+  run<C extends Command, E extends DomainEvent, S>(
+    decider: Decider<C, E, S>,
+    stream: string,
+    type: C['type'],
+    data: C['data'],
+    metadata: CommandMetadata,
+    options: { fresh?: boolean; maxRetries?: number } = {},
+  ): Promise<HandleResult<S, E>> {
+    return handleCommand(this.store, decider, stream, { type, data, metadata } as C, { eventId: deterministicEventId, fresh: options.fresh, maxRetries: options.maxRetries });
   }
 }

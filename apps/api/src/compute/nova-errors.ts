@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from '../../../../domain/kernel';
+import { DomainError, WrongExpectedVersionError } from '../../../../domain/kernel';
 import { PolicyDenied, Unauthenticated } from '../../../shared/src/auth';
 import { ApiVersion, requestedVersion } from './microversion';
 
@@ -41,6 +41,9 @@ function statusAndMessage(error: unknown): { status: number; message: string } {
   if (error instanceof NovaError) return { status: error.status, message: error.message };
   if (error instanceof PolicyDenied) return { status: 403, message: `Policy doesn't allow ${error.rule} to be performed.` };
   if (error instanceof DomainError) return { status: DOMAIN_STATUS[error.code] ?? 400, message: error.message };
+  // Writers kept changing the stream while this command was decided again and again: nothing was written,
+  // and the client may try again (nova/exception.py Conflict, Nova's answer to a lost concurrent update).
+  if (error instanceof WrongExpectedVersionError) return { status: 409, message: 'There was a conflict when trying to complete your request.' };
   if (error instanceof HttpException) {
     const status = error.getStatus();
     if (status === 404) return { status, message: 'The resource could not be found.' };

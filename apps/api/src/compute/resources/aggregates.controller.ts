@@ -33,6 +33,9 @@ const IMAGES = wrap('cache', { type: 'array', minItems: 1, items: { type: 'objec
 const ACTIONS = ['add_host', 'remove_host', 'set_metadata'] as const;
 type Action = (typeof ACTIONS)[number];
 
+
+/** Decisions again after losing a race on the aggregates stream, before the request fails with 409. */
+const AGGREGATE_WRITE_RETRIES = 20;
 /** oslo `strutils.validate_integer` as nova/utils.py calls it on the path id: whatever Python's int() takes. */
 function aggregateId(raw: string): number {
   if (!/^\s*[-+]?\d+(_\d+)*\s*$/.test(raw)) throw badRequest('Invalid input received: id must be an integer');
@@ -90,7 +93,8 @@ export class AggregatesController {
   }
 
   private async run(request: FastifyRequest, token: TokenContext, type: AggregateCommand['type'], data: AggregateCommand['data']) {
-    const result = await this.writes.run(aggregatesDecider, AGGREGATES_STREAM, type, data, commandMetadata(request, token));
+    // Every aggregate is in this one stream, so concurrent changes to different aggregates conflict: each is decided again on the new state.
+    const result = await this.writes.run(aggregatesDecider, AGGREGATES_STREAM, type, data, commandMetadata(request, token), { maxRetries: AGGREGATE_WRITE_RETRIES });
     await this.reads.waitFor(result.position, AGGREGATES_TABLE);
     return result;
   }

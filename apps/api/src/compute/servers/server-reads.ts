@@ -135,6 +135,16 @@ export class ServerReads {
     return rows.map((r) => r.availability_zone);
   }
 
+  /** The zone each of these compute hosts is in (their aggregates', else their agents'); hosts not registered are left out. */
+  async hostZones(hosts: Iterable<string | null>): Promise<Map<string, string>> {
+    const names = [...new Set(hosts)].filter((h): h is string => h !== null);
+    if (names.length === 0) return new Map();
+    const rows = await this.source
+      .query<{ host: string; availability_zone: string }>(`SELECT h.host, coalesce(${AGGREGATE_ZONE_OF('h.host')}, h.availability_zone) AS availability_zone FROM rm.compute_hosts h WHERE h.host = ANY($1::text[])`, [names])
+      .catch(() => []);
+    return new Map(rows.map((r) => [r.host, r.availability_zone]));
+  }
+
   /** The zone of a compute host; null when there is no such host. */
   async hostZone(host: string): Promise<string | null> {
     const rows = await this.source.query<{ availability_zone: string }>(`SELECT coalesce(${AGGREGATE_ZONE_OF('h.host')}, h.availability_zone) AS availability_zone FROM rm.compute_hosts h WHERE h.host = $1`, [host]).catch(() => []);

@@ -234,6 +234,15 @@ describe('serverView', () => {
     expect(view).not.toHaveProperty('fault');
   });
 
+  it("shows its host's zone now, and its own zone when its host's is not known (nova/availability_zones.py get_instance_availability_zone)", () => {
+    const placed = row({ availability_zone: 'nova' });
+    expect(serverView(placed, ctx('2.1', false, { hostZones: new Map([[placed.host!, 'edge']]) }))['OS-EXT-AZ:availability_zone']).toBe('edge');
+    expect(serverView(placed, ctx('2.1', false, { hostZones: new Map([['elsewhere', 'edge']]) }))['OS-EXT-AZ:availability_zone']).toBe('nova');
+    expect(serverView(placed, ctx('2.1'))['OS-EXT-AZ:availability_zone']).toBe('nova');
+    const unplaced = row({ host: null, node: null, availability_zone: 'az-asked' });
+    expect(serverView(unplaced, ctx('2.1', false, { hostZones: new Map([['fake-1', 'edge']]) }))['OS-EXT-AZ:availability_zone']).toBe('az-asked');
+  });
+
   it('shows no progress outside the progress statuses (SHUTOFF, PAUSED, ERROR)', () => {
     expect(serverView(row({ vm_state: 'stopped', power_state: 4, status: 'SHUTOFF' }), ctx('2.1'))).not.toHaveProperty('progress');
     expect(serverView(row({ vm_state: 'paused', power_state: 3, status: 'PAUSED' }), ctx('2.1'))).not.toHaveProperty('progress');

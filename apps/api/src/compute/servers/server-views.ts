@@ -13,6 +13,12 @@ export interface ServerViewContext {
   baseUrl: string;
   /** Given when policy lets the caller see it (2.16, admin by default); the view adds it then. */
   hostStatus?: HostStatus;
+  /**
+   * The zone each compute host is in now (its aggregate's, else its own). A server on a host shows
+   * its host's zone, as Nova's `get_instance_availability_zone` does; one without a host, or whose
+   * host is not here (a past instant's view reads the zone recorded when it was placed), its own.
+   */
+  hostZones?: ReadonlyMap<string, string>;
   /** GET /servers/detail: Nova adds host_status after the other fields and never server_groups (2.71 is show, update and rebuild). */
   inList?: boolean;
   /**
@@ -162,7 +168,8 @@ export function serverView(row: ServerRow, ctx: ServerViewContext): Record<strin
 /** The attributes `show` adds to the base view (the `show_*` flags of views/servers.py, all true for GET). */
 function addShowAttributes(server: Record<string, unknown>, row: ServerRow, ctx: ServerViewContext): void {
   const v = ctx.version;
-  server['OS-EXT-AZ:availability_zone'] = row.availability_zone ?? '';
+  const hostZone = row.host !== null ? ctx.hostZones?.get(row.host) : undefined;
+  server['OS-EXT-AZ:availability_zone'] = hostZone ?? row.availability_zone ?? '';
   server.config_drive = row.config_drive;
   server.key_name = row.key_name;
   server['OS-SRV-USG:launched_at'] = row.launched_at ? novaTimestamp(row.launched_at) : null;

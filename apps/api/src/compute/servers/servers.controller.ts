@@ -96,9 +96,22 @@ export class ServersController {
     return this.timeTravel.readsAt(query.as_of, ['compute_servers'], this.reads, work, { streams, invalid: (m) => badRequest(`Invalid input for query parameters as_of. ${m}`) });
   }
 
-  private async ctx(request: FastifyRequest, token: TokenContext, v: ApiVersion, row: ServerRow | null, inList = false, forChange?: ServerViewContext['forChange']): Promise<ServerViewContext> {
+  /**
+   * The view's context. `hostsNow`: the servers' hosts whose zone the view shows (not for a past
+   * instant, `as_of`, whose rows show the zone recorded when they were placed).
+   */
+  private async ctx(
+    request: FastifyRequest,
+    token: TokenContext,
+    v: ApiVersion,
+    row: ServerRow | null,
+    inList = false,
+    forChange?: ServerViewContext['forChange'],
+    hostsNow: (string | null)[] = row ? [row.host] : [],
+  ): Promise<ServerViewContext> {
     const admin = isAdmin(token);
-    return { version: v, isAdmin: admin, baseUrl: computeBase(request), inList, forChange, ...(admin && v.atLeast('2.16') && row ? { hostStatus: (await this.reads.hostStatus(row.host)) as ServerViewContext['hostStatus'] } : {}) };
+    const [hostStatus, hostZones] = await Promise.all([admin && v.atLeast('2.16') && row ? this.reads.hostStatus(row.host) : undefined, this.reads.hostZones(hostsNow)]);
+    return { version: v, isAdmin: admin, baseUrl: computeBase(request), inList, forChange, hostZones, ...(hostStatus !== undefined ? { hostStatus: hostStatus as ServerViewContext['hostStatus'] } : {}) };
   }
 
   /** The server if the token may see it: other projects' servers, and deleted ones, do not exist (404). */
@@ -286,7 +299,7 @@ export class ServersController {
     // Nova's detail view links its next page to /servers/detail (views/servers.py `_list_view`, coll_name + '/detail').
     const { page, links } = await this.readsAt(query, (reads) => this.page(token, v, query, request, reads, 'servers/detail'));
     // One status per host, not one query per server: a page holds up to 1,000 servers on a few hosts.
-    const base = await this.ctx(request, token, v, null, true);
+    const base = await this.ctx(request, token, v, null, true, undefined, query.as_of === undefined ? page.map((r) => r.host) : []);
     const statuses = new Map<string | null, ServerViewContext['hostStatus']>();
     if (isAdmin(token) && v.atLeast('2.16')) {
       for (const host of new Set(page.map((r) => r.host))) statuses.set(host, (await this.reads.hostStatus(host)) as ServerViewContext['hostStatus']);
@@ -407,7 +420,7 @@ export class ServersController {
   @Get(':serverId')
   async show(@CurrentToken() token: TokenContext, @Microversion() v: ApiVersion, @Param('serverId') serverId: string, @Query() query: RawQuery, @Req() request: FastifyRequest) {
     const row = await this.readsAt(query, (reads) => this.visible(token, serverId, reads), serverId);
-    return { server: serverView(row, await this.ctx(request, token, v, row)) };
+    return { server: serverView(row, await this.ctx(request, token, v, row, false, undefined, query.as_of === undefined ? [row.host] : [])) };
   }
 
   // ---- ips: nova/api/openstack/compute/ips.py (a reader of the project or an admin) ------------
