@@ -36,7 +36,8 @@ export type MigrationRow = {
   stream_version: number;
 };
 
-type MigrationServerRow = { server_id: string; open: MigrationRow | null; stream_version: number };
+/** A resized server: its open migration, and whether it is deleted (its migrations are then no longer listed). */
+export type MigrationServerRow = { server_id: string; open: MigrationRow | null; deleted: boolean; stream_version: number };
 
 export const MIGRATION_EVENT_TYPES: ServerEvent['type'][] = [
   'ServerResizeRequested',
@@ -65,12 +66,14 @@ function migrationUuid(orderId: string): string {
 /**
  * os-migrations (Nova's migrations table) from the servers' streams: a resize opens a migration
  * (pre-migrating), the claim on the destination moves it (migrating), the agent's resize finishes it
- * (finished: VERIFY_RESIZE), and a confirm, a revert or a failure closes it. Rows are never deleted:
- * Nova keeps a migration after its server is gone.
+ * (finished: VERIFY_RESIZE), and a confirm, a revert or a failure closes it. A server's deletion
+ * marks its migrations deleted with it (nova/db/main/api.py `instance_destroy` soft-deletes them):
+ * os-migrations no longer lists them, but a marker may still name one.
  */
 export const computeMigrationsProjection: Projection = {
   name: MIGRATIONS_TABLE,
-  version: 1,
+  // 2: a deleted server's migrations are marked (compute_migration_servers.deleted).
+  version: 2,
   eventTypes: MIGRATION_EVENT_TYPES,
   tables: [
     table<MigrationRow>({
@@ -101,7 +104,7 @@ export const computeMigrationsProjection: Projection = {
     table<MigrationServerRow>({
       name: MIGRATION_SERVERS_TABLE,
       primaryKey: 'server_id',
-      columns: { server_id: { type: 'text' }, open: { type: 'jsonb', nullable: true }, stream_version: { type: 'bigint' } },
+      columns: { server_id: { type: 'text' }, open: { type: 'jsonb', nullable: true }, deleted: { type: 'boolean' }, stream_version: { type: 'bigint' } },
     }),
   ],
 
@@ -120,6 +123,7 @@ export const computeMigrationsProjection: Projection = {
     if (server && server.stream_version >= version) return;
     const at = event.metadata.occurredAt;
     let open = server?.open ?? null;
+    let deleted = server?.deleted ?? false;
     const step = (change: Partial<MigrationRow>, close = false) => {
       if (!open) return;
       const row: MigrationRow = { ...open, ...change, updated_at: at, stream_version: version };
@@ -177,10 +181,11 @@ export const computeMigrationsProjection: Projection = {
         // A migration in any other step is left as it was, as Nova leaves it.
         if (open?.status === 'finished') step({ status: 'confirmed' }, true);
         else open = null;
+        deleted = true;
         break;
       default:
         return;
     }
-    rows.put(MIGRATION_SERVERS_TABLE, { server_id: serverId, open, stream_version: version } satisfies MigrationServerRow);
+    rows.put(MIGRATION_SERVERS_TABLE, { server_id: serverId, open, deleted, stream_version: version } satisfies MigrationServerRow);
   },
 };

@@ -110,8 +110,28 @@ describe('os-migrations (Nova v2.1)', () => {
     expect(await answer(admin('2.66').get('/os-migrations?changes-since=2026-02-01T00:00:00Z&changes-before=2026-01-01T00:00:00Z'))).toEqual(
       fault(400, 'The value of changes-since must be less than or equal to changes-before.'),
     );
+    // A marker is any migration, filtered out or not (migration_list.py `get_marker_record`): the page goes on from its place.
+    const afterFiltered = await admin('2.59').get(`/os-migrations?status=confirmed&marker=${all[0].uuid}`);
+    expect(afterFiltered.status).toBe(200);
+    expect(afterFiltered.json.migrations.map((m: { uuid: string }) => m.uuid)).toEqual([all[1].uuid]);
+    // Up to 2.58 in the order they were made.
+    expect(((await admin('2.1').get('/os-migrations')).json.migrations as { instance_uuid: string }[]).map((m) => m.instance_uuid)).toEqual([confirmed, reverted]);
     // Up to 2.58 unknown parameters are ignored (the schema allowed them).
     expect((await admin('2.1').get('/os-migrations?foo=1')).status).toBe(200);
     expect(await answer(env.as(alpha.member, '2.1').get('/os-migrations'))).toEqual({ status: 403, json: policyDenied('os_compute_api:os-migrations:index') });
+  });
+
+  it("no longer lists a deleted server's migrations (Nova's instance_destroy soft-deletes them), but takes one as a marker", async () => {
+    const gone = await resized('to-delete');
+    await migrationIn(gone, 'finished');
+    const before = (await admin('2.59').get('/os-migrations')).json.migrations as { uuid: string; instance_uuid: string }[];
+    const marker = before.find((m) => m.instance_uuid === gone)!.uuid;
+    expect((await env.as(alpha.member).del(`/servers/${gone}`)).status).toBe(204);
+    await waitFor(`the migration of ${gone} to leave the list`, async () => ((await migrationsOf(gone)).length === 0 ? true : undefined), 10_000);
+    const listed = (await admin('2.59').get('/os-migrations')).json.migrations as { instance_uuid: string }[];
+    expect(listed.map((m) => m.instance_uuid)).toEqual([reverted, confirmed]);
+    const fromGone = await admin('2.59').get(`/os-migrations?marker=${marker}`);
+    expect(fromGone.status).toBe(200);
+    expect((fromGone.json.migrations as { instance_uuid: string }[]).map((m) => m.instance_uuid)).toEqual([reverted, confirmed]);
   });
 });

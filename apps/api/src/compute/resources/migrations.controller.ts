@@ -1,7 +1,7 @@
 import { Controller, Get, Query, Req, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { sqlParams } from '../../../../../infra/persistence/sql-params';
-import { MigrationRow, MIGRATIONS_TABLE } from '../../../../../projections/compute/migrations';
+import { MIGRATION_SERVERS_TABLE, MigrationRow, MIGRATIONS_TABLE } from '../../../../../projections/compute/migrations';
 import { authorize, CurrentToken, isAdmin, TokenContext, TokenGuard } from '../../../../shared/src/auth';
 import { ApiVersion, Microversion } from '../microversion';
 import { badRequest, NovaExceptionFilter } from '../nova-errors';
@@ -37,7 +37,8 @@ export class MigrationsController {
     authorize('os_compute_api:os-migrations:index', isAdmin(token));
     const paged = v.atLeast('2.59');
     const { params, p } = sqlParams();
-    const where: string[] = [];
+    // A deleted server's migrations are gone with it (Nova soft-deletes them in `instance_destroy`).
+    const where: string[] = [`NOT EXISTS (SELECT 1 FROM rm.${MIGRATION_SERVERS_TABLE} s WHERE s.server_id = m.instance_uuid AND s.deleted)`];
     const one = (name: string) => queryValue(query, name);
     const status = one('status');
     if (status !== undefined) where.push(`status = ${p(status)}`);
@@ -61,16 +62,19 @@ export class MigrationsController {
       if (since !== undefined) where.push(`updated_at >= ${p(new Date(since).toISOString())}::timestamptz`);
       if (before !== undefined) where.push(`updated_at <= ${p(new Date(before).toISOString())}::timestamptz`);
     }
-    const order = paged ? 'created_at DESC, id DESC' : 'id';
-    let rows = await this.reads.rows<MigrationRow>(MIGRATIONS_TABLE, `SELECT * FROM rm.${MIGRATIONS_TABLE}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order}`, params);
+    const marker = paged ? one('marker') : undefined;
+    if (marker !== undefined) {
+      // nova/compute/migration_list.py `get_marker_record`: the marker is any migration, whatever the filters
+      // (and a deleted server's too); the page goes on from its place in the order.
+      const found = await this.reads.rows<{ uuid: string }>(MIGRATIONS_TABLE, `SELECT uuid FROM rm.${MIGRATIONS_TABLE} WHERE uuid = $1`, [marker]);
+      if (found.length === 0) throw badRequest(`Marker ${marker} could not be found.`);
+      where.push(`(m.created_at, m.id) < (SELECT k.created_at, k.id FROM rm.${MIGRATIONS_TABLE} k WHERE k.uuid = ${p(marker)} LIMIT 1)`);
+    }
+    // Up to 2.58 Nova lists in its table's order, which is the order migrations were made in.
+    const order = paged ? 'm.created_at DESC, m.id DESC' : 'm.created_at, m.id';
+    let rows = await this.reads.rows<MigrationRow>(MIGRATIONS_TABLE, `SELECT m.* FROM rm.${MIGRATIONS_TABLE} m WHERE ${where.join(' AND ')} ORDER BY ${order}`, params);
     let links: ReturnType<typeof nextLink> | null = null;
     if (paged) {
-      const marker = one('marker');
-      if (marker !== undefined) {
-        const at = rows.findIndex((m) => m.uuid === marker);
-        if (at < 0) throw badRequest(`Marker ${marker} could not be found.`);
-        rows = rows.slice(at + 1);
-      }
       const asked = one('limit');
       const limit = Math.min(asked === undefined ? MAX_LIMIT : Number(asked), MAX_LIMIT);
       rows = rows.slice(0, limit);
