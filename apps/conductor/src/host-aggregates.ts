@@ -98,8 +98,12 @@ export class HostAggregates {
   async schedulerHosts(options: { zoneAsked?: boolean; named?: string | null } = {}): Promise<SchedulerHost[]> {
     const out: SchedulerHost[] = [];
     const now = Date.now();
-    // A request for a zone reads the aggregates first: the zone may have been made just before it.
-    if (options.zoneAsked || this.zones.at <= now - SCHEDULER_VIEW_MS) await this.refreshZones();
+    // A request for a zone reads the aggregates first: the zone may have been made just before it, so
+    // a read already under way (it may have started before that) is waited for and followed by another.
+    if (options.zoneAsked) {
+      await this.zonesRefresh;
+      await this.refreshZones();
+    } else if (this.zones.at <= now - SCHEDULER_VIEW_MS) await this.refreshZones();
     const zones = this.zones.byHost;
     for (const name of this.names) {
       const fresh = name !== options.named && (this.refreshedAt.get(name) ?? 0) > now - SCHEDULER_VIEW_MS;
