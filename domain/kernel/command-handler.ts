@@ -27,6 +27,13 @@ export interface HandleOptions {
    * request is a retry), the append is refused and the command handled as usual, on a read.
    */
   fresh?: boolean;
+  /**
+   * false: a request id seen before is not a retry here, and the command is decided like any other
+   * (its event ids must then not derive from the request). For streams many requests share, where
+   * the id alone does not tell one request from another: OpenStack's services pass one global
+   * request id down every call they make for an operation, and Nova retries nothing on these.
+   */
+  replay?: boolean;
 }
 
 export interface HandleResult<State, Event extends DomainEvent> {
@@ -62,7 +69,7 @@ export async function handleCommand<C extends Command, E extends DomainEvent, S>
       const recorded = upcasters.upcast(raw);
       state = decider.evolve(state, recorded as unknown as E);
       version = recorded.version;
-      if (sameRequest(recorded, command)) {
+      if (opts.replay !== false && sameRequest(recorded, command)) {
         earlier.push(recorded);
       }
     }

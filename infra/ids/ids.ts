@@ -16,6 +16,9 @@ export function uuidFromName(name: string): string {
 export const deterministicEventId: EventIdFactory = (requestId, stream, index, commandType) =>
   uuidFromName(`${requestId}\u0000${commandType}\u0000${stream}\u0000${index}`);
 
+/** Event ids of a command that is never replayed by its request id (HandleOptions.replay false): a fresh uuid each. */
+export const randomEventId: EventIdFactory = () => randomUUID();
+
 export function newRequestId(): string {
   return `req-${randomUUID()}`;
 }

@@ -196,4 +196,21 @@ describe('os-aggregates (Nova v2.1)', () => {
     });
     for (const x of [agg, plain]) expect((await admin().del(`/os-aggregates/${x.id}`)).status).toBe(200);
   });
+
+  it('takes every request, whatever request id it carries (services pass one global id down all their calls)', async () => {
+    const shared = { 'X-OpenStack-Request-ID': 'req-6a1c3f3e-8b0d-4f0e-9d6e-2f4a1b7c9d10', 'OpenStack-API-Version': 'compute 2.1' };
+    const post = (path: string, body: unknown) => call('POST', `${env.compute}${path}`, { token: env.admin, body, headers: shared });
+    const one = await post('/os-aggregates', { aggregate: { name: 'global-1' } });
+    const two = await post('/os-aggregates', { aggregate: { name: 'global-2' } });
+    expect([one.status, two.status]).toEqual([200, 200]);
+    expect(two.json.aggregate.id).not.toBe(one.json.aggregate.id);
+    expect(two.json.aggregate.name).toBe('global-2');
+    expect((await post(`/os-aggregates/${one.json.aggregate.id}/action`, { add_host: { host: 'fake-1' } })).status).toBe(200);
+    expect((await post(`/os-aggregates/${one.json.aggregate.id}/action`, { add_host: { host: 'fake-2' } })).status).toBe(200);
+    expect((await admin().get(`/os-aggregates/${one.json.aggregate.id}`)).json.aggregate.hosts).toEqual(['fake-1', 'fake-2']);
+    // The same request again is decided again: Nova's answer to a host already there.
+    expect((await post(`/os-aggregates/${one.json.aggregate.id}/action`, { add_host: { host: 'fake-2' } })).status).toBe(409);
+    for (const host of ['fake-1', 'fake-2']) await admin().post(`/os-aggregates/${one.json.aggregate.id}/action`, { remove_host: { host } });
+    for (const a of [one, two]) expect((await admin().del(`/os-aggregates/${a.json.aggregate.id}`)).status).toBe(200);
+  });
 });

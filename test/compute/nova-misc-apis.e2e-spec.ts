@@ -133,6 +133,20 @@ describe('Nova extensions, instance usage audit log, server external events', ()
       expect((await env.server(env.admin, active)).json.server.status).toBe('ACTIVE');
     });
 
+    it('records every POST, even when Neutron or Cinder send them all with one global request id', async () => {
+      const before = (await externalEvents(active)).length;
+      const headers = { 'X-OpenStack-Request-ID': 'req-0b7e6a52-3f7c-4d0e-8a51-5c2d9e4f1a60', 'OpenStack-API-Version': 'compute 2.1' };
+      for (const tag of ['port-a', 'port-b']) {
+        const r = await call('POST', `${env.compute}/os-server-external-events`, { token: env.admin, headers, body: { events: [{ name: 'network-vif-plugged', server_uuid: active, tag }] } });
+        expect(r.status).toBe(200);
+      }
+      const recorded = await waitFor('both events in the audit trail', async () => {
+        const all = await externalEvents(active);
+        return all.length >= before + 2 ? all.slice(before) : undefined;
+      }, 10_000);
+      expect(recorded.map((e) => e.tag)).toEqual(['port-a', 'port-b']);
+    });
+
     it("answers each event on its own (404 unknown, 400 tag missing, 422 on no host) and the whole with 207, as Nova's", async () => {
       const before = await externalEvents(active);
       expect(

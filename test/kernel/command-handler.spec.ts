@@ -1,5 +1,5 @@
 import { InMemoryEventStore } from '../../infra/eventstore/in-memory/in-memory-event-store';
-import { deterministicEventId } from '../../infra/ids/ids';
+import { deterministicEventId, randomEventId } from '../../infra/ids/ids';
 import { FIXED_NOW } from '../support/decider-spec';
 import { handleCommand } from '../../domain/kernel/command-handler';
 import { Decider } from '../../domain/kernel/decider';
@@ -86,6 +86,19 @@ describe('handleCommand', () => {
     expect(again.position).toBe(first.position);
     expect(again.events).toEqual([{ type: 'QuotaConsumed', data: { amount: 4 } }]);
     expect((await events(store, 'quota-1')).map((e) => e.type)).toEqual(['QuotaCreated', 'QuotaConsumed']);
+  });
+
+  it('with replay off, decides a second command with the same request id like any other (a global request id shared by many calls)', async () => {
+    const noReplay = { eventId: randomEventId, replay: false };
+    await handleCommand(store, quota, 'quota-1', { type: 'CreateQuota', data: { limit: 10 }, metadata: meta('req-a') }, noReplay);
+    const first = await handleCommand(store, quota, 'quota-1', { type: 'ConsumeQuota', data: { amount: 4 }, metadata: meta('req-g') }, noReplay);
+    const second = await handleCommand(store, quota, 'quota-1', { type: 'ConsumeQuota', data: { amount: 3 }, metadata: meta('req-g') }, noReplay);
+    expect(second.replayed).toBe(false);
+    expect(second.position).not.toBe(first.position);
+    expect(second.state).toEqual({ status: 'open', limit: 10, used: 7 });
+    const recorded = await events(store, 'quota-1');
+    expect(recorded.map((e) => e.data)).toEqual([{ limit: 10 }, { amount: 4 }, { amount: 3 }]);
+    expect(new Set(recorded.map((e) => e.id)).size).toBe(3);
   });
 
   it('scopes a request id to its sender: another user reusing it is decided afresh, with other event ids', async () => {

@@ -105,7 +105,8 @@ export class ServerExternalEventsController {
     let position: Position | null = null;
     for (const [serverId, list] of accepted) {
       try {
-        ({ position } = await this.writes.run(serverDecider, serverStream(serverId), 'RecordServerExternalEvents', { serverId, events: list.map((x) => x.event) }, meta));
+        // Neutron and Cinder send their operation's global request id with every event: each POST is recorded (Nova handles each).
+        ({ position } = await this.writes.run(serverDecider, serverStream(serverId), 'RecordServerExternalEvents', { serverId, events: list.map((x) => x.event) }, meta, { replay: false }));
       } catch (error) {
         // The read model was behind the server's stream: the stream's answer stands.
         if (!(error instanceof NotFound || error instanceof InvalidState)) throw error;

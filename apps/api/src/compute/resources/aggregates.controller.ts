@@ -94,7 +94,8 @@ export class AggregatesController {
 
   private async run(request: FastifyRequest, token: TokenContext, type: AggregateCommand['type'], data: AggregateCommand['data']) {
     // Every aggregate is in this one stream, so concurrent changes to different aggregates conflict: each is decided again on the new state.
-    const result = await this.writes.run(aggregatesDecider, AGGREGATES_STREAM, type, data, commandMetadata(request, token), { maxRetries: AGGREGATE_WRITE_RETRIES });
+    // A request id is no retry key here: a service passing one global id down its calls makes them all share it (Nova has no replay).
+    const result = await this.writes.run(aggregatesDecider, AGGREGATES_STREAM, type, data, commandMetadata(request, token), { maxRetries: AGGREGATE_WRITE_RETRIES, replay: false });
     await this.reads.waitFor(result.position, AGGREGATES_TABLE);
     return result;
   }
