@@ -151,6 +151,28 @@ describe('os-aggregates (Nova v2.1)', () => {
     expect(Object.keys(zones.find((z) => z.zoneName === 'nova')?.hosts ?? {})).toEqual(['fake-1']);
     const services = (await admin().get('/os-services?binary=nova-compute')).json.services as { host: string; zone: string }[];
     expect(Object.fromEntries(services.map((s) => [s.host, s.zone]))).toEqual({ 'fake-1': 'nova', 'fake-2': 'edge-zone' });
+    // Nova lists the available zones by name, then the others by name; a zone whose services are all disabled
+    // is not available, and the detail lists no hosts for it.
+    expect(zones.map((z) => z.zoneName)).toEqual(['edge-zone', 'nova']);
+    expect((await admin().put('/os-services/disable', { host: 'fake-2', binary: 'nova-compute' })).status).toBe(200);
+    expect((await admin().get('/os-availability-zone')).json.availabilityZoneInfo).toEqual([
+      { zoneName: 'nova', zoneState: { available: true }, hosts: null },
+      { zoneName: 'edge-zone', zoneState: { available: false }, hosts: null },
+    ]);
+    expect(((await admin().get('/os-availability-zone/detail')).json.availabilityZoneInfo as unknown[])[1]).toEqual({ zoneName: 'edge-zone', zoneState: { available: false }, hosts: null });
+    // A boot into a zone that is not available is refused at the API (nova/compute/api.py, get_only_available).
+    expect(await answer(env.boot(alpha.member, { name: 'disabled-zone', imageRef: image, flavorRef: flavor, availability_zone: 'edge-zone' }))).toEqual({
+      status: 400,
+      json: novaFault(400, 'The requested availability zone is not available'),
+    });
+    expect((await admin().put('/os-services/enable', { host: 'fake-2', binary: 'nova-compute' })).status).toBe(200);
+
+    // A forced host ('az:host') skips the zone check, as in Nova: the server lands on the host and shows its zone.
+    const forced = (await env.boot(env.admin, { name: 'forced', imageRef: image, flavorRef: flavor, availability_zone: 'nowhere:fake-2' })).json.server.id as string;
+    const forcedShown = await env.until(env.admin, forced, ['ACTIVE']);
+    expect([forcedShown['OS-EXT-SRV-ATTR:host'], forcedShown['OS-EXT-AZ:availability_zone']]).toEqual(['fake-2', 'edge-zone']);
+    expect((await admin().del(`/servers/${forced}`)).status).toBe(204);
+    await waitFor(`server ${forced} gone`, async () => ((await env.server(env.admin, forced)).status === 404 ? true : undefined), 30_000);
 
     // Every server asked for in the zone lands on its one host.
     const ids: string[] = [];

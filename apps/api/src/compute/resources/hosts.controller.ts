@@ -329,11 +329,17 @@ export class HostsController {
 
   // --- os-availability-zone (nova/api/openstack/compute/availability_zone.py) ---
 
+  /**
+   * nova/availability_zones.py `get_availability_zones`: a zone is available while one of its services
+   * is enabled; the available zones by name, then the others by name. `members`: the enabled services'
+   * hosts (the detail lists no disabled service, and no hosts at all for a zone that is not available).
+   */
   private zones(hosts: HostRow[]) {
     const zones = new Map<string, HostRow[]>();
     for (const h of hosts) zones.set(h.availability_zone, [...(zones.get(h.availability_zone) ?? []), h]);
-    // A zone is available while one of its services is enabled.
-    return [...zones.entries()].map(([name, members]) => ({ name, members, available: members.some((h) => h.enabled) }));
+    const all = [...zones.entries()].map(([name, members]) => ({ name, members: members.filter((h) => h.enabled), available: members.some((h) => h.enabled) }));
+    const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    return [...all.filter((z) => z.available).sort(byName), ...all.filter((z) => !z.available).sort(byName)];
   }
 
   @Get('os-availability-zone')
@@ -350,7 +356,7 @@ export class HostsController {
       availabilityZoneInfo: zones.map((z) => ({
         zoneName: z.name,
         zoneState: { available: z.available },
-        hosts: Object.fromEntries(z.members.map((h) => [h.host, { [COMPUTE_BINARY]: { available: state(h) === 'up', active: h.enabled, updated_at: serviceTime(h.service_updated_at) } }])),
+        hosts: z.available ? Object.fromEntries(z.members.map((h) => [h.host, { [COMPUTE_BINARY]: { available: state(h) === 'up', active: h.enabled, updated_at: serviceTime(h.service_updated_at) } }])) : null,
       })),
     };
   }

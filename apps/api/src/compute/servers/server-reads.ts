@@ -129,9 +129,11 @@ export class ServerReads {
     return 'UP';
   }
 
-  /** The zones compute hosts are in (their aggregates', else their agents'). */
+  /** The available zones (nova/availability_zones.py `get_only_available`): those of enabled compute services (their aggregates', else their agents'). */
   async availabilityZones(): Promise<string[]> {
-    const rows = await this.source.query<{ availability_zone: string }>(`SELECT DISTINCT coalesce(${AGGREGATE_ZONE_OF('h.host')}, h.availability_zone) AS availability_zone FROM rm.compute_hosts h`).catch(() => []);
+    const rows = await this.source
+      .query<{ availability_zone: string }>(`SELECT DISTINCT coalesce(${AGGREGATE_ZONE_OF('h.host')}, h.availability_zone) AS availability_zone FROM rm.compute_hosts h WHERE h.enabled`)
+      .catch(() => []);
     return rows.map((r) => r.availability_zone);
   }
 

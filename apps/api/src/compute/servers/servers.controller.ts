@@ -265,7 +265,8 @@ export class ServersController {
     if (req.availabilityZone !== null) {
       const [az, host] = req.availabilityZone.split(':');
       if (host) authorize('os_compute_api:servers:create:forced_host', isAdmin(token));
-      if (az && !(await this.reads.availabilityZones()).includes(az)) throw badRequest('The requested availability zone is not available');
+      // nova/compute/api.py `_validate_and_build_base_options`: a forced host ('az:host') skips the zone check.
+      if (az && !host && !(await this.reads.availabilityZones()).includes(az)) throw badRequest('The requested availability zone is not available');
       if (host && !(await this.reads.hostExists(host))) throw badRequest(`Compute host ${host} could not be found.`);
     }
     if (req.host !== null) {
