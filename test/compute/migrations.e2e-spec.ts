@@ -116,6 +116,13 @@ describe('os-migrations (Nova v2.1)', () => {
     expect(afterFiltered.json.migrations.map((m: { uuid: string }) => m.uuid)).toEqual([all[1].uuid]);
     // Up to 2.58 in the order they were made.
     expect(((await admin('2.1').get('/os-migrations')).json.migrations as { instance_uuid: string }[]).map((m) => m.instance_uuid)).toEqual([confirmed, reverted]);
+    // Up to 2.58 every parameter is a database filter, node, uuid, user_id and project_id included.
+    const v21 = async (q: string) => ((await admin('2.1').get(`/os-migrations?${q}`)).json.migrations as { instance_uuid: string }[]).map((m) => m.instance_uuid);
+    expect(await v21(`uuid=${all[1].uuid}`)).toEqual([confirmed]);
+    expect(await v21(`project_id=${alpha.projectId}`)).toEqual([confirmed, reverted]);
+    expect(await v21('project_id=someone-else')).toEqual([]);
+    expect(await v21('node=nowhere')).toEqual([]);
+    expect((await v21(`node=${(all[0] as unknown as { source_node: string }).source_node}`)).length).toBeGreaterThan(0);
     // Up to 2.58 unknown parameters are ignored (the schema allowed them).
     expect((await admin('2.1').get('/os-migrations?foo=1')).status).toBe(200);
     expect(await answer(env.as(alpha.member, '2.1').get('/os-migrations'))).toEqual({ status: 403, json: policyDenied('os_compute_api:os-migrations:index') });

@@ -49,9 +49,15 @@ export class MigrationsController {
     if (one('instance_uuid') !== undefined) where.push(`instance_uuid = ${p(one('instance_uuid'))}`);
     // Nova never hides a migration of a single cell: hidden=true finds none.
     if (one('hidden') !== undefined && !['0', 'false', 'f', 'no', 'n', 'off'].includes(one('hidden')!.toLowerCase())) where.push('false');
-    if (v.atLeast('2.80')) {
+    // Up to 2.58 Nova hands every query parameter to the database as a filter (`_index`: search_opts.update(req.GET)),
+    // so node, uuid, user_id and project_id filter there too; from 2.59 the schema refuses them until 2.80 takes the last two.
+    if (v.atLeast('2.80') || !paged) {
       if (one('user_id') !== undefined) where.push(`user_id = ${p(one('user_id'))}`);
       if (one('project_id') !== undefined) where.push(`project_id = ${p(one('project_id'))}`);
+    }
+    if (!paged) {
+      if (one('node') !== undefined) where.push(`(source_node = ${p(one('node'))} OR dest_node = ${p(one('node'))})`);
+      if (one('uuid') !== undefined) where.push(`uuid = ${p(one('uuid'))}`);
     }
     if (paged) {
       const since = one('changes-since');
