@@ -1,7 +1,7 @@
 import { Conflict, InvalidInput, NotFound, SYSTEM_ACTOR } from '../../kernel';
 import { deciderSpec, FIXED_NOW } from '../../../test/support/decider-spec';
 import { AggregateCommand, AggregateEvent, aggregatesDecider, aggregateZones } from '.';
-import { evolveAggregates, initialAggregatesState } from './state';
+import { evolveAggregates, initialAggregatesState, mergeMetadata } from './state';
 
 const metadata = { requestId: 'req-1', correlationId: 'c-1', causationId: 'req-1', actor: SYSTEM_ACTOR, now: FIXED_NOW };
 const spec = deciderSpec(aggregatesDecider);
@@ -96,6 +96,18 @@ describe('host aggregates', () => {
       .when(cmd('SetAggregateMetadata', { aggregateId: 1, metadata: { k1: null, k2: 'v2', k3: 'v3', nope: null }, hostsWithInstances: [] }))
       .then([{ type: 'AggregateMetadataUpdated', data: { aggregateId: 1, uuid: 'u1', set: { k3: 'v3' }, removed: ['k1'] } }]);
     spec.given(given).when(cmd('SetAggregateMetadata', { aggregateId: 1, metadata: {}, hostsWithInstances: [] })).thenNothingHappens();
+  });
+
+  it('takes keys named like Object properties as plain keys (__proto__, toString)', () => {
+    const given = [created(1, 'a')];
+    const asked = JSON.parse('{"__proto__": "x", "toString": null, "constructor": "c"}') as Record<string, string | null>;
+    spec
+      .given(given)
+      .when(cmd('SetAggregateMetadata', { aggregateId: 1, metadata: asked, hostsWithInstances: [] }))
+      .then([{ type: 'AggregateMetadataUpdated', data: { aggregateId: 1, uuid: 'u1', set: JSON.parse('{"__proto__": "x", "constructor": "c"}'), removed: [] } }]);
+    const merged = mergeMetadata({}, JSON.parse('{"__proto__": "x"}'), []);
+    expect(Object.keys(merged)).toEqual(['__proto__']);
+    expect(JSON.stringify(merged)).toBe('{"__proto__":"x"}');
   });
 
   it("gives a host its first zoned aggregate's zone", () => {

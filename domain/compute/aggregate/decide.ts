@@ -74,12 +74,14 @@ export function setAggregateMetadata(command: SetAggregateMetadata, state: Aggre
   const a = live(state, command.data.aggregateId);
   const asked = command.data.metadata;
   if (AVAILABILITY_ZONE_KEY in asked) assertZoneSafe(state, a, a.name, asked[AVAILABILITY_ZONE_KEY], a.hosts, 'update_meta', command.data.hostsWithInstances);
-  const set: Record<string, string> = {};
+  // Keys are the client's: `__proto__` or `toString` are keys like any other (no prototype to set or to find them on).
+  const set: Record<string, string> = Object.create(null);
   const removed: string[] = [];
   for (const [key, value] of Object.entries(asked)) {
+    const held = Object.hasOwn(a.metadata, key);
     if (value === null) {
-      if (key in a.metadata) removed.push(key);
-    } else if (a.metadata[key] !== value) set[key] = value;
+      if (held) removed.push(key);
+    } else if (!held || a.metadata[key] !== value) set[key] = value;
   }
   if (!Object.keys(set).length && !removed.length) return [];
   return [{ type: 'AggregateMetadataUpdated', data: { aggregateId: a.id, uuid: a.uuid, set, removed } }];

@@ -51,7 +51,7 @@ export function evolveAggregates(state: AggregatesState, event: AggregateEvent):
 }
 
 export function mergeMetadata(metadata: Readonly<Record<string, string>>, set: Record<string, string>, removed: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = { ...metadata, ...set };
+  const out: Record<string, string> = Object.assign(Object.create(null), metadata, set);
   for (const key of removed) delete out[key];
   return out;
 }
