@@ -71,6 +71,7 @@ describe('os-aggregates (Nova v2.1)', () => {
     expect(deleted.status).toBe(200);
     expect(deleted.text).toBe('');
     expect(await answer(admin().get(`/os-aggregates/${id}`))).toEqual({ status: 404, json: novaFault(404, `Aggregate ${id} could not be found.`) });
+    expect(await answer(admin().get('/os-aggregates/99999999999999999999'))).toEqual({ status: 404, json: novaFault(404, 'Aggregate 99999999999999999999 could not be found.') });
     // Ids are never reused.
     const next = await admin().post('/os-aggregates', { aggregate: { name: 'rack-1' } });
     expect(next.json.aggregate.id).toBeGreaterThan(id);

@@ -86,7 +86,9 @@ export class AggregatesController {
   }
 
   private async existing(raw: string): Promise<AggregateRow> {
-    const row = await this.row(aggregateId(raw));
+    const id = aggregateId(raw);
+    // An integer past any id there is (past bigint, too) names no aggregate.
+    const row = Number.isSafeInteger(id) ? await this.row(id) : null;
     // nova/exception.py AggregateNotFound: the id as the URL spelt it.
     if (!row) throw notFound(`Aggregate ${raw} could not be found.`);
     return row;
@@ -100,9 +102,13 @@ export class AggregatesController {
     return result;
   }
 
-  /** The member hosts that run servers (Nova counts the instances on them before it moves their zone). */
-  private hostsWithInstances(a: AggregateRow): Promise<string[]> {
-    return this.reads.hostsWithServers(a.hosts);
+  /**
+   * Every compute host that runs servers (Nova counts the instances on an aggregate's hosts before it moves
+   * their zone). All of them, not the members the read model shows: the decider checks the members as the
+   * stream has them, so a host added meanwhile is not taken for an empty one.
+   */
+  private async hostsWithInstances(): Promise<string[]> {
+    return this.reads.hostsWithServers((await this.reads.hosts()).map((h) => h.host));
   }
 
   @Get()
@@ -140,7 +146,7 @@ export class AggregatesController {
       ...(asked.name !== undefined ? { name: asked.name.trim() } : {}),
       // Nova strips the zone on a create only.
       ...('availability_zone' in asked ? { availabilityZone: asked.availability_zone ?? null } : {}),
-      hostsWithInstances: await this.hostsWithInstances(a),
+      hostsWithInstances: await this.hostsWithInstances(),
     });
     const after = await this.existing(id);
     return { aggregate: this.view('availability_zone' in asked ? this.touched(after) : after, v) };
@@ -168,7 +174,7 @@ export class AggregatesController {
     if (action === 'set_metadata') {
       const metadata = member<{ metadata: Record<string, string | null> }>(body, action).metadata;
       const a = await this.existing(id);
-      await this.run(request, token, 'SetAggregateMetadata', { aggregateId: a.id, metadata, hostsWithInstances: await this.hostsWithInstances(a) });
+      await this.run(request, token, 'SetAggregateMetadata', { aggregateId: a.id, metadata, hostsWithInstances: await this.hostsWithInstances() });
       return { aggregate: this.view(this.touched(await this.existing(id)), v) };
     }
     const host = member<{ host: string }>(body, action).host;
