@@ -7,7 +7,7 @@ import { ApiVersion, Microversion } from '../microversion';
 import { badRequest, NovaExceptionFilter } from '../nova-errors';
 import { NovaResponseInterceptor } from '../nova-responses';
 import { MAX_LIMIT, nextLink } from './links';
-import { NovaSchema, PARAMETER_TYPES, queryValue, RawQuery, validateQuery } from './nova-schema';
+import { NovaSchema, PARAMETER_TYPES, parseIsoTime, queryValue, RawQuery, validateQuery } from './nova-schema';
 import { novaTime } from './nova-time';
 import { ResourceReads } from './resource-reads';
 
@@ -60,13 +60,16 @@ export class MigrationsController {
       if (one('uuid') !== undefined) where.push(`uuid = ${p(one('uuid'))}`);
     }
     if (paged) {
-      const since = one('changes-since');
-      const before = v.atLeast('2.66') ? one('changes-before') : undefined;
-      if (since !== undefined && before !== undefined && Date.parse(before) < Date.parse(since)) {
+      // The schema has checked both: parseIsoTime reads them.
+      const sinceText = one('changes-since');
+      const beforeText = v.atLeast('2.66') ? one('changes-before') : undefined;
+      const since = sinceText === undefined ? null : parseIsoTime(sinceText)!;
+      const before = beforeText === undefined ? null : parseIsoTime(beforeText)!;
+      if (since !== null && before !== null && before < since) {
         throw badRequest('The value of changes-since must be less than or equal to changes-before.');
       }
-      if (since !== undefined) where.push(`updated_at >= ${p(new Date(since).toISOString())}::timestamptz`);
-      if (before !== undefined) where.push(`updated_at <= ${p(new Date(before).toISOString())}::timestamptz`);
+      if (since !== null) where.push(`updated_at >= ${p(since.toISOString())}::timestamptz`);
+      if (before !== null) where.push(`updated_at <= ${p(before.toISOString())}::timestamptz`);
     }
     const marker = paged ? one('marker') : undefined;
     if (marker !== undefined) {

@@ -59,8 +59,33 @@ function deepEqual(a: unknown, b: unknown): boolean {
 const NAME_REASON = 'printable characters. Can not start or end with whitespace.';
 const printable = (s: string) => !/[\u0000-\u001f\u007f-\u009f]/.test(s);
 
-/** What iso8601.parse_date (Nova's `date-time` format) accepts: `2011-01-01`, `2011-01-01T10:00:00.5Z`, `20110101T1000+02:00`... */
-export const ISO_8601 = /^\d{4}(-?\d{2}(-?\d{2})?)?([T ]\d{2}(:?\d{2}(:?\d{2}([.,]\d+)?)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$/i;
+/**
+ * The forms iso8601.parse_date takes (Nova's `date-time` format, timeutils.parse_isotime): YYYY, YYYY-M(M),
+ * YYYY-M(M)-D(D) or YYYYMMDD, then a time after 'T' or ' ' (hh, hh:mm or hhmm, seconds with a fraction
+ * after '.' or ','), then Z, ±hh, ±hhmm or ±hh:mm.
+ */
+const ISO_8601 = /^(\d{4})(?:(?:-(\d{1,2})|(\d{2})(?!$))(?:(?:-(\d{1,2})|(\d{2}))(?:[ T](\d{2})(?::?(\d{2}))?(?::?(\d{1,2})(?:[.,](\d+))?)?(Z|([-+])(\d{2}):?(\d{2})?)?)?)?)?$/;
+
+/**
+ * The instant an ISO 8601 text names, as Nova reads it: a time without zone is UTC (iso8601's default
+ * zone), whatever the zone this process runs in; null for a text it refuses, or a date that does not exist.
+ */
+export function parseIsoTime(text: string): Date | null {
+  const m = ISO_8601.exec(text);
+  if (!m) return null;
+  const [, y, monthDash, month, dayDash, day, hh, mm, ss, fraction, zone, sign, tzh, tzm] = m;
+  const n = (v: string | undefined, dflt: number) => (v === undefined ? dflt : Number(v));
+  const [year, mon, d, hour, minute, second] = [Number(y), n(monthDash ?? month, 1), n(dayDash ?? day, 1), n(hh, 0), n(mm, 0), n(ss, 0)];
+  const lastDay = new Date(Date.UTC(year, mon, 0)).getUTCDate();
+  if (mon < 1 || mon > 12 || d < 1 || d > lastDay || hour > 23 || minute > 59 || second > 59) return null;
+  const offsetMinutes = zone === undefined || zone === 'Z' ? 0 : (sign === '-' ? -1 : 1) * (Number(tzh) * 60 + n(tzm, 0));
+  if (Math.abs(offsetMinutes) >= 24 * 60) return null;
+  const ms = fraction === undefined ? 0 : Math.floor(Number(`0.${fraction}`) * 1000);
+  const utc = new Date(0);
+  utc.setUTCFullYear(year, mon - 1, d);
+  utc.setUTCHours(hour, minute, second, ms);
+  return new Date(utc.getTime() - offsetMinutes * 60_000);
+}
 
 const KEYPAIR_CHARS_20 = '_- 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const KEYPAIR_CHARS_292 = '@._- 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -97,7 +122,7 @@ function* check(schema: NovaSchema, value: unknown, path: (string | number)[]): 
       case 'format': {
         // What iso8601.parse_date accepts (Nova's `date-time` checker): a plain jsonschema format error.
         if (arg === 'date-time') {
-          if (typeof value === 'string' && !(ISO_8601.test(value) && !Number.isNaN(Date.parse(value)))) yield { path, instance: value, message: `${repr(value)} is not a 'date-time'` };
+          if (typeof value === 'string' && parseIsoTime(value) === null) yield { path, instance: value, message: `${repr(value)} is not a 'date-time'` };
           break;
         }
         // oslo uuidutils.is_uuid_like, a plain jsonschema format error (not InvalidName).

@@ -18,7 +18,7 @@ import { NovaResponseInterceptor } from '../nova-responses';
 import { ComputeUsage, ProjectUsage } from '../resources/compute-usage';
 import { FlavorLookup } from '../resources/flavor-lookup';
 import { computeBase, MAX_LIMIT, nextLink } from '../resources/links';
-import { ISO_8601, RawQuery, validateBody } from '../resources/nova-schema';
+import { parseIsoTime, RawQuery, validateBody } from '../resources/nova-schema';
 import { repr } from '../../image/python-text';
 import { ServerListQuery, ServerReads } from './server-reads';
 import { accessAddress, actionSchema, autoDiskConfig, CreateRequest, parseCreate, updateSchema } from './server-requests';
@@ -364,8 +364,9 @@ export class ServersController {
       const value = one(param);
       if (value === undefined) continue;
       if (param === 'changes-before' && v.below('2.66')) continue;
-      if (!ISO_8601.test(value) || Number.isNaN(Date.parse(value))) throw badRequest(`Invalid input for query parameters ${param}. Value: ${value}. '${value}' is not a 'date-time'`);
-      q[key] = new Date(value).toISOString();
+      const at = parseIsoTime(value);
+      if (at === null) throw badRequest(`Invalid input for query parameters ${param}. Value: ${value}. '${value}' is not a 'date-time'`);
+      q[key] = at.toISOString();
       q.deleted = 'also';
     }
     if (admin) {
