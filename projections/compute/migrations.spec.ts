@@ -1,6 +1,6 @@
 import { recordedStream } from '../../test/support/recorded-stream';
 import { projectInMemory } from '../kernel/projection';
-import { computeMigrationsProjection, legacyId, MIGRATIONS_TABLE } from './migrations';
+import { computeMigrationsProjection, legacyId, MIGRATION_IDS_TABLE, MIGRATIONS_TABLE } from './migrations';
 
 const flavor = (id: string) => ({ id, name: id, vcpus: 1, memoryMb: 64, rootGb: 1, ephemeralGb: 0, swapMb: 0, rxtxFactor: 1, isPublic: true, description: null, extraSpecs: {} });
 const ORDER = 'req-11111111-2222-4333-8444-555555555555';
@@ -34,6 +34,17 @@ describe('compute_migrations projection', () => {
     expect(migration([...revert, { type: 'ServerResizeReverted', data: { serverId: 's1', orderId: 'req-r', vmState: 'active', powerState: 1, host: 'h1', node: 'h1', flavor: flavor('f1'), releasedClaimId: null, releasedHost: 'h2' } }])?.status).toBe('reverted');
     expect(migration([created, requested(), { type: 'ServerActionFailed', data: { serverId: 's1', orderId: ORDER, action: 'resize', message: 'No valid host', vmState: 'active', powerState: 1, releasedClaimId: null, releasedHost: null } }])?.status).toBe('error');
     expect(migration([created, requested(), claimed, resized, { type: 'ServerDeleted', data: { serverId: 's1', orderId: null, projectId: 'p', host: 'h2', claims: [], serverGroupId: null, vmState: 'deleted' } }])?.status).toBe('confirmed');
+  });
+
+  it('numbers migrations 1, 2, 3... in log order, once each (a redelivered event takes no second id)', () => {
+    const confirmed = { type: 'ServerResizeConfirmed', data: { serverId: 's1', vmState: 'active', releasedClaimId: null, sourceHost: 'h1' } };
+    const second = 'req-22222222-2222-4333-8444-555555555555';
+    const rows = project([created, requested(), claimed, resized, confirmed, requested(second, 'f2')]);
+    expect([rows.get(MIGRATIONS_TABLE, `s1|${ORDER}`)?.id, rows.get(MIGRATIONS_TABLE, `s1|${second}`)?.id]).toEqual([1, 2]);
+    const events = recordedStream('server-s1', [created, requested()]);
+    const twice = projectInMemory(computeMigrationsProjection, [...events, events[1]]);
+    expect(twice.get(MIGRATIONS_TABLE, `s1|${ORDER}`)?.id).toBe(1);
+    expect(twice.get(MIGRATION_IDS_TABLE, 'migrations')).toEqual({ key: 'migrations', last: 1 });
   });
 
   it('opens a new migration for the next resize, from the flavor the last one left', () => {

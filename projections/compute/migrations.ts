@@ -7,6 +7,9 @@ import { getRow, pairKey, table } from '../kernel/rows';
 export const MIGRATIONS_TABLE = 'compute_migrations';
 /** The migration a server has open, so that each step finds it (a row only for servers that were resized). */
 export const MIGRATION_SERVERS_TABLE = 'compute_migration_servers';
+/** One row: the last migration id given (Nova's autoincrement key, here numbered in log order, so every rebuild numbers alike). */
+export const MIGRATION_IDS_TABLE = 'compute_migration_ids';
+const SEQUENCE = 'migrations';
 
 /** Nova's migration statuses of a resize (nova/compute/manager.py, nova/conductor/tasks/migrate.py). */
 export type MigrationStatus = 'pre-migrating' | 'migrating' | 'finished' | 'confirmed' | 'reverting' | 'reverted' | 'error';
@@ -14,7 +17,7 @@ export type MigrationStatus = 'pre-migrating' | 'migrating' | 'finished' | 'conf
 /** A migration record (os-migrations), one per resize. */
 export type MigrationRow = {
   key: string;
-  /** Nova's integer id, derived from the uuid so every rebuild gives the same. */
+  /** Nova's integer id: 1, 2, 3... in the order the resizes were asked for (the log's), so every rebuild gives the same. */
   id: number;
   uuid: string;
   instance_uuid: string;
@@ -37,7 +40,8 @@ export type MigrationRow = {
 };
 
 /** A resized server: its open migration, and whether it is deleted (its migrations are then no longer listed). */
-export type MigrationServerRow = { server_id: string; open: MigrationRow | null; deleted: boolean; stream_version: number };
+export type MigrationIdsRow = { key: string; last: number };
+type MigrationServerRow = { server_id: string; open: MigrationRow | null; deleted: boolean; stream_version: number };
 
 export const MIGRATION_EVENT_TYPES: ServerEvent['type'][] = [
   'ServerResizeRequested',
@@ -72,7 +76,7 @@ function migrationUuid(orderId: string): string {
  */
 export const computeMigrationsProjection: Projection = {
   name: MIGRATIONS_TABLE,
-  // 2: a deleted server's migrations are marked (compute_migration_servers.deleted).
+  // 2: a deleted server's migrations are marked (compute_migration_servers.deleted); ids numbered in log order (were hashes).
   version: 2,
   eventTypes: MIGRATION_EVENT_TYPES,
   tables: [
@@ -106,10 +110,12 @@ export const computeMigrationsProjection: Projection = {
       primaryKey: 'server_id',
       columns: { server_id: { type: 'text' }, open: { type: 'jsonb', nullable: true }, deleted: { type: 'boolean' }, stream_version: { type: 'bigint' } },
     }),
+    table<MigrationIdsRow>({ name: MIGRATION_IDS_TABLE, primaryKey: 'key', columns: { key: { type: 'text' }, last: { type: 'bigint' } } }),
   ],
 
   rowsFor(event: RecordedEvent): RowRef[] {
-    return [{ table: MIGRATION_SERVERS_TABLE, key: (event.data as { serverId: string }).serverId }];
+    const server = { table: MIGRATION_SERVERS_TABLE, key: (event.data as { serverId: string }).serverId };
+    return event.type === 'ServerResizeRequested' ? [server, { table: MIGRATION_IDS_TABLE, key: SEQUENCE }] : [server];
   },
 
   apply(event: RecordedEvent, rows: RowAccess): void {
@@ -135,9 +141,12 @@ export const computeMigrationsProjection: Projection = {
         const d = e.data;
         const uuid = migrationUuid(d.orderId);
         const actor = event.metadata.actor as { userId?: string; projectId?: string | null } | undefined;
+        // Past the server row's version check: each resize takes one id, once.
+        const id = (getRow<MigrationIdsRow>(rows, MIGRATION_IDS_TABLE, SEQUENCE)?.last ?? 0) + 1;
+        rows.put(MIGRATION_IDS_TABLE, { key: SEQUENCE, last: id } satisfies MigrationIdsRow);
         open = {
           key: pairKey(serverId, d.orderId),
-          id: legacyId('migration', uuid),
+          id,
           uuid,
           instance_uuid: serverId,
           source_compute: d.host,
