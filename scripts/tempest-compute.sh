@@ -22,6 +22,8 @@
 #        TEMPEST_BUILD_TIMEOUT (120 s)
 #        TEMPEST_NEUTRON (false: no networking; servers boot without NICs)
 #        TEMPEST_SHELVE (false: Tempest's shelve tests skip, as in the captured Nova run; true runs them)
+#        TEMPEST_COLD_MIGRATION (false: the cold migration tests skip, as in the captured runs; true runs them,
+#        e.g. with TEMPEST_REGEX='^tempest\.api\.compute\.admin\.test_(migrations|servers_negative)')
 #        TEMPEST_SNAPSHOT (false: createImage's tests skip, as in the captured runs; true runs them, e.g.
 #        with TEMPEST_REGEX='^tempest\.api\.compute\.images')
 #   Output: tempest's own summary, then one line
@@ -57,6 +59,7 @@ BUILD_TIMEOUT="${TEMPEST_BUILD_TIMEOUT:-120}"
 NEUTRON="${TEMPEST_NEUTRON:-false}"
 SHELVE="${TEMPEST_SHELVE:-false}"
 SNAPSHOT="${TEMPEST_SNAPSHOT:-false}"
+COLD_MIGRATION="${TEMPEST_COLD_MIGRATION:-false}"
 URI_V3="${URI_V3%/}"
 TL_NAME=tempest-compute
 # shellcheck source=tempest-lib.sh source-path=SCRIPTDIR
@@ -168,7 +171,7 @@ pause = true
 suspend = true
 shelve = $SHELVE
 shelve_migrate = false
-cold_migration = false
+cold_migration = $COLD_MIGRATION
 live_migration = false
 live_migrate_back_and_forth = false
 block_migration_for_live_migration = false

@@ -19,6 +19,7 @@ export type TaskState =
   | 'rebuilding'
   | 'resize_prep'
   | 'resize_migrating'
+  | 'resize_migrated'
   | 'resize_finish'
   | 'resize_reverting'
   | 'resize_confirming'
@@ -40,10 +41,11 @@ const STATE_MAP: Record<VmState, Partial<Record<TaskState | 'default', string>>>
     rebuilding: 'REBUILD',
     resize_prep: 'RESIZE',
     resize_migrating: 'RESIZE',
+    resize_migrated: 'RESIZE',
     resize_finish: 'RESIZE',
   },
   building: { default: 'BUILD' },
-  stopped: { default: 'SHUTOFF', resize_prep: 'RESIZE', resize_migrating: 'RESIZE', resize_finish: 'RESIZE', rebuilding: 'REBUILD' },
+  stopped: { default: 'SHUTOFF', resize_prep: 'RESIZE', resize_migrating: 'RESIZE', resize_migrated: 'RESIZE', resize_finish: 'RESIZE', rebuilding: 'REBUILD' },
   resized: { default: 'VERIFY_RESIZE', resize_reverting: 'REVERT_RESIZE' },
   paused: { default: 'PAUSED' },
   suspended: { default: 'SUSPENDED' },

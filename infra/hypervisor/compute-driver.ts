@@ -79,6 +79,11 @@ export interface ComputeDriverCapabilities {
   supportsVolumeAttach: boolean;
   /** `getDiagnostics` and `getInstanceDiagnostics`; Nova's drivers without them raise NotImplementedError (the API's 501). */
   supportsDiagnostics: boolean;
+  /**
+   * A guest may leave this host for another and come in from one (cold migration, a resize to another
+   * host): the fake driver's guests have no disk to carry; the libvirt driver does not copy disks between hosts.
+   */
+  supportsColdMigration: boolean;
 }
 
 /** Every operation of the port that changes a guest; the `operation` of typed errors names one of these. */

@@ -73,6 +73,7 @@ export const INSTANCE_ACTION_EVENT_TYPES: ActionEvent['type'][] = [
   'ServerRebuilt',
   'ServerResizeRequested',
   'ServerResizeClaimed',
+  'ServerMigratedOut',
   'ServerResized',
   'ServerResizeConfirmed',
   'ServerRevertResizeRequested',
@@ -233,7 +234,8 @@ function actionChange(
       // admin_actions.py `_reset_state`: the action is started and finished in the API, with no step.
       return open('resetState', null);
     case 'ServerResizeRequested':
-      return startStep(open('resize', e.data.host), 'conductor_migrate_server', at, null);
+      // A cold migration is Nova's `migrate` action, with the resize's steps.
+      return startStep(open(e.data.migration ? 'migrate' : 'resize', e.data.host), 'conductor_migrate_server', at, null);
     case 'ServerResizeConfirmed':
       // Strata confirms in one fact; Nova's confirm runs on the source host.
       return instantStep(open('confirmResize', e.data.sourceHost), 'compute_confirm_resize', at, e.data.sourceHost);
@@ -273,6 +275,9 @@ function actionChange(
       const claimed = finishOpen(row, at, null, 'conductor_migrate_server');
       return startStep(instantStep(claimed, 'compute_prep_resize', at, e.data.host), 'compute_resize_instance', at, row.host);
     }
+    case 'ServerMigratedOut':
+      // The source let the guest go; the destination's step (finish_resize) comes with ServerResized.
+      return finishOpen(row, at, null, 'compute_resize_instance');
     case 'ServerResized':
       return instantStep(finishOpen(row, at, null, 'compute_resize_instance'), 'compute_finish_resize', at, e.data.host);
     case 'ServerResizeReverted':

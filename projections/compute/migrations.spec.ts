@@ -47,6 +47,14 @@ describe('compute_migrations projection', () => {
     expect(twice.get(MIGRATION_IDS_TABLE, 'migrations')).toEqual({ key: 'migrations', last: 1 });
   });
 
+  it("records a cold migration as Nova's type 'migration', post-migrating once the source let the guest go", () => {
+    const moving = { type: 'ServerResizeRequested', data: { ...requested().data, newFlavor: flavor('f1'), migration: true } };
+    const out = { type: 'ServerMigratedOut', data: { serverId: 's1', orderId: ORDER, host: 'h1', taskState: 'resize_migrated' } };
+    expect(migration([created, moving])).toMatchObject({ migration_type: 'migration', status: 'pre-migrating', new_instance_type_id: legacyId('flavor', 'f1') });
+    expect(migration([created, moving, claimed, out])).toMatchObject({ migration_type: 'migration', status: 'post-migrating', dest_compute: 'h2' });
+    expect(migration([created, moving, claimed, out, resized])?.status).toBe('finished');
+  });
+
   it('opens a new migration for the next resize, from the flavor the last one left', () => {
     const confirmed = { type: 'ServerResizeConfirmed', data: { serverId: 's1', vmState: 'active', releasedClaimId: null, sourceHost: 'h1' } };
     const second = 'req-22222222-2222-4333-8444-555555555555';

@@ -12,7 +12,7 @@ export const MIGRATION_IDS_TABLE = 'compute_migration_ids';
 const SEQUENCE = 'migrations';
 
 /** Nova's migration statuses of a resize (nova/compute/manager.py, nova/conductor/tasks/migrate.py). */
-export type MigrationStatus = 'pre-migrating' | 'migrating' | 'finished' | 'confirmed' | 'reverting' | 'reverted' | 'error';
+export type MigrationStatus = 'pre-migrating' | 'migrating' | 'post-migrating' | 'finished' | 'confirmed' | 'reverting' | 'reverted' | 'error';
 
 /** A migration record (os-migrations), one per resize. */
 export type MigrationRow = {
@@ -30,7 +30,8 @@ export type MigrationRow = {
   old_instance_type_id: number | null;
   new_instance_type_id: number;
   status: MigrationStatus;
-  migration_type: 'resize';
+  /** 'migration' for a cold migration (the same flavor on another host). */
+  migration_type: 'resize' | 'migration';
   /** Who asked for it (Nova records the request's user and project, shown from 2.80). */
   user_id: string | null;
   project_id: string | null;
@@ -46,6 +47,7 @@ type MigrationServerRow = { server_id: string; open: MigrationRow | null; delete
 export const MIGRATION_EVENT_TYPES: ServerEvent['type'][] = [
   'ServerResizeRequested',
   'ServerResizeClaimed',
+  'ServerMigratedOut',
   'ServerResized',
   'ServerResizeConfirmed',
   'ServerRevertResizeRequested',
@@ -157,7 +159,7 @@ export const computeMigrationsProjection: Projection = {
           old_instance_type_id: d.oldFlavorId === undefined ? null : legacyId('flavor', d.oldFlavorId),
           new_instance_type_id: legacyId('flavor', d.newFlavor.id),
           status: 'pre-migrating',
-          migration_type: 'resize',
+          migration_type: d.migration ? 'migration' : 'resize',
           user_id: actor?.userId ?? null,
           project_id: actor?.projectId ?? null,
           created_at: at,
@@ -169,6 +171,10 @@ export const computeMigrationsProjection: Projection = {
       }
       case 'ServerResizeClaimed':
         step({ status: 'migrating', dest_compute: e.data.host, dest_node: e.data.node });
+        break;
+      case 'ServerMigratedOut':
+        // nova/compute/manager.py `_resize_instance`: the source has let the guest go.
+        step({ status: 'post-migrating' });
         break;
       case 'ServerResized':
         step({ status: 'finished', dest_compute: e.data.host, dest_node: e.data.node, old_instance_type_id: legacyId('flavor', e.data.oldFlavor.id) });

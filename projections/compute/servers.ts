@@ -87,6 +87,7 @@ export const SERVER_EVENT_TYPES: ServerEvent['type'][] = [
   'ServerRebuilt',
   'ServerResizeRequested',
   'ServerResizeClaimed',
+  'ServerMigratedOut',
   'ServerResized',
   'ServerResizeConfirmed',
   'ServerRevertResizeRequested',
@@ -252,6 +253,7 @@ function serverChanges(e: ServerChange, at: string): Partial<ServerRow> {
     case 'ServerSuspendRequested':
     case 'ServerResumeRequested':
     case 'ServerResizeClaimed':
+    case 'ServerMigratedOut':
     case 'ServerRevertResizeRequested':
       return { task_state: e.data.taskState };
     case 'ServerResizeRequested':

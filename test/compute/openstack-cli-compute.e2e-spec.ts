@@ -229,6 +229,18 @@ describeWithCli('the real openstack CLI against the compute API of strata start'
     expect(rows[0]).toMatchObject({ 'Server UUID': serverId, 'Source Compute': expect.stringMatching(/^fake-[12]$/), UUID: expect.any(String) });
   });
 
+  it('server migrate --wait (cold migration): VERIFY_RESIZE on the other host; server migration confirm: ACTIVE there', async () => {
+    const from = json(['server', 'show', 'cli-srv'])['OS-EXT-SRV-ATTR:host'] as string;
+    expect(ok(['server', 'migrate', '--wait', 'cli-srv'])).toContain('Complete');
+    const moved = json(['server', 'show', 'cli-srv']);
+    expect(moved.status).toBe('VERIFY_RESIZE');
+    expect(moved['OS-EXT-SRV-ATTR:host']).toBe(from === 'fake-1' ? 'fake-2' : 'fake-1');
+    ok(['server', 'migration', 'confirm', 'cli-srv']);
+    expect(await status('cli-srv', 'ACTIVE')).toMatchObject({ 'OS-EXT-SRV-ATTR:host': moved['OS-EXT-SRV-ATTR:host'], 'OS-EXT-STS:vm_state': 'active' });
+    const rows = json(at('2.80', ['server', 'migration', 'list', '--server', serverId])) as Row[];
+    expect(rows[0]).toMatchObject({ Type: 'migration', Status: 'confirmed', 'Source Compute': from });
+  });
+
   it('server rebuild --image --wait: ACTIVE, same server, a new admin password', () => {
     // With --wait the CLI prints "Complete" before the formatted server.
     const out = ok(['server', 'rebuild', '--image', 'cirros-cli', '--wait', 'cli-srv', '-f', 'json']);

@@ -186,6 +186,24 @@ export class ComputeHostAgent {
       case 'confirm-resize':
         await d.confirmResize({ instanceId: order.serverId });
         return;
+      case 'migrate-out': {
+        // nova/compute/manager.py `resize_instance` on the source: the guest is powered off and let go; it stays
+        // here until the move is confirmed (then `drop-moved`) or reverted (then powered on again).
+        if (!d.capabilities.supportsColdMigration) {
+          const reason = `The compute driver of ${host} cannot move a guest to another host.`;
+          this.o.log.warn(`move of ${order.serverId} from ${host} refused: ${reason}`);
+          await this.report({ kind: 'action-failed', orderId: order.orderId, serverId: order.serverId, action: 'resize', host, reason, powerState: await this.powerStateOf(order.serverId) });
+          return;
+        }
+        const state = await this.powerStateOf(order.serverId);
+        if (state !== POWER_STATE.SHUTDOWN && state !== POWER_STATE.NOSTATE) await d.powerOff({ instanceId: order.serverId, timeoutSec: this.o.shutdownTimeoutSec ?? 0 });
+        await this.report({ kind: 'migrated-out', orderId: order.orderId, serverId: order.serverId, host });
+        return;
+      }
+      case 'drop-moved':
+        // The copy a confirmed move left on its source, or a reverted one on its destination: gone, if still here.
+        if ((await this.powerStateOf(order.serverId)) !== POWER_STATE.NOSTATE) await d.destroy({ instanceId: order.serverId });
+        return;
       case 'action':
         try {
           const snapshot = await this.act(order);
@@ -251,9 +269,24 @@ export class ComputeHostAgent {
         if (!order.powerOn) await d.powerOff({ instanceId });
         return;
       case 'resize':
+        if (order.moved) {
+          // The destination of a move (Nova's `finish_migration`): the guest comes in with its flavor, running
+          // unless it was stopped. A redelivered order finds it here already.
+          if (!d.capabilities.supportsColdMigration) throw new DriverOperationFailed('resize', instanceId, `the compute driver of ${this.o.host} cannot take a guest in from another host`);
+          if (state === POWER_STATE.NOSTATE) await d.spawn({ instance: order.instance });
+          const now = await this.powerStateOf(instanceId);
+          if (!order.powerOn && now !== POWER_STATE.SHUTDOWN) await d.powerOff({ instanceId, timeoutSec: 0 });
+          return;
+        }
         await d.resize({ instance: order.instance, powerOn: order.powerOn });
         return;
       case 'revertResize':
+        // A reverted move: the guest was left here powered off (`finish_revert_migration`); it runs again unless it was stopped.
+        if (order.moved) {
+          if (state === POWER_STATE.NOSTATE) throw new DriverOperationFailed('revertResize', instanceId, `the guest is no longer on ${this.o.host}`);
+          if (order.powerOn && state !== POWER_STATE.RUNNING) await d.powerOn({ instanceId });
+          return;
+        }
         await d.revertResize({ instance: order.instance, powerOn: order.powerOn });
         return;
       case 'createImage': {

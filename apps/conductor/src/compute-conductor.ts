@@ -52,6 +52,7 @@ export const CONDUCTOR_EVENT_TYPES = [
   'ServerResumeRequested',
   'ServerRebuildRequested',
   'ServerResizeRequested',
+  'ServerMigratedOut',
   'ServerRevertResizeRequested',
   'ServerResizeConfirmed',
   'ServerResizeReverted',
@@ -242,14 +243,19 @@ export class ComputeConductor {
         if (e.data.imageId) await this.snapshotImages.delete(e.data.imageId, this.meta(`unshelved-image/${e.data.imageId}`, correlationId, event.id));
         return;
       case 'ServerResizeRequested':
+      case 'ServerMigratedOut':
         await this.claimForResize(e.data.serverId, correlationId, event.id);
         return;
       case 'ServerResizeConfirmed':
         if (e.data.releasedClaimId) await this.releaseClaim(e.data.sourceHost, e.data.releasedClaimId, correlationId, event.id);
-        await this.order(e.data.sourceHost, { kind: 'confirm-resize', orderId: event.id, serverId: e.data.serverId });
+        // A move leaves its powered-off copy on the source until now (Nova's `confirm_migration` on the source).
+        if (e.data.destHost !== undefined && e.data.destHost !== e.data.sourceHost) await this.order(e.data.sourceHost, { kind: 'drop-moved', orderId: event.id, serverId: e.data.serverId });
+        else await this.order(e.data.sourceHost, { kind: 'confirm-resize', orderId: event.id, serverId: e.data.serverId });
         return;
       case 'ServerResizeReverted':
         if (e.data.releasedClaimId) await this.releaseClaim(e.data.releasedHost, e.data.releasedClaimId, correlationId, event.id);
+        // A reverted move: the copy the destination took in goes.
+        if (e.data.releasedHost !== e.data.host) await this.order(e.data.releasedHost, { kind: 'drop-moved', orderId: event.id, serverId: e.data.serverId });
         return;
       case 'ServerActionFailed':
         if (e.data.releasedClaimId && e.data.releasedHost) await this.releaseClaim(e.data.releasedHost, e.data.releasedClaimId, correlationId, event.id);
@@ -263,6 +269,11 @@ export class ComputeConductor {
 
   private async afterDeletion(d: Extract<ServerEvent, { type: 'ServerDeleted' }>['data'], correlationId: string | null, cause: string): Promise<void> {
     for (const claim of d.claims) await this.releaseClaim(claim.host, claim.claimId, correlationId, cause);
+    // A server deleted in the middle of a move (or in VERIFY_RESIZE after one) may have a copy on the move's other
+    // host: it goes too (Nova confirms the resize first, `_confirm_resize_on_deleting`).
+    for (const other of new Set(d.claims.map((c) => c.host).filter((h) => h !== d.host))) {
+      await this.order(other, { kind: 'drop-moved', orderId: `${cause}-moved`, serverId: d.serverId });
+    }
     // nova/compute/api.py `_delete`: a shelved server's image goes with it.
     if (d.shelvedImageId) await this.snapshotImages.delete(d.shelvedImageId, this.meta(`deleted-image/${d.shelvedImageId}`, correlationId, cause));
     // A build that held a claim not yet recorded on the server gives it back too.
@@ -293,10 +304,13 @@ export class ComputeConductor {
     let instance = instanceSpecOf(s);
     let host = s.host;
     let powerOn = s.vmState !== 'stopped';
+    let moved = false;
     if (p.action === 'revertResize' && s.resize) {
       instance = instanceSpecOf(s, s.resize.oldFlavor);
       host = s.resize.sourceHost;
       powerOn = s.resize.previousVmState !== 'stopped';
+      // A move goes back to the source, where the guest was left powered off.
+      moved = s.resize.destHost !== null && s.resize.destHost !== s.resize.sourceHost;
     }
     let extra: Partial<Extract<ComputeWorkOrder, { kind: 'action' }>> = {};
     if (p.action === 'shelveOffload') {
@@ -312,35 +326,67 @@ export class ComputeConductor {
       const afterSnapshot = s.vmState === 'active' ? 'running' : s.vmState === 'paused' ? 'paused' : undefined;
       if (afterSnapshot) extra = { afterSnapshot };
     }
-    await this.order(host, { kind: 'action', orderId: p.orderId, serverId, action: p.action, rebootType: p.rebootType, instance, powerOn, ...extra });
+    await this.order(host, { kind: 'action', orderId: p.orderId, serverId, action: p.action, rebootType: p.rebootType, instance, powerOn, ...extra, ...(moved ? { moved } : {}) });
   }
 
-  /** Resize on the server's own host (Nova with allow_resize_to_same_host, as DevStack sets it): claim the new flavor, then order it. */
+  /**
+   * A resize's next step, from the server's state (so a restart resumes it): a resize stays on the
+   * server's own host (Nova with allow_resize_to_same_host, as DevStack sets it): the new flavor is
+   * claimed there, then ordered. A cold migration goes to another host: the scheduler's (or 2.56's)
+   * destination is claimed, the source powers the guest off and lets it go (`migrate-out`), then the
+   * destination takes it in (a `resize` with `moved`).
+   */
   async claimForResize(serverId: string, correlationId: string | null, cause: string): Promise<void> {
     const { state } = await this.loadServer(serverId);
     if (state.status !== 'live' || !state.server.resize) return;
     const s = state.server;
     const r = s.resize!;
     if (r.destClaimId === null) {
+      const fail = (message: string) => this.server('FailServerAction', { serverId, orderId: r.orderId, action: 'resize', message }, this.meta(`resize-fail/${r.orderId}`, correlationId, cause));
+      let dest = { host: r.sourceHost, node: r.sourceNode };
+      if (r.migration) {
+        // nova/conductor/tasks/migrate.py: the scheduler, with the server's own host ignored; 2.56's host is the
+        // requested destination, which every filter still checks.
+        // The zone asked for at boot still holds (the request spec's); a forced boot host does not.
+        const spec = await this.requestSpec(s, [r.sourceHost]);
+        const candidates = (await this.hosts.schedulerHosts({ zoneAsked: spec.availabilityZone !== null, named: r.requestedHost })).filter((h) => r.requestedHost === null || h.host === r.requestedHost);
+        const result = schedule(candidates, { ...spec, forcedHost: null });
+        const chosen = result.hosts[0];
+        if (!chosen) {
+          this.log.info(`migration of ${serverId}: ${describeNoValidHost(result).log}`);
+          await fail(NO_VALID_HOST);
+          return;
+        }
+        dest = { host: chosen.host, node: chosen.host };
+      }
       const claimId = uuidFromName(`resize/${serverId}/${r.orderId}`);
       const meta = this.meta(`resize-claim/${r.orderId}`, correlationId, cause);
       try {
         await this.hosts.run(
-          { type: 'ClaimHostResources', data: { host: r.sourceHost, claimId, serverId, ...claimOf(r.newFlavor) }, metadata: meta },
+          { type: 'ClaimHostResources', data: { host: dest.host, claimId, serverId, ...claimOf(r.newFlavor) }, metadata: meta },
           `resize-claim/${r.orderId}`,
           meta,
         );
       } catch (e) {
         if (!(e instanceof InsufficientHostResources)) throw e;
-        await this.server('FailServerAction', { serverId, orderId: r.orderId, action: 'resize', message: NO_VALID_HOST_RESOURCES }, this.meta(`resize-fail/${r.orderId}`, correlationId, cause));
+        await fail(NO_VALID_HOST_RESOURCES);
         return;
       }
-      await this.server('RecordResizeClaimed', { serverId, orderId: r.orderId, host: r.sourceHost, node: r.sourceNode, claimId }, this.meta(`resize-claimed/${r.orderId}`, correlationId, cause));
+      await this.server('RecordResizeClaimed', { serverId, orderId: r.orderId, host: dest.host, node: dest.node, claimId }, this.meta(`resize-claimed/${r.orderId}`, correlationId, cause));
     }
     const again = await this.loadServer(serverId);
     if (again.state.status !== 'live' || !again.state.server.resize) return;
     const now = again.state.server;
-    await this.order(now.resize!.destHost ?? now.resize!.sourceHost, { kind: 'action', orderId: r.orderId, serverId, action: 'resize', instance: instanceSpecOf(now, now.resize!.newFlavor), powerOn: r.previousVmState !== 'stopped' });
+    const at = now.resize!;
+    const destHost = at.destHost ?? at.sourceHost;
+    const powerOn = r.previousVmState !== 'stopped';
+    if (destHost === at.sourceHost) {
+      await this.order(destHost, { kind: 'action', orderId: r.orderId, serverId, action: 'resize', instance: instanceSpecOf(now, at.newFlavor), powerOn });
+    } else if (now.taskState === 'resize_migrating') {
+      await this.order(at.sourceHost, { kind: 'migrate-out', orderId: r.orderId, serverId });
+    } else if (now.taskState === 'resize_migrated') {
+      await this.order(destHost, { kind: 'action', orderId: r.orderId, serverId, action: 'resize', instance: instanceSpecOf(now, at.newFlavor), powerOn, moved: true });
+    }
   }
 
   // ---- shelve and unshelve ----------------------------------------------------------------
@@ -711,6 +757,9 @@ export class ComputeConductor {
       case 'destroyed':
         await this.server('CompleteServerDeletion', { serverId: r.serverId }, meta('destroyed')).catch(ignoreGone);
         return;
+      case 'migrated-out':
+        await this.server('RecordMigratedOut', { serverId: r.serverId, orderId: r.orderId }, meta('migrated-out')).catch(ignoreGone);
+        return;
     }
   }
 
@@ -740,7 +789,7 @@ export class ComputeConductor {
         }
       } else if (s.vmState === 'building') {
         await this.advanceBuild(s.id, true);
-      } else if (s.taskState === 'resize_prep' || s.taskState === 'resize_migrating') {
+      } else if (s.taskState === 'resize_prep' || s.taskState === 'resize_migrating' || s.taskState === 'resize_migrated') {
         await this.claimForResize(s.id, null, 'resume');
       } else if (s.taskState === 'unshelving' || (s.taskState === 'spawning' && s.vmState === 'shelved_offloaded')) {
         await this.unshelve(s.id, null, 'resume');

@@ -24,9 +24,18 @@ export type ComputeWorkOrder =
       requireBlob?: string;
       /** createImage: the power state the guest goes back to after the copy (it is suspended for it); absent: it stays as it is. */
       afterSnapshot?: 'running' | 'paused';
+      /**
+       * A move between hosts: `resize` to the destination takes the guest in (Nova's `finish_migration`),
+       * `revertResize` to the source takes it back where it was left powered off (`finish_revert_migration`).
+       */
+      moved?: boolean;
     }
   | { kind: 'destroy'; orderId: string; serverId: string }
-  | { kind: 'confirm-resize'; orderId: string; serverId: string };
+  | { kind: 'confirm-resize'; orderId: string; serverId: string }
+  /** A move's first step, on the source: power the guest off and let it go (Nova's `migrate_disk_and_power_off`); reported `migrated-out`. */
+  | { kind: 'migrate-out'; orderId: string; serverId: string }
+  /** After a move is confirmed (on the source) or reverted (on the destination): the copy left there goes. Not reported. */
+  | { kind: 'drop-moved'; orderId: string; serverId: string };
 
 /** A shelve's copy of the root disk, stored in the image blob store by the agent; the conductor makes it the shelved image. */
 export interface StoredSnapshot {
@@ -44,6 +53,7 @@ export type ComputeReport =
   | { kind: 'action-done'; orderId: string; serverId: string; action: ServerAction; host: string; powerState: PowerState; snapshot?: StoredSnapshot }
   | { kind: 'action-failed'; orderId: string; serverId: string; action: ServerAction; host: string; reason: string; powerState: PowerState | null }
   | { kind: 'destroyed'; orderId: string; serverId: string; host: string }
+  | { kind: 'migrated-out'; orderId: string; serverId: string; host: string }
   | { kind: 'host'; host: string; availabilityZone: string; resources: HostResources; allocation: HostAllocation }
   /**
    * Reconciliation (Nova's `_sync_power_states`): one guest's power state as the hypervisor has it,

@@ -35,6 +35,8 @@ export type RebuildServer = Command<
   }
 >;
 export type ResizeServer = Command<'ResizeServer', Caller & { serverId: string; flavor: FlavorSnapshot; autoDiskConfig?: boolean }>;
+/** Cold migration (os-migrateServer `migrate`): the same flavor on another host, the scheduler's or `host` (2.56; `hostKnown`: a compute host of that name exists). */
+export type MigrateServer = Command<'MigrateServer', Caller & { serverId: string; host: string | null; hostKnown?: boolean }>;
 export type ConfirmServerResize = Command<'ConfirmServerResize', Caller & { serverId: string }>;
 export type RevertServerResize = Command<'RevertServerResize', Caller & { serverId: string }>;
 /** createImage: `imageId` is the image the API made for the copy (queued). The lock does not apply (Nova). */
@@ -70,6 +72,8 @@ export type RecordServerSpawned = Command<'RecordServerSpawned', { serverId: str
 export type FailServerBuild = Command<'FailServerBuild', { serverId: string; fault: Omit<ServerFault, 'created'> }>;
 export type RecordUnshelveScheduled = Command<'RecordUnshelveScheduled', { serverId: string; orderId: string; host: string; node: string; availabilityZone: string; claimId: string }>;
 export type RecordResizeClaimed = Command<'RecordResizeClaimed', { serverId: string; orderId: string; host: string; node: string; claimId: string }>;
+/** The source host of a move to another host has powered the guest off and let it go (Nova's `migrate_disk_and_power_off`). */
+export type RecordMigratedOut = Command<'RecordMigratedOut', { serverId: string; orderId: string }>;
 /** `imageDiskFormat`: for a shelve, the disk format of the stored copy (its image is active by then). */
 export type CompleteServerAction = Command<'CompleteServerAction', { serverId: string; orderId: string; action: ServerAction; powerState: PowerState; imageDiskFormat?: string }>;
 export type FailServerAction = Command<'FailServerAction', { serverId: string; orderId: string; action: ServerAction; message: string; powerState?: PowerState }>;
@@ -85,6 +89,7 @@ export type ServerCommand =
   | RequestServerAction
   | RebuildServer
   | ResizeServer
+  | MigrateServer
   | ConfirmServerResize
   | RevertServerResize
   | CreateServerImage
@@ -101,6 +106,7 @@ export type ServerCommand =
   | RecordServerSpawned
   | FailServerBuild
   | RecordResizeClaimed
+  | RecordMigratedOut
   | RecordUnshelveScheduled
   | CompleteServerAction
   | FailServerAction

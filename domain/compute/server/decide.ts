@@ -15,6 +15,8 @@ import {
   PowerAction,
   RebuildServer,
   RecordResizeClaimed,
+  RecordMigratedOut,
+  MigrateServer,
   RecordUnshelveScheduled,
   RecordServerExternalEvents,
   RecordServerRescheduled,
@@ -252,6 +254,43 @@ export function resizeServer(command: ResizeServer, state: ServerState): ServerE
   ];
 }
 
+/**
+ * nova/compute/api.py `resize` without a flavor (a cold migration): an active or stopped server, unlocked,
+ * moves to another host with its flavor; never to its own (CannotMigrateToSameHost, 400).
+ */
+export function migrateServer(command: MigrateServer, state: ServerState): ServerEvent[] {
+  const s = liveServer(state, command.data.serverId);
+  assertUnlocked(s, command.data.byAdmin);
+  assertState('migrate', s, ['active', 'stopped']);
+  const host = requireHost(s);
+  const asked = command.data.host;
+  if (asked === host) throw new InvalidInput('Cannot migrate to the host where the server exists.', { serverId: s.serverId, host });
+  if (asked !== null && command.data.hostKnown === false) throw new InvalidInput(`Compute host ${asked} could not be found.`, { serverId: s.serverId, host: asked });
+  return [
+    {
+      type: 'ServerResizeRequested',
+      data: {
+        serverId: s.serverId,
+        orderId: command.metadata.requestId,
+        host,
+        taskState: 'resize_prep',
+        newFlavor: s.flavor,
+        oldFlavorId: s.flavor.id,
+        migration: true,
+        ...(asked !== null ? { requestedHost: asked } : {}),
+      },
+    },
+  ];
+}
+
+/** The source host let the guest go: the destination spawns it next (task_state resize_migrated). */
+export function recordMigratedOut(command: RecordMigratedOut, state: ServerState): ServerEvent[] {
+  const s = liveServer(state, command.data.serverId);
+  const r = s.resize;
+  if (!r || r.orderId !== command.data.orderId || s.taskState !== 'resize_migrating' || r.destHost === null || r.destHost === r.sourceHost) return [];
+  return [{ type: 'ServerMigratedOut', data: { serverId: s.serverId, orderId: r.orderId, host: r.sourceHost, taskState: 'resize_migrated' } }];
+}
+
 export function recordResizeClaimed(command: RecordResizeClaimed, state: ServerState): ServerEvent[] {
   const s = liveServer(state, command.data.serverId);
   if (!s.resize || s.resize.orderId !== command.data.orderId || s.taskState !== 'resize_prep') return [];
@@ -266,7 +305,8 @@ export function confirmServerResize(command: ConfirmServerResize, state: ServerS
   const r = s.resize!;
   const vmState: VmState = r.previousVmState === 'stopped' ? 'stopped' : 'active';
   // On the same host Nova keeps one allocation; here the old claim goes, the new one stays.
-  return [{ type: 'ServerResizeConfirmed', data: { serverId: s.serverId, vmState, releasedClaimId: r.sourceClaimId, sourceHost: r.sourceHost } }];
+  const moved = r.destHost !== null && r.destHost !== r.sourceHost ? { destHost: r.destHost } : {};
+  return [{ type: 'ServerResizeConfirmed', data: { serverId: s.serverId, vmState, releasedClaimId: r.sourceClaimId, sourceHost: r.sourceHost, ...moved } }];
 }
 
 export function revertServerResize(command: RevertServerResize, state: ServerState): ServerEvent[] {
@@ -564,6 +604,8 @@ export function decideServer(command: ServerCommand, state: ServerState): Server
       return rebuildServer(command, state);
     case 'ResizeServer':
       return resizeServer(command, state);
+    case 'MigrateServer':
+      return migrateServer(command, state);
     case 'ConfirmServerResize':
       return confirmServerResize(command, state);
     case 'RevertServerResize':
@@ -598,6 +640,8 @@ export function decideServer(command: ServerCommand, state: ServerState): Server
       return failServerBuild(command, state);
     case 'RecordResizeClaimed':
       return recordResizeClaimed(command, state);
+    case 'RecordMigratedOut':
+      return recordMigratedOut(command, state);
     case 'CompleteServerAction':
       return completeServerAction(command, state);
     case 'FailServerAction':

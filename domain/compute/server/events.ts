@@ -137,10 +137,20 @@ export type ServerRebuilt = DomainEvent<'ServerRebuilt', Done & { launchedAt: st
  * `autoDiskConfig`: the OS-DCF:diskConfig asked with the resize (absent: unchanged). `oldFlavorId`: the flavor
  * resized from (the migration record's old flavor; absent in events recorded before it was kept).
  */
-export type ServerResizeRequested = DomainEvent<'ServerResizeRequested', Requested & { newFlavor: FlavorSnapshot; oldFlavorId?: string; autoDiskConfig?: boolean }>;
+/**
+ * A cold migration (`migration`: true) is a resize to the same flavor on another host: the scheduler's, or
+ * `requestedHost` (2.56). Absent in a resize, and in events written before migrations were offered.
+ */
+export type ServerResizeRequested = DomainEvent<
+  'ServerResizeRequested',
+  Requested & { newFlavor: FlavorSnapshot; oldFlavorId?: string; autoDiskConfig?: boolean; migration?: true; requestedHost?: string }
+>;
+/** A move to another host: the source has powered the guest off (task_state resize_migrated); the destination takes it next. */
+export type ServerMigratedOut = DomainEvent<'ServerMigratedOut', { serverId: string; orderId: string; host: string; taskState: TaskState }>;
 export type ServerResizeClaimed = DomainEvent<'ServerResizeClaimed', { serverId: string; orderId: string; host: string; node: string; claimId: string; taskState: TaskState }>;
 export type ServerResized = DomainEvent<'ServerResized', Done & { host: string; node: string; oldFlavor: FlavorSnapshot; flavor: FlavorSnapshot }>;
-export type ServerResizeConfirmed = DomainEvent<'ServerResizeConfirmed', { serverId: string; vmState: VmState; releasedClaimId: string | null; sourceHost: string }>;
+/** `destHost`: where the server now runs, when it moved (absent on its own host, and in events written before moves). */
+export type ServerResizeConfirmed = DomainEvent<'ServerResizeConfirmed', { serverId: string; vmState: VmState; releasedClaimId: string | null; sourceHost: string; destHost?: string }>;
 export type ServerRevertResizeRequested = DomainEvent<'ServerRevertResizeRequested', Requested>;
 export type ServerResizeReverted = DomainEvent<
   'ServerResizeReverted',
@@ -306,6 +316,7 @@ export type ServerEvent =
   | ServerActionRequestedEvent
   | ServerActionDoneEvent
   | ServerResizeClaimed
+  | ServerMigratedOut
   | ServerResizeConfirmed
   | ServerUnshelveRequested
   | ServerUnshelveScheduled

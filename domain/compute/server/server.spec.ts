@@ -415,12 +415,15 @@ describe('server', () => {
     });
 
     it('confirms: back to active, the old claim released on the source host', () => {
-      spec.given(RESIZED).when(confirm()).then([{ type: 'ServerResizeConfirmed', data: { serverId: ID, vmState: 'active', releasedClaimId: 'c1', sourceHost: 'h1' } }]);
+      spec.given(RESIZED).when(confirm()).then([{ type: 'ServerResizeConfirmed', data: { serverId: ID, vmState: 'active', releasedClaimId: 'c1', sourceHost: 'h1', destHost: 'h2' } }]);
+      // On its own host (the conductor's resize) there is no copy elsewhere to drop: no destHost.
+      const sameHost = [...ACTIVE, resizeRequested(), resizeClaimed('h1'), resized('h1')];
+      spec.given(sameHost).when(confirm()).then([{ type: 'ServerResizeConfirmed', data: { serverId: ID, vmState: 'active', releasedClaimId: 'c1', sourceHost: 'h1' } }]);
     });
 
     it('confirms a resize of a stopped server back to stopped', () => {
       const history = [...STOPPED, resizeRequested(), resizeClaimed(), { ...resized(), data: { ...(resized().data as object), powerState: POWER.SHUTDOWN } } as ServerEvent];
-      spec.given(history).when(confirm()).then([{ type: 'ServerResizeConfirmed', data: { serverId: ID, vmState: 'stopped', releasedClaimId: 'c1', sourceHost: 'h1' } }]);
+      spec.given(history).when(confirm()).then([{ type: 'ServerResizeConfirmed', data: { serverId: ID, vmState: 'stopped', releasedClaimId: 'c1', sourceHost: 'h1', destHost: 'h2' } }]);
     });
 
     it('refuses confirm and revert unless VERIFY_RESIZE, and when locked', () => {
@@ -441,6 +444,30 @@ describe('server', () => {
             data: { serverId: ID, orderId: 'req-revert', vmState: 'active', powerState: POWER.RUNNING, host: 'h1', node: 'h1', flavor: TINY, releasedClaimId: 'c2', releasedHost: 'h2' },
           },
         ]);
+    });
+
+    it('migrates (a cold migration): the same flavor, another host, 2.56 naming it; Nova’s refusals in its order', () => {
+      const migrate = (host: string | null = null, hostKnown?: boolean) =>
+        ({ type: 'MigrateServer', data: { serverId: ID, host, byAdmin: true, ...(hostKnown !== undefined ? { hostKnown } : {}) }, metadata: { ...metadata, requestId: 'req-move' } }) as ServerCommand;
+      const asked = (extra: object = {}): ServerEvent =>
+        ({ type: 'ServerResizeRequested', data: { serverId: ID, orderId: 'req-move', host: 'h1', taskState: 'resize_prep', newFlavor: TINY, oldFlavorId: 'tiny', migration: true, ...extra } }) as ServerEvent;
+      spec.given(ACTIVE).when(migrate()).then([asked()]);
+      spec.given(ACTIVE).when(migrate('h2', true)).then([asked({ requestedHost: 'h2' })]);
+      spec.given(ACTIVE).when(migrate('h1', true)).thenThrows(InvalidInput, message('Cannot migrate to the host where the server exists.'));
+      spec.given(ACTIVE).when(migrate('nowhere', false)).thenThrows(InvalidInput, message('Compute host nowhere could not be found.'));
+      // The state first, as Nova's decorators run before the host is looked at.
+      spec.given(PAUSED).when(migrate('nowhere', false)).thenThrows(InvalidState, cannot('migrate', 'vm_state', 'paused'));
+      spec.given([...ACTIVE, locked()]).when({ ...migrate(), data: { serverId: ID, host: null, byAdmin: false } } as ServerCommand).thenThrows(Conflict);
+    });
+
+    it('records the source letting the guest go once, for a move only (resize_migrated)', () => {
+      const movedOut = cmd('RecordMigratedOut', { serverId: ID, orderId: 'req-resize' });
+      spec
+        .given([...ACTIVE, resizeRequested(), resizeClaimed()])
+        .when(movedOut)
+        .then([{ type: 'ServerMigratedOut', data: { serverId: ID, orderId: 'req-resize', host: 'h1', taskState: 'resize_migrated' } }]);
+      spec.given([...ACTIVE, resizeRequested(), resizeClaimed(), { type: 'ServerMigratedOut', data: { serverId: ID, orderId: 'req-resize', host: 'h1', taskState: 'resize_migrated' } }]).when(movedOut).thenNothingHappens();
+      spec.given([...ACTIVE, resizeRequested(), resizeClaimed('h1')]).when(movedOut).thenNothingHappens();
     });
 
     it('refuses a second revert while one runs', () => {

@@ -27,6 +27,10 @@ export interface ResizeInProgress {
   destClaimId: string | null;
   /** vm_state before the resize: a stopped server stays stopped after confirm (Nova). */
   previousVmState: VmState;
+  /** A cold migration: the same flavor, on another host (the resize's own host is never a candidate). */
+  migration: boolean;
+  /** 2.56's host for a migration, else null: the scheduler chooses. */
+  requestedHost: string | null;
 }
 
 /** An offloaded server's unshelve: where the conductor placed it, once it has. */
@@ -164,8 +168,12 @@ export function evolveServer(state: ServerState, event: ServerEvent): ServerStat
           destNode: null,
           destClaimId: null,
           previousVmState: s.vmState,
+          migration: event.data.migration === true,
+          requestedHost: event.data.requestedHost ?? null,
         },
       });
+    case 'ServerMigratedOut':
+      return live({ ...s, taskState: event.data.taskState });
     case 'ServerResizeClaimed':
       return live({
         ...s,

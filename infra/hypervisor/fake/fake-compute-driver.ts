@@ -170,6 +170,7 @@ export class FakeComputeDriver implements ComputeDriver {
       supportsConsoleLog: true,
       supportsVolumeAttach: true,
       supportsDiagnostics: true,
+      supportsColdMigration: true,
       ...options.capabilities,
     });
   }

@@ -149,6 +149,8 @@ export class LibvirtComputeDriver implements ComputeDriver {
     supportsConsoleLog: true,
     supportsVolumeAttach: false,
     supportsDiagnostics: true,
+    // Moving a guest means carrying its disk to the other host, which this driver does not do (Nova's copies it over SSH).
+    supportsColdMigration: false,
   });
   readonly hostname: string;
   readonly instancesPath: string;

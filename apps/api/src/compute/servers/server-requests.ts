@@ -212,8 +212,12 @@ export function actionSchema(action: string, v: ApiVersion): NovaSchema | null {
     case 'os-resetState':
       return { type: 'object', properties: { state: { type: 'string', enum: ['active', 'error'] } }, required: ['state'], additionalProperties: false };
     case 'restore':
+      return empty;
+    // nova/api/openstack/compute/schemas/migrate_server.py: a schema from 2.56 only (before, anything); the host is an fqdn or null.
     case 'migrate':
-      return v.atLeast('2.56') && action === 'migrate' ? { type: ['object', 'null'], properties: { host: { type: ['string', 'null'] } }, additionalProperties: false } : empty;
+      return v.atLeast('2.56')
+        ? { type: ['object', 'null'], properties: { host: { type: ['string', 'null'], minLength: 1, maxLength: 255, pattern: '^[a-zA-Z0-9-._]*$' } }, additionalProperties: false }
+        : {};
     // nova/api/openstack/compute/schemas/servers.py `create_image`
     case 'createImage':
       return { type: 'object', properties: { name: PARAMETER_TYPES.name, metadata }, required: ['name'], additionalProperties: false };

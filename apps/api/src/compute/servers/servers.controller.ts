@@ -652,10 +652,14 @@ export class ServersController {
         const { position } = await this.writes.run('RestoreServer', { serverId: row.id, byAdmin }, meta);
         return done(position);
       }
-      case 'migrate':
+      case 'migrate': {
+        // nova/api/openstack/compute/migrate_server.py `_migrate`: admins; 2.56 may name the destination host.
         authorize('os_compute_api:os-migrate-server:migrate', byAdmin);
-        // Cold migration (a resize to the same flavor on another host) is not built yet.
-        throw conflict(`Cannot 'migrate' instance ${row.id}: cold migration is not supported by this cloud`);
+        const host = v.atLeast('2.56') && args !== null && typeof args === 'object' ? ((a.host as string | null | undefined) ?? null) : null;
+        const hostKnown = host === null ? undefined : await this.reads.hostExists(host);
+        const { position } = await this.writes.run('MigrateServer', { serverId: row.id, host, byAdmin, ...(hostKnown !== undefined ? { hostKnown } : {}) }, meta);
+        return done(position);
+      }
       case 'forceDelete':
         // nova/compute/api.py `force_delete`: in any vm_state or task_state (a stuck delete is ordered again).
         this.mayChange(token, 'os_compute_api:os-deferred-delete:force');
