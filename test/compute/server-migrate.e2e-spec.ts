@@ -115,3 +115,43 @@ describe('cold migration (os-migrateServer)', () => {
     }
   });
 });
+
+describe('cold migration: a crash mid-move, then a restart, finishes the move', () => {
+  // Every driver call takes 1.5 s: the move is caught between its steps.
+  const env = new StrataCompute({ STRATA_FAKE_HOSTS: '2', STRATA_FAKE_DELAY_MS: '1500' });
+  let image: string;
+  let flavor: string;
+
+  beforeAll(async () => {
+    await env.start();
+    await env.hosts(2);
+    flavor = await env.flavor({ name: 'm1.crash-move', vcpus: 1, ram: 128, disk: 1, id: '902' });
+    image = await env.image('cirros-crash-move');
+  }, 180_000);
+
+  afterAll(() => env.stop());
+
+  it('resumes from the step the crash interrupted and ends in VERIFY_RESIZE on the other host, one claim per host', async () => {
+    const id = (await env.boot(env.admin, { name: 'crash-move', imageRef: image, flavorRef: flavor })).json.server.id as string;
+    const from = (await env.until(env.admin, id, ['ACTIVE']))['OS-EXT-SRV-ATTR:host'] as string;
+    expect((await env.as(env.admin, '2.1').action(id, { migrate: null })).status).toBe(202);
+    await waitFor(
+      'the move under way (resize_migrating or resize_migrated)',
+      async () => (['resize_migrating', 'resize_migrated'].includes((await env.server(env.admin, id)).json.server['OS-EXT-STS:task_state']) ? true : undefined),
+      10_000,
+    );
+    const port = Number(new URL(env.base).port);
+    await env.crash();
+    await env.start(port);
+    const moved = await env.until(env.admin, id, ['VERIFY_RESIZE'], 60_000);
+    expect(moved['OS-EXT-SRV-ATTR:host']).toBe(from === 'fake-1' ? 'fake-2' : 'fake-1');
+    const used = Object.fromEntries(((await env.as(env.admin, '2.1').get('/os-hypervisors/detail')).json.hypervisors as { hypervisor_hostname: string; vcpus_used: number }[]).map((h) => [h.hypervisor_hostname, h.vcpus_used]));
+    expect(used).toEqual({ 'fake-1': 1, 'fake-2': 1 });
+    expect((await env.as(env.admin).action(id, { confirmResize: null })).status).toBe(204);
+    await env.until(env.admin, id, ['ACTIVE'], 30_000);
+    await waitFor('the source freed', async () => {
+      const after = Object.fromEntries(((await env.as(env.admin, '2.1').get('/os-hypervisors/detail')).json.hypervisors as { hypervisor_hostname: string; vcpus_used: number }[]).map((h) => [h.hypervisor_hostname, h.vcpus_used]));
+      return after[from] === 0 ? after : undefined;
+    }, 10_000);
+  });
+});
