@@ -121,9 +121,10 @@ describe('compute_instance_actions projection', () => {
     const resized: ServerEvent = { type: 'ServerResized', data: { ...done('rs', 'active', 1), vmState: 'resized', host: 'h2', node: 'h2', oldFlavor: spec.flavor, flavor: SMALL } };
 
     it("records Nova's steps: conductor_migrate_server, prep_resize on the destination, resize_instance on the source, finish_resize on the destination", () => {
-      expect(action([requested], 'rs')).toMatchObject({ action: 'resize', events: [step('conductor_migrate_server', T + 1, null, null)] });
+      expect(action([requested], 'rs')).toMatchObject({ action: 'resize', events: [step('conductor_migrate_server', T + 1, null, null), step('cold_migrate', T + 1, null, null)] });
       expect(action([requested, claimed, resized], 'rs')?.events).toEqual([
         step('conductor_migrate_server', T + 1, T + 2, null),
+        step('cold_migrate', T + 1, T + 2, null),
         step('compute_prep_resize', T + 2, T + 2, 'h2'),
         step('compute_resize_instance', T + 2, T + 3, 'h1'),
         step('compute_finish_resize', T + 3, T + 3, 'h2'),
@@ -132,7 +133,7 @@ describe('compute_instance_actions projection', () => {
 
     it('fails the conductor step when the resize fails before a claim, the resize step after', () => {
       const failed: ServerEvent = { type: 'ServerActionFailed', data: { serverId: ID, orderId: 'rs', action: 'resize', message: 'No valid host', vmState: 'active', powerState: 1, releasedClaimId: null, releasedHost: null } };
-      expect(action([requested, failed], 'rs')?.events).toEqual([step('conductor_migrate_server', T + 1, T + 2, null, 'No valid host')]);
+      expect(action([requested, failed], 'rs')?.events).toEqual([step('conductor_migrate_server', T + 1, T + 2, null, 'No valid host'), step('cold_migrate', T + 1, T + 2, null, 'No valid host')]);
       expect(action([requested, claimed, failed], 'rs')?.events.at(-1)).toEqual(step('compute_resize_instance', T + 2, T + 3, 'h1', 'No valid host'));
     });
 

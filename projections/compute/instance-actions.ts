@@ -152,7 +152,8 @@ const hasOpen = (row: InstanceActionRow, step: string) => row.events.some((ev) =
 /** Nova's os-instance-actions (GET /servers/{id}/os-instance-actions[/{request_id}]). */
 export const computeInstanceActionsProjection: Projection = {
   name: 'compute_instance_actions',
-  version: 2,
+  // 3: a resize's and a migration's conductor step has Nova's `cold_migrate` inside it.
+  version: 3,
   eventTypes: INSTANCE_ACTION_EVENT_TYPES,
   tables: [
     table<InstanceActionRow>({
@@ -234,8 +235,9 @@ function actionChange(
       // admin_actions.py `_reset_state`: the action is started and finished in the API, with no step.
       return open('resetState', null);
     case 'ServerResizeRequested':
-      // A cold migration is Nova's `migrate` action, with the resize's steps.
-      return startStep(open(e.data.migration ? 'migrate' : 'resize', e.data.host), 'conductor_migrate_server', at, null);
+      // A cold migration is Nova's `migrate` action, with the resize's steps. nova/conductor/manager.py `migrate_server`
+      // (conductor_migrate_server) reports `cold_migrate` around the scheduling, for a resize as for a migration.
+      return startStep(startStep(open(e.data.migration ? 'migrate' : 'resize', e.data.host), 'conductor_migrate_server', at, null), 'cold_migrate', at, null);
     case 'ServerResizeConfirmed':
       // Strata confirms in one fact; Nova's confirm runs on the source host.
       return instantStep(open('confirmResize', e.data.sourceHost), 'compute_confirm_resize', at, e.data.sourceHost);
@@ -272,7 +274,7 @@ function actionChange(
       // No host could be found: nova/conductor/manager.py `_create_instance_action_for_cell0` records the failed scheduling.
       return instantStep(row, 'conductor_schedule_and_build_instances', at, null, e.data.fault.message);
     case 'ServerResizeClaimed': {
-      const claimed = finishOpen(row, at, null, 'conductor_migrate_server');
+      const claimed = finishOpen(finishOpen(row, at, null, 'cold_migrate'), at, null, 'conductor_migrate_server');
       return startStep(instantStep(claimed, 'compute_prep_resize', at, e.data.host), 'compute_resize_instance', at, row.host);
     }
     case 'ServerMigratedOut':
@@ -299,6 +301,8 @@ function actionChange(
     case 'ServerDeleted':
       return finishOpen(row, at, null);
     case 'ServerActionFailed':
+      // Failed before a claim (no valid host): both conductor steps end in the error.
+      if (hasOpen(row, 'cold_migrate')) return finishOpen(finishOpen(row, at, e.data.message, 'cold_migrate'), at, e.data.message, 'conductor_migrate_server');
       return finishOpen(row, at, e.data.message);
     default:
       return null;
