@@ -98,6 +98,55 @@ describe('ComputeHostAgent power state sync', () => {
     expect((await driver.getInfo({ instanceId: guest.instanceId })).state).toBe(POWER_STATE.RUNNING);
   });
 
+  it("moves a guest between two hosts' agents: out of the source (powered off, kept), into the destination, the copy dropped after; a driver that cannot move refuses", async () => {
+    const log = { info: () => undefined, warn: () => undefined };
+    const source = new FakeComputeDriver({ hostname: 'hv-src' });
+    const dest = new FakeComputeDriver({ hostname: 'hv-dst' });
+    const guest = makeInstance();
+    await source.spawn({ instance: guest });
+    agent = new ComputeHostAgent({ host: 'hv-src', driver: source, bus, blobs: new InMemoryBlobStore(), availabilityZone: 'nova', allocation, reportIntervalMs: 60_000, log });
+    const destAgent = new ComputeHostAgent({ host: 'hv-dst', driver: dest, bus, blobs: new InMemoryBlobStore(), availabilityZone: 'nova', allocation, reportIntervalMs: 60_000, log });
+    await agent.start();
+    await destAgent.start();
+    try {
+      await bus.publish(computeSubjects.work('hv-src'), { kind: 'migrate-out', orderId: 'req-m', serverId: guest.instanceId }, { msgId: 'out-1' });
+      await until(() => reports.some((r) => r.kind === 'migrated-out'));
+      expect(reports.find((r) => r.kind === 'migrated-out')).toEqual({ kind: 'migrated-out', orderId: 'req-m', serverId: guest.instanceId, host: 'hv-src' });
+      expect((await source.getInfo({ instanceId: guest.instanceId })).state).toBe(POWER_STATE.SHUTDOWN);
+
+      await bus.publish(computeSubjects.work('hv-dst'), { kind: 'action', orderId: 'req-m', serverId: guest.instanceId, action: 'resize', instance: guest, powerOn: true, moved: true }, { msgId: 'in-1' });
+      await until(() => reports.some((r) => r.kind === 'action-done' && r.action === 'resize'));
+      expect(reports.find((r) => r.kind === 'action-done')).toMatchObject({ host: 'hv-dst', powerState: POWER_STATE.RUNNING });
+      expect((await dest.getInfo({ instanceId: guest.instanceId })).state).toBe(POWER_STATE.RUNNING);
+
+      let dropped = false;
+      const destroy = source.destroy.bind(source);
+      jest.spyOn(source, 'destroy').mockImplementation(async (a) => {
+        await destroy(a);
+        dropped = true;
+      });
+      await bus.publish(computeSubjects.work('hv-src'), { kind: 'drop-moved', orderId: 'req-c', serverId: guest.instanceId }, { msgId: 'drop-1' });
+      await until(() => reports.length > 0 && dropped);
+      expect(await source.listInstances()).toEqual([]);
+    } finally {
+      await destAgent.stop();
+    }
+
+    const rigid = new FakeComputeDriver({ hostname: 'hv-rigid', capabilities: { supportsColdMigration: false } });
+    const other = makeInstance();
+    await rigid.spawn({ instance: other });
+    const rigidAgent = new ComputeHostAgent({ host: 'hv-rigid', driver: rigid, bus, blobs: new InMemoryBlobStore(), availabilityZone: 'nova', allocation, reportIntervalMs: 60_000, log });
+    await rigidAgent.start();
+    try {
+      await bus.publish(computeSubjects.work('hv-rigid'), { kind: 'migrate-out', orderId: 'req-r', serverId: other.instanceId }, { msgId: 'out-r' });
+      await until(() => reports.some((r) => r.kind === 'action-failed' && r.orderId === 'req-r'));
+      expect(reports.find((r) => r.kind === 'action-failed' && r.orderId === 'req-r')).toMatchObject({ action: 'resize', reason: 'The compute driver of hv-rigid cannot move a guest to another host.', powerState: POWER_STATE.RUNNING });
+      expect((await rigid.getInfo({ instanceId: other.instanceId })).state).toBe(POWER_STATE.RUNNING);
+    } finally {
+      await rigidAgent.stop();
+    }
+  });
+
   it('copies the disk of a running or paused guest for createImage (suspended for the copy) and brings it back as it was', async () => {
     const driver = new FakeComputeDriver({ hostname: 'hv-4' });
     const blobs = new InMemoryBlobStore();
