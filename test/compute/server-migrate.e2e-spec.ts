@@ -8,6 +8,10 @@ import { StrataCompute } from './support/strata-compute';
  * frees the source, a revert brings it back; 2.56 names the host; Nova's refusals, and the records a move
  * leaves (os-migrations' `migration`, the `migrate` instance action).
  */
+/** vCPUs each compute host has claimed (os-hypervisors/detail). */
+const vcpusUsedOn = async (env: StrataCompute): Promise<Record<string, number>> =>
+  Object.fromEntries(((await env.as(env.admin, '2.1').get('/os-hypervisors/detail')).json.hypervisors as { hypervisor_hostname: string; vcpus_used: number }[]).map((h) => [h.hypervisor_hostname, h.vcpus_used]));
+
 describe('cold migration (os-migrateServer)', () => {
   const env = new StrataCompute({ STRATA_FAKE_HOSTS: '2' });
   let alpha: { projectId: string; member: string; reader: string };
@@ -31,9 +35,7 @@ describe('cold migration (os-migrateServer)', () => {
     const s = await env.until(env.admin, id, ['ACTIVE']);
     return { id, host: s['OS-EXT-SRV-ATTR:host'] as string };
   };
-  /** vCPUs each host has claimed (os-hypervisors/detail). */
-  const vcpusUsed = async () =>
-    Object.fromEntries(((await admin().get('/os-hypervisors/detail')).json.hypervisors as { hypervisor_hostname: string; vcpus_used: number }[]).map((h) => [h.hypervisor_hostname, h.vcpus_used]));
+  const vcpusUsed = () => vcpusUsedOn(env);
 
   it('moves the server to the other host; a confirm keeps it there and frees the source', async () => {
     const { id, host } = await active('to-confirm');
@@ -145,13 +147,9 @@ describe('cold migration: a crash mid-move, then a restart, finishes the move', 
     await env.start(port);
     const moved = await env.until(env.admin, id, ['VERIFY_RESIZE'], 60_000);
     expect(moved['OS-EXT-SRV-ATTR:host']).toBe(from === 'fake-1' ? 'fake-2' : 'fake-1');
-    const used = Object.fromEntries(((await env.as(env.admin, '2.1').get('/os-hypervisors/detail')).json.hypervisors as { hypervisor_hostname: string; vcpus_used: number }[]).map((h) => [h.hypervisor_hostname, h.vcpus_used]));
-    expect(used).toEqual({ 'fake-1': 1, 'fake-2': 1 });
+    expect(await vcpusUsedOn(env)).toEqual({ 'fake-1': 1, 'fake-2': 1 });
     expect((await env.as(env.admin).action(id, { confirmResize: null })).status).toBe(204);
     await env.until(env.admin, id, ['ACTIVE'], 30_000);
-    await waitFor('the source freed', async () => {
-      const after = Object.fromEntries(((await env.as(env.admin, '2.1').get('/os-hypervisors/detail')).json.hypervisors as { hypervisor_hostname: string; vcpus_used: number }[]).map((h) => [h.hypervisor_hostname, h.vcpus_used]));
-      return after[from] === 0 ? after : undefined;
-    }, 10_000);
+    await waitFor('the source freed', async () => ((await vcpusUsedOn(env))[from] === 0 ? true : undefined), 10_000);
   });
 });
