@@ -132,14 +132,12 @@ export type ServerRebuildRequested = DomainEvent<
   }
 >;
 export type ServerRebuilt = DomainEvent<'ServerRebuilt', Done & { launchedAt: string }>;
-/** Resize: the new flavor is claimed (on the same host, or another the scheduler picks) before the agent resizes. */
 /**
+ * Resize: the new flavor is claimed (on the same host, or another the scheduler picks) before the agent resizes.
  * `autoDiskConfig`: the OS-DCF:diskConfig asked with the resize (absent: unchanged). `oldFlavorId`: the flavor
  * resized from (the migration record's old flavor; absent in events recorded before it was kept).
- */
-/**
  * A cold migration (`migration`: true) is a resize to the same flavor on another host: the scheduler's, or
- * `requestedHost` (2.56). Absent in a resize, and in events written before migrations were offered.
+ * `requestedHost` (2.56). Both absent in a resize, and in events written before migrations were offered.
  */
 export type ServerResizeRequested = DomainEvent<
   'ServerResizeRequested',

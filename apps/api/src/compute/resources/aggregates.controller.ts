@@ -33,9 +33,9 @@ const IMAGES = wrap('cache', { type: 'array', minItems: 1, items: { type: 'objec
 const ACTIONS = ['add_host', 'remove_host', 'set_metadata'] as const;
 type Action = (typeof ACTIONS)[number];
 
-
 /** Decisions again after losing a race on the aggregates stream, before the request fails with 409. */
 const AGGREGATE_WRITE_RETRIES = 20;
+
 /** oslo `strutils.validate_integer` as nova/utils.py calls it on the path id: whatever Python's int() takes. */
 function aggregateId(raw: string): number {
   if (!/^\s*[-+]?\d+(_\d+)*\s*$/.test(raw)) throw badRequest('Invalid input received: id must be an integer');

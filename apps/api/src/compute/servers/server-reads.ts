@@ -149,8 +149,7 @@ export class ServerReads {
 
   /** The zone of a compute host; null when there is no such host. */
   async hostZone(host: string): Promise<string | null> {
-    const rows = await this.source.query<{ availability_zone: string }>(`SELECT coalesce(${AGGREGATE_ZONE_OF('h.host')}, h.availability_zone) AS availability_zone FROM rm.compute_hosts h WHERE h.host = $1`, [host]).catch(() => []);
-    return rows[0]?.availability_zone ?? null;
+    return (await this.hostZones([host])).get(host) ?? null;
   }
 
   async hostExists(host: string): Promise<boolean> {
